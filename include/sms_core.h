@@ -1,0 +1,43 @@
+/*
+ * sms_core.h - types shared by every part of the httpd-free core.
+ */
+#ifndef SMS_CORE_H
+#define SMS_CORE_H
+
+#include <apr_pools.h>
+#include <apr_errno.h>
+
+/* A failure the API reports in its error envelope:
+ * {"error": {"code": code, "message": message, "field": field}}. */
+typedef struct sms_error_t {
+    int status;              /* HTTP status */
+    const char *code;        /* stable machine code, e.g. "invalid_phone" */
+    const char *message;     /* human sentence */
+    const char *field;       /* offending request field, or NULL */
+} sms_error_t;
+
+/* Build an error in pool p; message is printf-style. */
+sms_error_t *sms_error_make(apr_pool_t *p, int status, const char *code,
+                            const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* Log levels the core uses; the glue maps them to httpd's. */
+typedef enum {
+    SMS_LOG_ERR = 3,
+    SMS_LOG_WARNING = 4,
+    SMS_LOG_INFO = 6,
+    SMS_LOG_DEBUG = 7
+} sms_log_level_e;
+
+/* Where core log lines go: installed once by the glue (httpd's error log). */
+typedef void sms_log_fn(void *baton, sms_log_level_e level, apr_status_t rv,
+                        const char *msg);
+
+/* Install the log sink; NULL silences the core. */
+void sms_log_set(sms_log_fn *fn, void *baton);
+
+/* Log a printf-style line through the installed sink. */
+void sms_log(sms_log_level_e level, apr_status_t rv, apr_pool_t *p,
+             const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+#endif /* SMS_CORE_H */

@@ -1,0 +1,433 @@
+/*
+ * mod_sms_api.c - the route table and everything every route shares:
+ * path matching, 404/405/401, the body cap, Content-Type and JSON checks,
+ * JSON replies and the error envelope, and store connections.
+ */
+#include <string.h>
+
+#include <apr_atomic.h>
+#include <apr_strings.h>
+#include <http_protocol.h>
+#include <http_request.h>
+#include <util_filter.h>
+
+#include "mod_sms_private.h"
+#include "sms_json.h"
+
+#define SMS_MAX_PARAMS 4
+#define RETRY_AFTER "5"
+
+typedef enum {
+    BODY_NONE = 0,     /* no body expected: anything sent is ignored */
+    BODY_JSON = 1      /* a JSON object is required */
+} body_kind_e;
+
+typedef struct {
+    int method;                 /* M_GET, M_POST, ... */
+    const char *pattern;        /* "messages/{id}": literal or {name} */
+    int needs_user;             /* refuse with 401 when r->user is empty */
+    body_kind_e body;
+    sms_route_fn *handler;
+} sms_route_t;
+
+/* One place decides method, authentication and body for every route. */
+static const sms_route_t routes[] = {
+    {M_GET,  "health",  0, BODY_NONE, sms_route_health},
+    {M_POST, "preview", 1, BODY_JSON, sms_route_preview},
+};
+
+#define N_ROUTES (sizeof(routes) / sizeof(*routes))
+
+static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *dbd_acquire;
+static apr_uint32_t schema_logged;
+
+void sms_api_init(void)
+{
+    dbd_acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
+}
+
+int sms_reply(sms_req *rq, int status, json_t *body)
+{
+    request_rec *r = rq->r;
+    char *text = sms_json_dump(sms_json_pool(body, r->pool), r->pool);
+
+    if (!text) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "cannot serialise a JSON response");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    r->status = status;
+    ap_set_content_type(r, "application/json");
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
+    if (!r->header_only) {
+        ap_rputs(text, r);
+        ap_rputs("\n", r);
+    }
+    return OK;
+}
+
+int sms_reply_error(sms_req *rq, const sms_error_t *e)
+{
+    json_t *err = json_pack("{s:s, s:s, s:s?}", "code", e->code, "message",
+                            e->message, "field", e->field);
+
+    if (!e->field) {
+        json_object_set_new(err, "field", json_null());
+    }
+    if (e->status == HTTP_SERVICE_UNAVAILABLE) {
+        apr_table_setn(rq->r->headers_out, "Retry-After", RETRY_AFTER);
+    }
+    return sms_reply(rq, e->status, json_pack("{s:o}", "error", err));
+}
+
+int sms_fail(sms_req *rq, int status, const char *code, const char *field,
+             const char *fmt, ...)
+{
+    sms_error_t e;
+    va_list ap;
+
+    va_start(ap, fmt);
+    e.message = apr_pvsprintf(rq->r->pool, fmt, ap);
+    va_end(ap);
+    e.status = status;
+    e.code = code;
+    e.field = field;
+    return sms_reply_error(rq, &e);
+}
+
+sms_db_t *sms_db(sms_req *rq, int *done)
+{
+    request_rec *r = rq->r;
+    ap_dbd_t *dbd = dbd_acquire ? dbd_acquire(r) : NULL;
+    sms_db_t *db;
+    const char *why = NULL;
+    apr_status_t rv;
+
+    if (!dbd) {
+        *done = sms_fail(rq, HTTP_SERVICE_UNAVAILABLE, "storage_unavailable",
+                         NULL, "the database is not reachable");
+        return NULL;
+    }
+    db = apr_pcalloc(r->pool, sizeof(*db));
+    db->driver = dbd->driver;
+    db->handle = dbd->handle;
+    db->prepared = dbd->prepared;
+    db->pool = dbd->pool;
+    rv = sms_store_ready(db, &why, r->pool);
+    dbd->prepared = db->prepared;
+    if (rv == SMS_STORE_ENOSCHEMA) {
+        /* one clear line per process, not one per request */
+        if (apr_atomic_cas32(&schema_logged, 1, 0) == 0) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                          "refusing to serve: %s", why);
+        }
+        *done = sms_fail(rq, HTTP_SERVICE_UNAVAILABLE, "storage_unavailable",
+                         NULL, "the database schema is not installed or "
+                         "too old");
+        return NULL;
+    }
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, "store: %s", why);
+        *done = sms_fail(rq, HTTP_SERVICE_UNAVAILABLE, "storage_unavailable",
+                         NULL, "the database is not usable");
+        return NULL;
+    }
+    return db;
+}
+
+/* Match rel ("messages/42") against a pattern; fills params. */
+static int match_pattern(const char *pattern, const char *rel,
+                         const char **params, apr_pool_t *p)
+{
+    int n = 0;
+
+    while (*pattern && *rel) {
+        const char *pe = strchr(pattern, '/'), *re = strchr(rel, '/');
+        apr_size_t pl = pe ? (apr_size_t)(pe - pattern) : strlen(pattern);
+        apr_size_t rl = re ? (apr_size_t)(re - rel) : strlen(rel);
+
+        if (rl == 0) {
+            return 0;
+        }
+        if (pattern[0] == '{') {
+            if (n == SMS_MAX_PARAMS) {
+                return 0;
+            }
+            params[n++] = apr_pstrmemdup(p, rel, rl);
+        }
+        else if (pl != rl || strncmp(pattern, rel, pl)) {
+            return 0;
+        }
+        pattern += pl + (pe ? 1 : 0);
+        rel += rl + (re ? 1 : 0);
+        if (!pe != !re) {
+            return 0;
+        }
+    }
+    return !*pattern && !*rel;
+}
+
+/* The request path below the section it is served from, with no leading
+ * or trailing slash; NULL when uri is not below path. */
+static const char *relative_path(const char *uri, const char *path,
+                                 apr_pool_t *p)
+{
+    apr_size_t n = strlen(path), len;
+
+    if (n == 1 && path[0] == '/') {
+        n = 0;
+    }
+    else if (strncmp(uri, path, n) || (uri[n] && uri[n] != '/')) {
+        return NULL;
+    }
+    uri += n;
+    while (*uri == '/') {
+        uri++;
+    }
+    len = strlen(uri);
+    if (len && uri[len - 1] == '/') {
+        len--;
+    }
+    return apr_pstrmemdup(p, uri, len);
+}
+
+/* Find the routes for this request: the first section (innermost first)
+ * below which some pattern matches. Returns the number of routes that
+ * match the path (any method) and the one for this method, if any. */
+static int find_route(sms_req *rq, const sms_route_t **route,
+                      const char **allow)
+{
+    request_rec *r = rq->r;
+    const sms_section_t *sec = rq->dc->sections;
+    static const sms_section_t root = {"/", NULL};
+    int method = r->method_number;     /* HEAD arrives as M_GET */
+
+    *route = NULL;
+    for (sec = sec ? sec : &root; sec; sec = sec->outer) {
+        const char *rel = relative_path(r->uri, sec->path, r->pool);
+        const char **params = apr_pcalloc(r->pool,
+                                          SMS_MAX_PARAMS * sizeof(char *));
+        int found = 0;
+        apr_size_t i;
+
+        if (!rel) {
+            continue;
+        }
+        *allow = NULL;
+        for (i = 0; i < N_ROUTES; i++) {
+            if (!match_pattern(routes[i].pattern, rel, params, r->pool)) {
+                continue;
+            }
+            found++;
+            *allow = *allow ? apr_pstrcat(r->pool, *allow, ", ",
+                                          ap_method_name_of(r->pool,
+                                                            routes[i].method),
+                                          NULL)
+                            : ap_method_name_of(r->pool, routes[i].method);
+            if (routes[i].method == M_GET) {
+                *allow = apr_pstrcat(r->pool, *allow, ", HEAD", NULL);
+            }
+            if (routes[i].method == method && !*route) {
+                *route = &routes[i];
+                rq->params = params;
+                params = apr_pcalloc(r->pool, SMS_MAX_PARAMS * sizeof(char *));
+            }
+        }
+        if (found) {
+            *allow = apr_pstrcat(r->pool, *allow, ", OPTIONS", NULL);
+            return found;
+        }
+    }
+    return 0;
+}
+
+/* application/json, with an optional charset that must be UTF-8. */
+static int is_json_type(const char *ct)
+{
+    const char *cs;
+
+    if (!ct || strncasecmp(ct, "application/json", 16)
+        || (ct[16] && ct[16] != ';' && ct[16] != ' ')) {
+        return 0;
+    }
+    cs = ap_strcasestr(ct + 16, "charset=");
+    if (cs) {
+        cs += 8;
+        if (*cs == '"') {
+            cs++;
+        }
+        return !strncasecmp(cs, "utf-8", 5) || !strncasecmp(cs, "utf8", 4);
+    }
+    return 1;
+}
+
+/* Read the whole body under our own cap, never trusting Content-Length
+ * to size anything. */
+static int read_body(sms_req *rq, char **buf, apr_size_t *len)
+{
+    request_rec *r = rq->r;
+    apr_off_t cap = rq->sc->max_body;
+    apr_bucket_brigade *bb;
+    apr_size_t size = 0, room = 8192;
+    const char *cl = apr_table_get(r->headers_in, "Content-Length");
+    int eos = 0;
+    char *data;
+
+    if (cl) {
+        apr_off_t declared;
+        char *end;
+        if (apr_strtoff(&declared, cl, &end, 10) == APR_SUCCESS && !*end
+            && declared > cap) {
+            r->connection->keepalive = AP_CONN_CLOSE;
+            return sms_fail(rq, HTTP_REQUEST_ENTITY_TOO_LARGE,
+                            "payload_too_large", NULL, "the request body is "
+                            "larger than %" APR_OFF_T_FMT " bytes", cap);
+        }
+    }
+    data = apr_palloc(r->pool, room);
+    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    while (!eos) {
+        apr_bucket *b;
+        apr_status_t rv = ap_get_brigade(r->input_filters, bb,
+                                         AP_MODE_READBYTES, APR_BLOCK_READ,
+                                         HUGE_STRING_LEN);
+        if (rv != APR_SUCCESS) {
+            int status = ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
+            return sms_fail(rq, status, status == HTTP_REQUEST_ENTITY_TOO_LARGE
+                            ? "payload_too_large" : "invalid_json", NULL,
+                            "the request body could not be read");
+        }
+        for (b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb);
+             b = APR_BUCKET_NEXT(b)) {
+            const char *chunk;
+            apr_size_t n;
+
+            if (APR_BUCKET_IS_EOS(b)) {
+                eos = 1;
+                break;
+            }
+            if (APR_BUCKET_IS_METADATA(b)) {
+                continue;
+            }
+            rv = apr_bucket_read(b, &chunk, &n, APR_BLOCK_READ);
+            if (rv != APR_SUCCESS) {
+                return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_json", NULL,
+                                "the request body could not be read");
+            }
+            if ((apr_off_t)(size + n) > cap) {
+                r->connection->keepalive = AP_CONN_CLOSE;
+                return sms_fail(rq, HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                "payload_too_large", NULL, "the request body "
+                                "is larger than %" APR_OFF_T_FMT " bytes",
+                                cap);
+            }
+            if (size + n > room) {
+                char *bigger;
+                while (size + n > room) {
+                    room *= 2;
+                }
+                bigger = apr_palloc(r->pool, room);
+                memcpy(bigger, data, size);
+                data = bigger;
+            }
+            memcpy(data + size, chunk, n);
+            size += n;
+        }
+        apr_brigade_cleanup(bb);
+    }
+    *buf = data;
+    *len = size;
+    return DECLINED;    /* read; the caller goes on */
+}
+
+/* The envelope for an error httpd raised itself and handed to us through
+ * "ErrorDocument NNN /api/sms/..." (REDIRECT_STATUS is set). */
+static int error_document(sms_req *rq, const char *redirect_status)
+{
+    static const struct {
+        int status;
+        const char *code, *message;
+    } known[] = {
+        {401, "unauthenticated", "log in first"},
+        {403, "forbidden", "access to this resource is forbidden"},
+        {404, "not_found", "no such resource"},
+        {405, "method_not_allowed", "method not allowed"},
+        {413, "payload_too_large", "the request body is too large"},
+        {500, "internal_error", "internal server error"},
+        {503, "storage_unavailable", "service unavailable"},
+    };
+    int status = atoi(redirect_status);
+    apr_size_t i;
+
+    for (i = 0; i < sizeof(known) / sizeof(*known); i++) {
+        if (known[i].status == status) {
+            return sms_fail(rq, status, known[i].code, NULL, "%s",
+                            known[i].message);
+        }
+    }
+    if (status < 400 || status > 599) {
+        status = HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return sms_fail(rq, status, status < 500 ? "bad_request"
+                    : "internal_error", NULL, "HTTP error %d", status);
+}
+
+int sms_api_handler(request_rec *r)
+{
+    sms_req *rq;
+    const sms_route_t *route;
+    const char *allow = NULL, *redirect_status;
+    char *buf = NULL;
+    apr_size_t len = 0;
+    sms_error_t *err;
+    int rc;
+
+    if (!r->handler || strcmp(r->handler, SMS_HANDLER)) {
+        return DECLINED;
+    }
+    rq = apr_pcalloc(r->pool, sizeof(*rq));
+    rq->r = r;
+    rq->sc = ap_get_module_config(r->server->module_config, &sms_module);
+    rq->dc = ap_get_module_config(r->per_dir_config, &sms_module);
+
+    redirect_status = apr_table_get(r->subprocess_env, "REDIRECT_STATUS");
+    if (r->prev && redirect_status) {
+        return error_document(rq, redirect_status);
+    }
+    if (!find_route(rq, &route, &allow)) {
+        return sms_fail(rq, HTTP_NOT_FOUND, "not_found", NULL,
+                        "no such API route: %s", r->uri);
+    }
+    if (!route) {
+        apr_table_setn(r->headers_out, "Allow", allow);
+        if (r->method_number == M_OPTIONS) {
+            r->status = HTTP_NO_CONTENT;
+            return OK;
+        }
+        return sms_fail(rq, HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
+                        NULL, "%s is not allowed here; allowed: %s",
+                        r->method, allow);
+    }
+    if (route->needs_user && (!r->user || !*r->user)) {
+        return sms_fail(rq, HTTP_UNAUTHORIZED, "unauthenticated", NULL,
+                        "this route needs an authenticated user");
+    }
+    if (route->body == BODY_JSON) {
+        if (!is_json_type(apr_table_get(r->headers_in, "Content-Type"))) {
+            return sms_fail(rq, HTTP_UNSUPPORTED_MEDIA_TYPE,
+                            "unsupported_media_type", NULL,
+                            "the request body must be application/json "
+                            "(UTF-8)");
+        }
+        rc = read_body(rq, &buf, &len);
+        if (rc != DECLINED) {
+            return rc;
+        }
+        if (sms_json_parse_object(&rq->body, &err, buf, len, r->pool)
+            != APR_SUCCESS) {
+            return sms_reply_error(rq, err);
+        }
+    }
+    return route->handler(rq);
+}

@@ -1,0 +1,657 @@
+/*
+ * mod_sms_config.c - directives of API.md section 2: parsing, validation
+ * with messages that name the directive, merge rules and defaults.
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include <apr_file_io.h>
+#include <apr_lib.h>
+#include <apr_strings.h>
+#include <apr_uri.h>
+#include <http_core.h>
+
+#include "mod_sms_private.h"
+
+#define UNSET -1
+#define SECRET_MIN 16
+
+#define MERGE_INT(f) (add->f != UNSET ? add->f : base->f)
+#define MERGE_PTR(f) (add->f ? add->f : base->f)
+
+void *sms_create_server_conf(apr_pool_t *p, server_rec *s)
+{
+    sms_server_conf *c = apr_pcalloc(p, sizeof(*c));
+
+    (void)s;
+    c->provider = SMS_PROVIDER_UNSET;
+    c->max_parts = UNSET;
+    c->smart_encoding = UNSET;
+    c->send_mode = SMS_SEND_UNSET;
+    c->retry_limit = UNSET;
+    c->retry_backoff = UNSET;
+    c->batch_size = UNSET;
+    c->rate_limit = UNSET;
+    c->queue_interval = UNSET;
+    c->max_body = UNSET;
+    return c;
+}
+
+void *sms_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    const sms_server_conf *base = basev, *add = addv;
+    sms_server_conf *c = apr_pcalloc(p, sizeof(*c));
+
+    c->provider = MERGE_INT(provider);
+    c->broadcast_user = MERGE_PTR(broadcast_user);
+    c->broadcast_pass = MERGE_PTR(broadcast_pass);
+    c->broadcast_url = MERGE_PTR(broadcast_url);
+    c->sender_id = MERGE_PTR(sender_id);
+    c->country_code = MERGE_PTR(country_code);
+    c->max_parts = MERGE_INT(max_parts);
+    c->smart_encoding = MERGE_INT(smart_encoding);
+    c->send_mode = MERGE_INT(send_mode);
+    c->retry_limit = MERGE_INT(retry_limit);
+    c->retry_backoff = MERGE_INT(retry_backoff);
+    c->batch_size = MERGE_INT(batch_size);
+    c->rate_limit = MERGE_INT(rate_limit);
+    c->queue_interval = MERGE_INT(queue_interval);
+    c->webhook_secret = MERGE_PTR(webhook_secret);
+    c->secret = add->secret ? add->secret : base->secret;
+    c->secret_len = add->secret ? add->secret_len : base->secret_len;
+    c->max_body = MERGE_INT(max_body);
+    c->optout_keywords = MERGE_PTR(optout_keywords);
+    c->patient_query = MERGE_PTR(patient_query);
+    c->patient_phones_query = MERGE_PTR(patient_phones_query);
+    c->patient_by_phone_query = MERGE_PTR(patient_by_phone_query);
+    return c;
+}
+
+void *sms_create_dir_conf(apr_pool_t *p, char *dir)
+{
+    sms_dir_conf *c = apr_pcalloc(p, sizeof(*c));
+
+    c->csrf = UNSET;
+    if (dir) {
+        sms_section_t *sec = apr_pcalloc(p, sizeof(*sec));
+        apr_size_t n = strlen(dir);
+        while (n > 1 && dir[n - 1] == '/') {
+            n--;
+        }
+        sec->path = apr_pstrmemdup(p, dir, n);
+        c->sections = sec;
+    }
+    return c;
+}
+
+void *sms_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    const sms_dir_conf *base = basev, *add = addv;
+    sms_dir_conf *c = apr_pcalloc(p, sizeof(*c));
+
+    c->csrf = MERGE_INT(csrf);
+    c->sections = base->sections;
+    if (add->sections) {
+        sms_section_t *sec = apr_pcalloc(p, sizeof(*sec));
+        sec->path = add->sections->path;
+        sec->outer = base->sections;
+        c->sections = sec;
+    }
+    return c;
+}
+
+static sms_server_conf *sconf(cmd_parms *cmd)
+{
+    return ap_get_module_config(cmd->server->module_config, &sms_module);
+}
+
+static const char *server_only(cmd_parms *cmd)
+{
+    return ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+}
+
+static const char *bad(cmd_parms *cmd, const char *what, const char *arg)
+{
+    return apr_psprintf(cmd->pool, "%s: %s (got '%s')", cmd->cmd->name, what,
+                        arg);
+}
+
+/* A whole number in [min, max]. */
+static const char *parse_int(cmd_parms *cmd, const char *arg, int min,
+                             int max, int *out)
+{
+    char *end;
+    apr_int64_t v = apr_strtoi64(arg, &end, 10);
+
+    if (!*arg || *end || v < min || v > max) {
+        return bad(cmd, apr_psprintf(cmd->pool, "expects a whole number from "
+                                     "%d to %d", min, max), arg);
+    }
+    *out = (int)v;
+    return NULL;
+}
+
+/* A duration such as 30s, 500ms, 2min; a bare number is seconds. */
+static const char *parse_interval(cmd_parms *cmd, const char *arg,
+                                  apr_interval_time_t min,
+                                  apr_interval_time_t max,
+                                  apr_interval_time_t *out)
+{
+    apr_interval_time_t v;
+
+    if (ap_timeout_parameter_parse(arg, &v, "s") != APR_SUCCESS || v < min
+        || v > max) {
+        return bad(cmd, apr_psprintf(cmd->pool, "expects a duration from "
+                                     "%" APR_TIME_T_FMT "ms to %"
+                                     APR_TIME_T_FMT "s, such as 30s, 500ms "
+                                     "or 2min", apr_time_as_msec(min),
+                                     apr_time_sec(max)), arg);
+    }
+    *out = v;
+    return NULL;
+}
+
+static const char *set_provider(cmd_parms *cmd, void *d, const char *arg)
+{
+    sms_server_conf *c = sconf(cmd);
+    const char *err = server_only(cmd);
+
+    (void)d;
+    if (err) {
+        return err;
+    }
+    if (!strcasecmp(arg, "broadcast")) {
+        c->provider = SMS_PROVIDER_BROADCAST;
+    }
+    else if (!strcasecmp(arg, "sandbox")) {
+        c->provider = SMS_PROVIDER_SANDBOX;
+    }
+    else {
+        return bad(cmd, "expects 'broadcast' or 'sandbox'", arg);
+    }
+    return NULL;
+}
+
+/* Non-empty strings: SMSBroadcastUsername/Password, SMSWebhookSecret. */
+static const char *set_string(cmd_parms *cmd, void *d, const char *arg)
+{
+    int offset = (int)(apr_uintptr_t)cmd->info;
+    const char *err = server_only(cmd);
+
+    (void)d;
+    if (err) {
+        return err;
+    }
+    if (!*arg) {
+        return apr_psprintf(cmd->pool, "%s: must not be empty",
+                            cmd->cmd->name);
+    }
+    *(const char **)((char *)sconf(cmd) + offset) = arg;
+    return NULL;
+}
+
+static const char *set_url(cmd_parms *cmd, void *d, const char *arg)
+{
+    apr_uri_t uri;
+    const char *err = server_only(cmd);
+
+    (void)d;
+    if (err) {
+        return err;
+    }
+    if (apr_uri_parse(cmd->pool, arg, &uri) != APR_SUCCESS || !uri.scheme
+        || (strcasecmp(uri.scheme, "https") && strcasecmp(uri.scheme, "http"))
+        || !uri.hostname || !*uri.hostname) {
+        return bad(cmd, "expects an absolute http:// or https:// URL", arg);
+    }
+    sconf(cmd)->broadcast_url = arg;
+    return NULL;
+}
+
+/* Sender ID: 1-11 ASCII letters and digits, or a phone number of 3 to 15
+ * digits with an optional leading '+' (API.md, PROVIDER.md "from"). */
+static const char *set_sender_id(cmd_parms *cmd, void *d, const char *arg)
+{
+    const char *err = server_only(cmd), *s = arg;
+    apr_size_t n = strlen(arg), digits = 0;
+
+    (void)d;
+    if (err) {
+        return err;
+    }
+    if (*s == '+') {
+        s++;
+    }
+    for (; *s && apr_isdigit(*s); s++) {
+        digits++;
+    }
+    if (!*s && digits >= 3 && digits <= 15) {
+        sconf(cmd)->sender_id = arg[0] == '+' ? arg + 1 : arg;
+        return NULL;
+    }
+    for (s = arg; *s && apr_isalnum(*s) && (unsigned char)*s < 0x80; s++)
+        ;
+    if (*s || n < 1 || n > 11) {
+        return bad(cmd, "expects 1 to 11 letters and digits (no spaces or "
+                   "punctuation) or a phone number", arg);
+    }
+    sconf(cmd)->sender_id = arg;
+    return NULL;
+}
+
+static const char *set_country(cmd_parms *cmd, void *d, const char *arg)
+{
+    const char *err = server_only(cmd), *s;
+
+    (void)d;
+    if (err) {
+        return err;
+    }
+    if (*arg == '+') {
+        arg++;
+    }
+    for (s = arg; apr_isdigit(*s); s++)
+        ;
+    if (*s || s - arg < 1 || s - arg > 3 || *arg == '0') {
+        return bad(cmd, "expects a country calling code of 1 to 3 digits, "
+                   "such as 61", arg);
+    }
+    sconf(cmd)->country_code = arg;
+    return NULL;
+}
+
+/* Whole-number directives: cmd->info is the field offset; the limits
+ * come from the table below. */
+typedef struct {
+    const char *name;
+    int min, max;
+} int_limit_t;
+
+static const int_limit_t int_limits[] = {
+    {"SMSMaxParts", 1, 5},
+    {"SMSRetryLimit", 0, 100},
+    {"SMSBatchSize", 1, 1000},
+    {"SMSRateLimit", 0, 100000},
+};
+
+static const char *set_int(cmd_parms *cmd, void *d, const char *arg)
+{
+    int offset = (int)(apr_uintptr_t)cmd->info;
+    const char *err = server_only(cmd);
+    apr_size_t i;
+
+    (void)d;
+    if (err) {
+        return err;
+    }
+    for (i = 0; strcmp(int_limits[i].name, cmd->cmd->name); i++)
+        ;
+    return parse_int(cmd, arg, int_limits[i].min, int_limits[i].max,
+                     (int *)((char *)sconf(cmd) + offset));
+}
+
+static const char *set_flag(cmd_parms *cmd, void *d, int on)
+{
+    const char *err = server_only(cmd);
+
+    (void)d;
+    if (err) {
+        return err;
+    }
+    sconf(cmd)->smart_encoding = on;
+    return NULL;
+}
+
+static const char *set_send_mode(cmd_parms *cmd, void *d, const char *arg)
+{
+    const char *err = server_only(cmd);
+
+    (void)d;
+    if (err) {
+        return err;
+    }
+    if (!strcasecmp(arg, "sync")) {
+        sconf(cmd)->send_mode = SMS_SEND_SYNC;
+    }
+    else if (!strcasecmp(arg, "queue")) {
+        sconf(cmd)->send_mode = SMS_SEND_QUEUE;
+    }
+    else {
+        return bad(cmd, "expects 'sync' or 'queue'", arg);
+    }
+    return NULL;
+}
+
+static const char *set_retry_backoff(cmd_parms *cmd, void *d,
+                                     const char *arg)
+{
+    const char *err = server_only(cmd);
+
+    (void)d;
+    return err ? err : parse_interval(cmd, arg, apr_time_from_msec(10),
+                                      apr_time_from_sec(86400),
+                                      &sconf(cmd)->retry_backoff);
+}
+
+static const char *set_queue_interval(cmd_parms *cmd, void *d,
+                                      const char *arg)
+{
+    const char *err = server_only(cmd);
+
+    (void)d;
+    return err ? err : parse_interval(cmd, arg, apr_time_from_msec(10),
+                                      apr_time_from_sec(3600),
+                                      &sconf(cmd)->queue_interval);
+}
+
+static const char *set_secret(cmd_parms *cmd, void *d, const char *arg)
+{
+    sms_server_conf *c = sconf(cmd);
+    const char *err = server_only(cmd);
+
+    (void)d;
+    if (err) {
+        return err;
+    }
+    if (c->secret) {
+        return "SMSSecret: the key is already set (SMSSecret and "
+               "SMSSecretFile are alternatives)";
+    }
+    if (strlen(arg) < SECRET_MIN) {
+        return apr_psprintf(cmd->pool, "SMSSecret: must be at least %d "
+                            "characters long", SECRET_MIN);
+    }
+    c->secret = (const unsigned char *)arg;
+    c->secret_len = strlen(arg);
+    return NULL;
+}
+
+static const char *set_secret_file(cmd_parms *cmd, void *d, const char *arg)
+{
+    sms_server_conf *c = sconf(cmd);
+    const char *err = server_only(cmd), *path;
+    apr_file_t *f;
+    apr_finfo_t fi;
+    apr_size_t n;
+    char *buf;
+    apr_status_t rv;
+
+    (void)d;
+    if (err) {
+        return err;
+    }
+    if (c->secret) {
+        return "SMSSecretFile: the key is already set (SMSSecret and "
+               "SMSSecretFile are alternatives)";
+    }
+    path = ap_server_root_relative(cmd->pool, arg);
+    if (!path) {
+        return bad(cmd, "invalid path", arg);
+    }
+    rv = apr_file_open(&f, path, APR_FOPEN_READ, 0, cmd->temp_pool);
+    if (rv == APR_SUCCESS) {
+        rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f);
+    }
+    if (rv != APR_SUCCESS) {
+        return apr_psprintf(cmd->pool, "SMSSecretFile: cannot read '%s': %pm",
+                            path, &rv);
+    }
+    if (fi.size > 4096) {
+        return apr_psprintf(cmd->pool, "SMSSecretFile: '%s' is larger than "
+                            "4 KiB", path);
+    }
+    n = (apr_size_t)fi.size;
+    buf = apr_palloc(cmd->pool, n + 1);
+    rv = apr_file_read_full(f, buf, n, &n);
+    apr_file_close(f);
+    if (rv != APR_SUCCESS && rv != APR_EOF) {
+        return apr_psprintf(cmd->pool, "SMSSecretFile: cannot read '%s': %pm",
+                            path, &rv);
+    }
+    while (n > 0 && apr_isspace(buf[n - 1])) {
+        n--;
+    }
+    if (n < SECRET_MIN) {
+        return apr_psprintf(cmd->pool, "SMSSecretFile: '%s' must hold at "
+                            "least %d bytes of key", path, SECRET_MIN);
+    }
+    c->secret = (const unsigned char *)buf;
+    c->secret_len = n;
+    return NULL;
+}
+
+static const char *set_csrf(cmd_parms *cmd, void *d, int on)
+{
+    (void)cmd;
+    ((sms_dir_conf *)d)->csrf = on;
+    return NULL;
+}
+
+/* 1048576, 512K, 1M; from 1 KiB to 64 MiB. */
+static const char *set_max_body(cmd_parms *cmd, void *d, const char *arg)
+{
+    const char *err = server_only(cmd);
+    char *end;
+    apr_int64_t v;
+
+    (void)d;
+    if (err) {
+        return err;
+    }
+    v = apr_strtoi64(arg, &end, 10);
+    if (end != arg && (*end == 'k' || *end == 'K')) {
+        v *= 1024;
+        end++;
+    }
+    else if (end != arg && (*end == 'm' || *end == 'M')) {
+        v *= 1024 * 1024;
+        end++;
+    }
+    if (end == arg || *end || v < 1024 || v > 64 * 1024 * 1024) {
+        return bad(cmd, "expects a size from 1K to 64M, such as 1M or "
+                   "262144", arg);
+    }
+    sconf(cmd)->max_body = v;
+    return NULL;
+}
+
+static const char *add_optout(cmd_parms *cmd, void *d, const char *arg)
+{
+    sms_server_conf *c = sconf(cmd);
+    const char *err = server_only(cmd), *s;
+    char *word;
+
+    (void)d;
+    if (err) {
+        return err;
+    }
+    for (s = arg; *s && apr_isalnum(*s) && (unsigned char)*s < 0x80; s++)
+        ;
+    if (*s || !*arg) {
+        return bad(cmd, "expects words of letters and digits", arg);
+    }
+    if (!c->optout_keywords) {
+        c->optout_keywords = apr_array_make(cmd->pool, 8, sizeof(char *));
+    }
+    word = apr_pstrdup(cmd->pool, arg);
+    ap_str_toupper(word);
+    APR_ARRAY_PUSH(c->optout_keywords, const char *) = word;
+    return NULL;
+}
+
+/* Patient queries: SQL with exactly one %s for the id or number. */
+static const char *set_query(cmd_parms *cmd, void *d, const char *arg)
+{
+    int offset = (int)(apr_uintptr_t)cmd->info;
+    const char *err = server_only(cmd), *s;
+    int markers = 0;
+
+    (void)d;
+    if (err) {
+        return err;
+    }
+    for (s = arg; (s = strchr(s, '%')) != NULL; s += 2) {
+        if (s[1] != 's') {
+            return bad(cmd, "uses apr_dbd markers: write %s for the one "
+                       "parameter, %% for a literal percent sign", arg);
+        }
+        markers++;
+    }
+    if (markers != 1 || strncasecmp(arg, "SELECT", 6)) {
+        return bad(cmd, "expects one SELECT statement with exactly one %s "
+                   "parameter", arg);
+    }
+    *(const char **)((char *)sconf(cmd) + offset) = arg;
+    return NULL;
+}
+
+#define OFF(f) (void *)APR_OFFSETOF(sms_server_conf, f)
+
+const command_rec sms_directives[] = {
+    AP_INIT_TAKE1("SMSProvider", set_provider, NULL, RSRC_CONF,
+                  "broadcast | sandbox (default sandbox)"),
+    AP_INIT_TAKE1("SMSBroadcastUsername", set_string, OFF(broadcast_user),
+                  RSRC_CONF, "SMS Broadcast API username"),
+    AP_INIT_TAKE1("SMSBroadcastPassword", set_string, OFF(broadcast_pass),
+                  RSRC_CONF, "SMS Broadcast API password"),
+    AP_INIT_TAKE1("SMSBroadcastURL", set_url, NULL, RSRC_CONF,
+                  "SMS Broadcast API endpoint URL"),
+    AP_INIT_TAKE1("SMSSenderID", set_sender_id, NULL, RSRC_CONF,
+                  "sender ID: 1-11 letters/digits or a phone number"),
+    AP_INIT_TAKE1("SMSDefaultCountryCode", set_country, NULL, RSRC_CONF,
+                  "country calling code for national numbers (default 61)"),
+    AP_INIT_TAKE1("SMSMaxParts", set_int, OFF(max_parts), RSRC_CONF,
+                  "most segments one message may use, 1-5 (default 5)"),
+    AP_INIT_FLAG("SMSSmartEncoding", set_flag, NULL, RSRC_CONF,
+                 "replace look-alike Unicode with GSM-7 (default Off)"),
+    AP_INIT_TAKE1("SMSSendMode", set_send_mode, NULL, RSRC_CONF,
+                  "sync | queue (default sync)"),
+    AP_INIT_TAKE1("SMSRetryLimit", set_int, OFF(retry_limit), RSRC_CONF,
+                  "transient-failure retries (default 5)"),
+    AP_INIT_TAKE1("SMSRetryBackoff", set_retry_backoff, NULL, RSRC_CONF,
+                  "exponential backoff base (default 30s)"),
+    AP_INIT_TAKE1("SMSBatchSize", set_int, OFF(batch_size), RSRC_CONF,
+                  "recipients per provider request (default 100)"),
+    AP_INIT_TAKE1("SMSRateLimit", set_int, OFF(rate_limit), RSRC_CONF,
+                  "messages per second to the provider, 0 = off"),
+    AP_INIT_TAKE1("SMSQueueInterval", set_queue_interval, NULL, RSRC_CONF,
+                  "how often the sender looks for due work (default 1s)"),
+    AP_INIT_TAKE1("SMSWebhookSecret", set_string, OFF(webhook_secret),
+                  RSRC_CONF, "secret query parameter of provider callbacks"),
+    AP_INIT_TAKE1("SMSSecret", set_secret, NULL, RSRC_CONF,
+                  "key for CSRF tokens and cursors, shared by all servers"),
+    AP_INIT_TAKE1("SMSSecretFile", set_secret_file, NULL, RSRC_CONF,
+                  "file holding the SMSSecret key"),
+    AP_INIT_FLAG("SMSCSRF", set_csrf, NULL, OR_AUTHCFG | ACCESS_CONF,
+                 "require X-CSRFToken on unsafe methods (default On)"),
+    AP_INIT_TAKE1("SMSMaxBodySize", set_max_body, NULL, RSRC_CONF,
+                  "largest request body (default 1M)"),
+    AP_INIT_ITERATE("SMSOptOutKeywords", add_optout, NULL, RSRC_CONF,
+                    "inbound keywords that opt a number out"),
+    AP_INIT_TAKE1("SMSPatientQuery", set_query, OFF(patient_query), RSRC_CONF,
+                  "SQL: (id, first_name, last_name) for one patient id"),
+    AP_INIT_TAKE1("SMSPatientPhonesQuery", set_query,
+                  OFF(patient_phones_query), RSRC_CONF,
+                  "SQL: (label, number, is_default) for one patient id"),
+    AP_INIT_TAKE1("SMSPatientByPhoneQuery", set_query,
+                  OFF(patient_by_phone_query), RSRC_CONF,
+                  "SQL: patient ids for one normalised number"),
+    {NULL}
+};
+
+/* Fill the defaults of one merged server configuration. */
+static void apply_defaults(sms_server_conf *c, apr_pool_t *p)
+{
+    if (c->provider == SMS_PROVIDER_UNSET) {
+        c->provider = SMS_PROVIDER_SANDBOX;
+    }
+    if (!c->broadcast_url) {
+        c->broadcast_url = SMS_DEFAULT_URL;
+    }
+    if (!c->country_code) {
+        c->country_code = SMS_DEFAULT_COUNTRY;
+    }
+    if (c->max_parts == UNSET) {
+        c->max_parts = SMS_DEFAULT_MAX_PARTS;
+    }
+    if (c->smart_encoding == UNSET) {
+        c->smart_encoding = 0;
+    }
+    if (c->send_mode == SMS_SEND_UNSET) {
+        c->send_mode = SMS_SEND_SYNC;
+    }
+    if (c->retry_limit == UNSET) {
+        c->retry_limit = SMS_DEFAULT_RETRY_LIMIT;
+    }
+    if (c->retry_backoff == UNSET) {
+        c->retry_backoff = SMS_DEFAULT_RETRY_BACKOFF;
+    }
+    if (c->batch_size == UNSET) {
+        c->batch_size = SMS_DEFAULT_BATCH_SIZE;
+    }
+    if (c->rate_limit == UNSET) {
+        c->rate_limit = 0;
+    }
+    if (c->queue_interval == UNSET) {
+        c->queue_interval = SMS_DEFAULT_QUEUE_INTERVAL;
+    }
+    if (c->max_body == UNSET) {
+        c->max_body = SMS_DEFAULT_MAX_BODY;
+    }
+    if (!c->optout_keywords) {
+        char *words = apr_pstrdup(p, SMS_DEFAULT_OPTOUT), *last, *w;
+        c->optout_keywords = apr_array_make(p, 8, sizeof(char *));
+        for (w = apr_strtok(words, " ", &last); w;
+             w = apr_strtok(NULL, " ", &last)) {
+            APR_ARRAY_PUSH(c->optout_keywords, const char *) = w;
+        }
+    }
+}
+
+int sms_conf_finish(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
+{
+    unsigned char *random_key = NULL;
+    server_rec *v;
+
+    (void)ptemp;
+    for (v = s; v; v = v->next) {
+        sms_server_conf *c = ap_get_module_config(v->module_config,
+                                                  &sms_module);
+        apply_defaults(c, pconf);
+        if (c->provider == SMS_PROVIDER_BROADCAST
+            && (!c->broadcast_user || !c->broadcast_pass)) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, v,
+                         "SMSProvider broadcast needs SMSBroadcastUsername "
+                         "and SMSBroadcastPassword (server %s)",
+                         v->server_hostname);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        if (!c->secret) {
+            /* one random key for every server of this generation, so that
+             * tokens at least survive virtual host boundaries */
+            if (!random_key) {
+                random_key = apr_palloc(pconf, 32);
+                if (apr_generate_random_bytes(random_key, 32)
+                    != APR_SUCCESS) {
+                    ap_log_error(APLOG_MARK, APLOG_CRIT, 0, v,
+                                 "mod_sms: cannot generate a random "
+                                 "SMSSecret");
+                    return HTTP_INTERNAL_SERVER_ERROR;
+                }
+                ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                             "SMSSecret is not set: using a random key "
+                             "until the next restart; CSRF tokens and "
+                             "cursors will not survive a restart or work "
+                             "across servers");
+            }
+            c->secret = random_key;
+            c->secret_len = 32;
+        }
+        if (!c->webhook_secret && v == s) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, v,
+                         "SMSWebhookSecret is not set: provider callbacks "
+                         "will be refused (403) until it is");
+        }
+    }
+    return OK;
+}

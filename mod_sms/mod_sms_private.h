@@ -1,0 +1,127 @@
+/*
+ * mod_sms_private.h - what the httpd glue files of mod_sms share.
+ */
+#ifndef MOD_SMS_PRIVATE_H
+#define MOD_SMS_PRIVATE_H
+
+#include <httpd.h>
+#include <http_config.h>
+#include <http_log.h>
+#include <apr_optional.h>
+#include <apr_dbd.h>
+#include <mod_dbd.h>
+
+#include <jansson.h>
+
+#include "mod_sms.h"
+#include "sms_core.h"
+#include "sms_store.h"
+
+APLOG_USE_MODULE(sms);
+
+extern module AP_MODULE_DECLARE_DATA sms_module;
+
+#define SMS_HANDLER MOD_SMS_HANDLER
+
+typedef enum {
+    SMS_PROVIDER_UNSET = -1,
+    SMS_PROVIDER_SANDBOX = 0,
+    SMS_PROVIDER_BROADCAST = 1
+} sms_provider_e;
+
+typedef enum {
+    SMS_SEND_UNSET = -1,
+    SMS_SEND_SYNC = 0,
+    SMS_SEND_QUEUE = 1
+} sms_send_mode_e;
+
+/* Server configuration: -1 / NULL mean "not set here" until merged;
+ * sms_conf_finish() fills defaults once config is read. */
+typedef struct sms_server_conf {
+    sms_provider_e provider;
+    const char *broadcast_user;
+    const char *broadcast_pass;
+    const char *broadcast_url;
+    const char *sender_id;
+    const char *country_code;
+    int max_parts;
+    int smart_encoding;
+    sms_send_mode_e send_mode;
+    int retry_limit;
+    apr_interval_time_t retry_backoff;
+    int batch_size;
+    int rate_limit;
+    apr_interval_time_t queue_interval;
+    const char *webhook_secret;
+    const unsigned char *secret;
+    apr_size_t secret_len;
+    apr_off_t max_body;
+    apr_array_header_t *optout_keywords;   /* of const char *, upper case */
+    const char *patient_query;
+    const char *patient_phones_query;
+    const char *patient_by_phone_query;
+} sms_server_conf;
+
+/* The <Location>/<Directory> paths a request's configuration was merged
+ * from, innermost first: the route table is matched below one of them. */
+typedef struct sms_section_t {
+    const char *path;
+    const struct sms_section_t *outer;
+} sms_section_t;
+
+typedef struct sms_dir_conf {
+    int csrf;
+    const sms_section_t *sections;
+} sms_dir_conf;
+
+/* Defaults of API.md section 2. */
+#define SMS_DEFAULT_URL "https://api.smsbroadcast.com.au/api-adv.php"
+#define SMS_DEFAULT_COUNTRY "61"
+#define SMS_DEFAULT_MAX_PARTS 5
+#define SMS_DEFAULT_RETRY_LIMIT 5
+#define SMS_DEFAULT_RETRY_BACKOFF apr_time_from_sec(30)
+#define SMS_DEFAULT_BATCH_SIZE 100
+#define SMS_DEFAULT_QUEUE_INTERVAL apr_time_from_sec(1)
+#define SMS_DEFAULT_MAX_BODY (1024 * 1024)
+#define SMS_DEFAULT_OPTOUT "STOP STOPALL UNSUBSCRIBE CANCEL END QUIT OPTOUT REVOKE"
+
+/* mod_sms_config.c */
+extern const command_rec sms_directives[];
+void *sms_create_server_conf(apr_pool_t *p, server_rec *s);
+void *sms_merge_server_conf(apr_pool_t *p, void *basev, void *addv);
+void *sms_create_dir_conf(apr_pool_t *p, char *dir);
+void *sms_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);
+/* Apply defaults and cross-directive checks to every server; logs and
+ * returns !OK when the configuration cannot work. */
+int sms_conf_finish(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s);
+
+/* One request being served by the API. */
+typedef struct sms_req {
+    request_rec *r;
+    const sms_server_conf *sc;
+    const sms_dir_conf *dc;
+    const char **params;        /* path parameters, in pattern order */
+    json_t *body;               /* the JSON object of a POST/PUT, or NULL */
+} sms_req;
+
+typedef int sms_route_fn(sms_req *rq);
+
+/* mod_sms_api.c */
+int sms_api_handler(request_rec *r);
+void sms_api_init(void);
+/* Send a JSON value with the given status; returns OK for the handler. */
+int sms_reply(sms_req *rq, int status, json_t *body);
+/* Send the error envelope; returns OK for the handler. */
+int sms_reply_error(sms_req *rq, const sms_error_t *e);
+/* Shorthand for sms_reply_error(sms_error_make(...)). */
+int sms_fail(sms_req *rq, int status, const char *code, const char *field,
+             const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* A ready store connection for this request, or NULL after replying 503
+ * (*done then holds the handler's return value). */
+sms_db_t *sms_db(sms_req *rq, int *done);
+
+/* mod_sms_routes.c: handlers named by the route table */
+int sms_route_preview(sms_req *rq);
+int sms_route_health(sms_req *rq);
+
+#endif /* MOD_SMS_PRIVATE_H */

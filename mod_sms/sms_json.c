@@ -1,0 +1,144 @@
+/*
+ * sms_json.c - request JSON decoding with API-shaped errors.
+ */
+#include <string.h>
+
+#include <apr_strings.h>
+
+#include "sms_json.h"
+
+static apr_status_t json_cleanup(void *data)
+{
+    json_decref((json_t *)data);
+    return APR_SUCCESS;
+}
+
+json_t *sms_json_pool(json_t *j, apr_pool_t *p)
+{
+    if (j) {
+        apr_pool_cleanup_register(p, j, json_cleanup,
+                                  apr_pool_cleanup_null);
+    }
+    return j;
+}
+
+apr_status_t sms_json_parse_object(json_t **out, sms_error_t **err,
+                                   const char *buf, apr_size_t len,
+                                   apr_pool_t *p)
+{
+    json_error_t je;
+    json_t *j;
+
+    /* NULs are let through jansson so that the text check can name them
+     * as invalid message characters rather than as broken JSON. */
+    j = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
+    if (!j) {
+        if (json_error_code(&je) == json_error_invalid_utf8) {
+            *err = sms_error_make(p, 400, "invalid_message", NULL,
+                                  "request text is not valid UTF-8 "
+                                  "(byte %d)", je.position);
+        }
+        else {
+            *err = sms_error_make(p, 400, "invalid_json", NULL,
+                                  "request body is not valid JSON: %s "
+                                  "(line %d, column %d)", je.text, je.line,
+                                  je.column);
+        }
+        return APR_EINVAL;
+    }
+    sms_json_pool(j, p);
+    if (!json_is_object(j)) {
+        *err = sms_error_make(p, 400, "invalid_json", NULL,
+                              "request body must be a JSON object");
+        return APR_EINVAL;
+    }
+    *out = j;
+    return APR_SUCCESS;
+}
+
+apr_status_t sms_json_only(sms_error_t **err, json_t *obj,
+                           const char *const *allowed, apr_pool_t *p)
+{
+    const char *key;
+    json_t *v;
+
+    json_object_foreach(obj, key, v) {
+        const char *const *a;
+        for (a = allowed; *a && strcmp(*a, key); a++)
+            ;
+        if (!*a) {
+            *err = sms_error_make(p, 400, "invalid_json",
+                                  apr_pstrdup(p, key),
+                                  "unknown field '%s'", key);
+            return APR_EINVAL;
+        }
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t sms_json_string(const char **out, apr_size_t *len,
+                             sms_error_t **err, json_t *obj,
+                             const char *key, int required, apr_pool_t *p)
+{
+    json_t *v = json_object_get(obj, key);
+
+    *out = NULL;
+    if (len) {
+        *len = 0;
+    }
+    if (!v || (json_is_null(v) && !required)) {
+        if (required) {
+            *err = sms_error_make(p, 400, "invalid_json", key,
+                                  "'%s' is required", key);
+            return APR_EINVAL;
+        }
+        return APR_SUCCESS;
+    }
+    if (!json_is_string(v)) {
+        *err = sms_error_make(p, 400, "invalid_json", key,
+                              "'%s' must be a string", key);
+        return APR_EINVAL;
+    }
+    *out = json_string_value(v);
+    if (len) {
+        *len = json_string_length(v);
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t sms_json_integer(json_int_t *out, int *present,
+                              sms_error_t **err, json_t *obj,
+                              const char *key, json_int_t min,
+                              json_int_t max, apr_pool_t *p)
+{
+    json_t *v = json_object_get(obj, key);
+
+    *present = 0;
+    if (!v || json_is_null(v)) {
+        return APR_SUCCESS;
+    }
+    if (!json_is_integer(v) || json_integer_value(v) < min
+        || json_integer_value(v) > max) {
+        *err = sms_error_make(p, 400, "invalid_json", key,
+                              "'%s' must be an integer from %"
+                              JSON_INTEGER_FORMAT " to %"
+                              JSON_INTEGER_FORMAT, key, min, max);
+        return APR_EINVAL;
+    }
+    *out = json_integer_value(v);
+    *present = 1;
+    return APR_SUCCESS;
+}
+
+char *sms_json_dump(json_t *j, apr_pool_t *p)
+{
+    char *s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+    char *copy;
+
+    if (!s) {
+        return NULL;
+    }
+    copy = apr_pstrdup(p, s);
+    free(s);
+    return copy;
+}

@@ -1,0 +1,73 @@
+-- mod_sms schema, version 1 (PostgreSQL). Same meaning as sql/sqlite:
+-- times are microseconds since the Unix epoch (UTC).
+BEGIN;
+
+CREATE TABLE sms_schema (
+    version     INTEGER PRIMARY KEY,
+    applied_at  BIGINT NOT NULL
+);
+
+CREATE TABLE sms_batch (
+    id          BIGSERIAL PRIMARY KEY,
+    created_by  TEXT,
+    created_at  BIGINT NOT NULL,
+    recipients  INTEGER NOT NULL DEFAULT 0,
+    segments    INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE sms_template (
+    id          BIGSERIAL PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    body        TEXT NOT NULL,
+    created_by  TEXT,
+    created_at  BIGINT NOT NULL,
+    updated_at  BIGINT NOT NULL
+);
+
+CREATE TABLE sms_message (
+    id              BIGSERIAL PRIMARY KEY,
+    to_number       TEXT NOT NULL,
+    patient_id      TEXT,
+    phone_label     TEXT,
+    sender_id       TEXT,
+    body            TEXT NOT NULL,
+    encoding        TEXT NOT NULL CHECK (encoding IN ('GSM-7', 'UCS-2')),
+    segments        INTEGER NOT NULL,
+    max_parts       INTEGER NOT NULL,
+    status          TEXT NOT NULL CHECK (status IN ('scheduled', 'queued',
+                        'sending', 'sent', 'delivered', 'expired', 'failed',
+                        'unknown', 'cancelled')),
+    error           TEXT,
+    external_id     TEXT,
+    batch_id        BIGINT REFERENCES sms_batch (id),
+    template_id     BIGINT REFERENCES sms_template (id),
+    sent_by         TEXT,
+    created_at      BIGINT NOT NULL,
+    send_at         BIGINT,
+    next_attempt_at BIGINT,
+    lease_owner     TEXT,
+    lease_until     BIGINT,
+    sent_at         BIGINT,
+    delivered_at    BIGINT,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    updated_at      BIGINT NOT NULL
+);
+CREATE INDEX sms_message_due ON sms_message (status, next_attempt_at);
+CREATE INDEX sms_message_patient ON sms_message (patient_id, id);
+CREATE INDEX sms_message_to ON sms_message (to_number, id);
+CREATE INDEX sms_message_batch ON sms_message (batch_id, status);
+CREATE INDEX sms_message_external ON sms_message (external_id);
+
+CREATE TABLE sms_event (
+    id          BIGSERIAL PRIMARY KEY,
+    message_id  BIGINT NOT NULL REFERENCES sms_message (id),
+    status      TEXT NOT NULL,
+    detail      TEXT,
+    created_at  BIGINT NOT NULL
+);
+CREATE INDEX sms_event_message ON sms_event (message_id, id);
+
+INSERT INTO sms_schema (version, applied_at)
+    VALUES (1, (EXTRACT(EPOCH FROM now()) * 1000000)::BIGINT);
+
+COMMIT;

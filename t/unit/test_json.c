@@ -1,0 +1,145 @@
+/*
+ * test_json.c - request JSON decoding: every failure maps to the API's
+ * error codes (invalid_json / invalid_message) with the right field.
+ */
+#include <apr_general.h>
+#include <apr_strings.h>
+
+#include "sms_json.h"
+#include "tap.h"
+
+/* name formatted in the pool p of the calling function */
+#define IS_STR(got, want, ...) tap_is_str((got), (want), apr_psprintf(p, __VA_ARGS__))
+#define IS_INT(got, want, ...) \
+    tap_is_int((long long)(got), (long long)(want), apr_psprintf(p, __VA_ARGS__))
+
+typedef struct {
+    const char *name;
+    const char *body;
+    apr_size_t len;     /* 0: strlen(body) */
+    const char *code;   /* NULL: accepted */
+} parse_case_t;
+
+static const parse_case_t parse_cases[] = {
+    {"object accepted", "{\"message\": \"hi\"}", 0, NULL},
+    {"empty object accepted", "{}", 0, NULL},
+    {"empty body", "", 0, "invalid_json"},
+    {"array is not an object", "[1, 2]", 0, "invalid_json"},
+    {"string is not an object", "\"hi\"", 0, "invalid_json"},
+    {"number is not an object", "42", 0, "invalid_json"},
+    {"null is not an object", "null", 0, "invalid_json"},
+    {"truncated object", "{\"message\": \"hi\"", 0, "invalid_json"},
+    {"trailing garbage", "{} x", 0, "invalid_json"},
+    {"two objects", "{} {}", 0, "invalid_json"},
+    {"single quotes", "{'message': 'hi'}", 0, "invalid_json"},
+    {"trailing comma", "{\"a\": 1,}", 0, "invalid_json"},
+    {"duplicate keys", "{\"a\": 1, \"a\": 2}", 0, "invalid_json"},
+    {"lone surrogate escape", "{\"m\": \"\\ud800\"}", 0, "invalid_json"},
+    {"raw invalid UTF-8", "{\"m\": \"\xff\"}", 0, "invalid_message"},
+    {"raw overlong UTF-8", "{\"m\": \"\xc0\xaf\"}", 0, "invalid_message"},
+    {"raw NUL byte", "{\"m\": \"a\0b\"}", 13, "invalid_json"},
+    {"escaped NUL let through", "{\"m\": \"a\\u0000b\"}", 0, NULL},
+    {"integer too large", "{\"n\": 99999999999999999999999}", 0,
+     "invalid_json"},
+    {"deep nesting", NULL, 0, "invalid_json"},
+};
+
+static void check_parse(apr_pool_t *p)
+{
+    apr_size_t i;
+
+    for (i = 0; i < sizeof(parse_cases) / sizeof(*parse_cases); i++) {
+        const parse_case_t *c = &parse_cases[i];
+        const char *body = c->body;
+        apr_size_t len;
+        json_t *obj = NULL;
+        sms_error_t *err = NULL;
+        apr_status_t rv;
+
+        if (!body) {        /* 5000 nested arrays inside an object */
+            char *deep = apr_palloc(p, 10010);
+            memset(deep, '[', 5000);
+            memset(deep + 5000, ']', 5000);
+            deep[0] = '{';
+            deep[10000] = '\0';
+            body = apr_pstrcat(p, "{\"a\":", deep + 1, "}", NULL);
+        }
+        len = c->len ? c->len : strlen(body);
+        rv = sms_json_parse_object(&obj, &err, body, len, p);
+        if (!c->code) {
+            tap_ok(rv == APR_SUCCESS && json_is_object(obj), "parse: %s",
+                   c->name);
+        }
+        else if (tap_ok(rv != APR_SUCCESS && err, "parse: %s rejected",
+                        c->name)) {
+            IS_STR(err->code, c->code, "parse: %s code", c->name);
+            IS_INT(err->status, 400, "parse: %s status", c->name);
+        }
+    }
+}
+
+static json_t *parse(const char *body, apr_pool_t *p)
+{
+    json_t *obj = NULL;
+    sms_error_t *err;
+
+    sms_json_parse_object(&obj, &err, body, strlen(body), p);
+    return obj;
+}
+
+static void check_fields(apr_pool_t *p)
+{
+    static const char *const allowed[] = {"message", "max_parts", NULL};
+    json_t *obj = parse("{\"message\": \"hi\", \"mesage\": \"typo\"}", p);
+    sms_error_t *err = NULL;
+    const char *s;
+    apr_size_t len;
+    json_int_t n;
+    int present;
+
+    tap_ok(sms_json_only(&err, obj, allowed, p) != APR_SUCCESS,
+           "unknown field refused");
+    IS_STR(err ? err->field : NULL, "mesage", "unknown field named");
+
+    obj = parse("{\"message\": 5, \"max_parts\": \"2\", \"n\": null}", p);
+    tap_ok(sms_json_string(&s, &len, &err, obj, "message", 1, p)
+           != APR_SUCCESS, "number is not a string");
+    IS_STR(err->field, "message", "wrong type names the field");
+    tap_ok(sms_json_integer(&n, &present, &err, obj, "max_parts", 1, 5, p)
+           != APR_SUCCESS, "string is not an integer");
+    tap_ok(sms_json_string(&s, &len, &err, obj, "absent", 1, p)
+           != APR_SUCCESS, "required string missing");
+    tap_ok(sms_json_string(&s, &len, &err, obj, "n", 0, p) == APR_SUCCESS
+           && s == NULL, "optional null string is absent");
+
+    obj = parse("{\"a\": 0, \"b\": 6, \"c\": 3, \"d\": 2.5, \"e\": true}", p);
+    tap_ok(sms_json_integer(&n, &present, &err, obj, "a", 1, 5, p)
+           != APR_SUCCESS, "integer below range");
+    tap_ok(sms_json_integer(&n, &present, &err, obj, "b", 1, 5, p)
+           != APR_SUCCESS, "integer above range");
+    tap_ok(sms_json_integer(&n, &present, &err, obj, "c", 1, 5, p)
+           == APR_SUCCESS && present && n == 3, "integer in range");
+    tap_ok(sms_json_integer(&n, &present, &err, obj, "d", 1, 5, p)
+           != APR_SUCCESS, "real is not an integer");
+    tap_ok(sms_json_integer(&n, &present, &err, obj, "e", 1, 5, p)
+           != APR_SUCCESS, "boolean is not an integer");
+    tap_ok(sms_json_integer(&n, &present, &err, obj, "zz", 1, 5, p)
+           == APR_SUCCESS && !present, "absent integer");
+
+    obj = parse("{\"m\": \"a\\u0000b\"}", p);
+    tap_ok(sms_json_string(&s, &len, &err, obj, "m", 1, p) == APR_SUCCESS
+           && len == 3 && s[1] == '\0', "string length counts the NUL");
+}
+
+int main(void)
+{
+    apr_pool_t *p;
+
+    apr_initialize();
+    apr_pool_create(&p, NULL);
+    check_parse(p);
+    check_fields(p);
+    apr_pool_destroy(p);
+    apr_terminate();
+    return tap_done();
+}
