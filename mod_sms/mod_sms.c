@@ -15,22 +15,30 @@ static void log_to_httpd(void *baton, sms_log_level_e level, apr_status_t rv,
     ap_log_error(APLOG_MARK, (int)level, rv, (server_rec *)baton, "%s", msg);
 }
 
-static int sms_post_config(apr_pool_t *pconf, apr_pool_t *plog,
-                           apr_pool_t *ptemp, server_rec *s)
+/* Runs after every configuration read, httpd -t included: the place for
+ * checks that span directives or modules. */
+static int sms_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                            apr_pool_t *ptemp, server_rec *s)
 {
     (void)plog;
-    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
-        return OK;      /* the trial pass: check and warn once, later */
-    }
-    sms_api_init();
     if (!APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire)) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
                      "mod_sms needs mod_dbd: add LoadModule dbd_module and "
                      "a DBDriver/DBDParams pair");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    sms_log_set(log_to_httpd, s);
     return sms_conf_finish(pconf, ptemp, s);
+}
+
+static int sms_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                           apr_pool_t *ptemp, server_rec *s)
+{
+    (void)pconf;
+    (void)plog;
+    (void)ptemp;
+    sms_api_init();
+    sms_log_set(log_to_httpd, s);
+    return OK;
 }
 
 static void sms_register_hooks(apr_pool_t *p)
@@ -38,6 +46,7 @@ static void sms_register_hooks(apr_pool_t *p)
     static const char *const after_dbd[] = {"mod_dbd.c", NULL};
 
     (void)p;
+    ap_hook_check_config(sms_check_config, after_dbd, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(sms_post_config, after_dbd, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(sms_api_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }

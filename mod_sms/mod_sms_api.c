@@ -7,6 +7,7 @@
 
 #include <apr_atomic.h>
 #include <apr_strings.h>
+#include <http_core.h>
 #include <http_protocol.h>
 #include <http_request.h>
 #include <util_filter.h>
@@ -192,54 +193,81 @@ static const char *relative_path(const char *uri, const char *path,
     return apr_pstrmemdup(p, uri, len);
 }
 
-/* Find the routes for this request: the first section (innermost first)
- * below which some pattern matches. Returns the number of routes that
- * match the path (any method) and the one for this method, if any. */
+/* Match rel against the route table; fills *route for this method and
+ * *allow with the methods the path supports. Returns how many routes
+ * match the path. */
+static int match_routes(sms_req *rq, const char *rel,
+                        const sms_route_t **route, const char **allow)
+{
+    request_rec *r = rq->r;
+    const char **params = apr_pcalloc(r->pool, SMS_MAX_PARAMS * sizeof(char *));
+    int found = 0;
+    apr_size_t i;
+
+    *allow = NULL;
+    for (i = 0; i < N_ROUTES; i++) {
+        const char *name;
+
+        if (!match_pattern(routes[i].pattern, rel, params, r->pool)) {
+            continue;
+        }
+        found++;
+        name = ap_method_name_of(r->pool, routes[i].method);
+        if (routes[i].method == M_GET) {
+            name = "GET, HEAD";     /* HEAD arrives as M_GET */
+        }
+        *allow = *allow ? apr_pstrcat(r->pool, *allow, ", ", name, NULL)
+                        : name;
+        if (routes[i].method == r->method_number && !*route) {
+            *route = &routes[i];
+            rq->params = params;
+            params = apr_pcalloc(r->pool, SMS_MAX_PARAMS * sizeof(char *));
+        }
+    }
+    if (found) {
+        *allow = apr_pstrcat(r->pool, *allow, ", OPTIONS", NULL);
+    }
+    return found;
+}
+
+/* Find the route of this request. The API is mounted at the <Location>
+ * that holds SetHandler sms-api, but the innermost section that applies
+ * may be a nested one (<Location /api/sms/webhook>); so the base is the
+ * innermost section's path or one of its ancestors, shortest last, and
+ * never a path the section does not name ("/api/sms/x/preview" is no
+ * route below "/api/sms"). */
 static int find_route(sms_req *rq, const sms_route_t **route,
                       const char **allow)
 {
     request_rec *r = rq->r;
-    const sms_section_t *sec = rq->dc->sections;
-    static const sms_section_t root = {"/", NULL};
-    int method = r->method_number;     /* HEAD arrives as M_GET */
+    core_dir_config *core = ap_get_core_module_config(r->per_dir_config);
+    char *base = apr_pstrdup(r->pool, core && core->d ? core->d : "/");
 
     *route = NULL;
-    for (sec = sec ? sec : &root; sec; sec = sec->outer) {
-        const char *rel = relative_path(r->uri, sec->path, r->pool);
-        const char **params = apr_pcalloc(r->pool,
-                                          SMS_MAX_PARAMS * sizeof(char *));
-        int found = 0;
-        apr_size_t i;
+    if (!core || !core->d || core->r || base[0] != '/'
+        || !relative_path(r->uri, base, r->pool)) {
+        base = "/";     /* not a <Location> prefix: match the whole path */
+    }
+    for (;;) {
+        const char *rel = relative_path(r->uri, base, r->pool);
+        char *slash;
 
-        if (!rel) {
-            continue;
+        ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r,
+                      "route lookup: '%s' below '%s'", rel, base);
+        if (match_routes(rq, rel, route, allow)) {
+            return 1;
         }
-        *allow = NULL;
-        for (i = 0; i < N_ROUTES; i++) {
-            if (!match_pattern(routes[i].pattern, rel, params, r->pool)) {
-                continue;
-            }
-            found++;
-            *allow = *allow ? apr_pstrcat(r->pool, *allow, ", ",
-                                          ap_method_name_of(r->pool,
-                                                            routes[i].method),
-                                          NULL)
-                            : ap_method_name_of(r->pool, routes[i].method);
-            if (routes[i].method == M_GET) {
-                *allow = apr_pstrcat(r->pool, *allow, ", HEAD", NULL);
-            }
-            if (routes[i].method == method && !*route) {
-                *route = &routes[i];
-                rq->params = params;
-                params = apr_pcalloc(r->pool, SMS_MAX_PARAMS * sizeof(char *));
-            }
+        if (!strcmp(base, "/")) {
+            return 0;
         }
-        if (found) {
-            *allow = apr_pstrcat(r->pool, *allow, ", OPTIONS", NULL);
-            return found;
+        slash = strrchr(base, '/');
+        if (slash == base) {
+            base = "/";
+        }
+        else {
+            *slash = '\0';
         }
     }
-    return 0;
 }
 
 /* application/json, with an optional charset that must be UTF-8. */

@@ -9,6 +9,7 @@
 #include <apr_lib.h>
 #include <apr_strings.h>
 #include <apr_uri.h>
+#include <ap_mpm.h>
 #include <http_core.h>
 
 #include "mod_sms_private.h"
@@ -71,16 +72,8 @@ void *sms_create_dir_conf(apr_pool_t *p, char *dir)
 {
     sms_dir_conf *c = apr_pcalloc(p, sizeof(*c));
 
+    (void)dir;
     c->csrf = UNSET;
-    if (dir) {
-        sms_section_t *sec = apr_pcalloc(p, sizeof(*sec));
-        apr_size_t n = strlen(dir);
-        while (n > 1 && dir[n - 1] == '/') {
-            n--;
-        }
-        sec->path = apr_pstrmemdup(p, dir, n);
-        c->sections = sec;
-    }
     return c;
 }
 
@@ -90,13 +83,6 @@ void *sms_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     sms_dir_conf *c = apr_pcalloc(p, sizeof(*c));
 
     c->csrf = MERGE_INT(csrf);
-    c->sections = base->sections;
-    if (add->sections) {
-        sms_section_t *sec = apr_pcalloc(p, sizeof(*sec));
-        sec->path = add->sections->path;
-        sec->outer = base->sections;
-        c->sections = sec;
-    }
     return c;
 }
 
@@ -611,6 +597,7 @@ static void apply_defaults(sms_server_conf *c, apr_pool_t *p)
 int sms_conf_finish(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
 {
     unsigned char *random_key = NULL;
+    int trial = ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG;
     server_rec *v;
 
     (void)ptemp;
@@ -638,16 +625,18 @@ int sms_conf_finish(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
                                  "SMSSecret");
                     return HTTP_INTERNAL_SERVER_ERROR;
                 }
-                ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
-                             "SMSSecret is not set: using a random key "
-                             "until the next restart; CSRF tokens and "
-                             "cursors will not survive a restart or work "
-                             "across servers");
+                if (!trial) {
+                    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                                 "SMSSecret is not set: using a random key "
+                                 "until the next restart; CSRF tokens and "
+                                 "cursors will not survive a restart or work "
+                                 "across servers");
+                }
             }
             c->secret = random_key;
             c->secret_len = 32;
         }
-        if (!c->webhook_secret && v == s) {
+        if (!c->webhook_secret && v == s && !trial) {
             ap_log_error(APLOG_MARK, APLOG_WARNING, 0, v,
                          "SMSWebhookSecret is not set: provider callbacks "
                          "will be refused (403) until it is");

@@ -62,16 +62,8 @@ typedef struct sms_server_conf {
     const char *patient_by_phone_query;
 } sms_server_conf;
 
-/* The <Location>/<Directory> paths a request's configuration was merged
- * from, innermost first: the route table is matched below one of them. */
-typedef struct sms_section_t {
-    const char *path;
-    const struct sms_section_t *outer;
-} sms_section_t;
-
 typedef struct sms_dir_conf {
     int csrf;
-    const sms_section_t *sections;
 } sms_dir_conf;
 
 /* Defaults of API.md section 2. */

@@ -1,0 +1,74 @@
+# The route table: 404 for unknown routes, 405 with Allow, OPTIONS, HEAD,
+# optional trailing slash, and 401 on every protected route, table-driven.
+use strict;
+use warnings;
+use Apache::Test;
+use Apache::TestUtil;
+use lib 't/lib';
+use SMSTest;
+
+# Every route of this build: [method, path, protected, body].
+my @routes = (
+    ['GET',  '/api/sms/health/',  0, undef],
+    ['POST', '/api/sms/preview/', 1, {message => 'a'}],
+);
+my @unknown = qw(/api/sms /api/sms/ /api/sms/nope /api/sms/preview/extra
+                 /api/sms/bogus/preview /api/sms/healthz /api/sms/preview/x/y
+                 /api/sms/Preview);
+
+plan tests => 4 * @routes + 2 * @unknown + 11;
+
+my $ua = client();
+login($ua, 'alice', 'alice-password');
+my $noauth = client(base => vhost_url('noauth'));
+
+for my $r (@routes) {
+    my ($method, $path, $protected, $body) = @$r;
+    my ($res, $data) = api($ua, $method, $path, $body);
+    ok t_cmp($res->code, qr/^2/, "$method $path works when logged in");
+    (my $bare = $path) =~ s{/$}{};
+    ($res, $data) = api($ua, $method, $bare, $body);
+    ok t_cmp($res->code, qr/^2/, "$method $bare works without the trailing slash");
+    # anonymous, with and without httpd's Require in front
+    for my $c (client(), $noauth) {
+        ($res, $data) = api($c, $method, $path, $body);
+        if ($protected) {
+            ok is_envelope($res, $data, 401, 'unauthenticated')
+                or diag "$method $path: " . $res->status_line;
+        }
+        else {
+            ok t_cmp($res->code, 200, "$method $path needs no login");
+        }
+    }
+}
+
+for my $path (@unknown) {
+    for my $c ($ua, $noauth) {
+        my ($res, $data) = api($c, GET => $path);
+        ok is_envelope($res, $data, 404, 'not_found')
+            or diag "$path: " . $res->status_line . ' ' . $res->content;
+    }
+}
+
+my ($res, $data) = api($ua, PUT => '/api/sms/health/', {});
+ok is_envelope($res, $data, 405, 'method_not_allowed');
+ok t_cmp($res->header('Allow'), 'GET, HEAD, OPTIONS', 'allow_lists_get_head_options');
+($res, $data) = api($ua, GET => '/api/sms/preview/');
+ok is_envelope($res, $data, 405, 'method_not_allowed');
+ok t_cmp($res->header('Allow'), 'POST, OPTIONS', 'allow_lists_post_options');
+($res, $data) = api($ua, DELETE => '/api/sms/preview/');
+ok is_envelope($res, $data, 405, 'method_not_allowed');
+($res) = api($ua, OPTIONS => '/api/sms/preview/');
+ok t_cmp($res->code, 204, 'options_answers_204');
+ok t_cmp($res->header('Allow'), 'POST, OPTIONS', 'options_lists_methods');
+
+# Errors are never cached and never sniffed.
+($res, $data) = api($ua, GET => '/api/sms/nope');
+ok t_cmp($res->header('Cache-Control'), 'no-store', 'responses_not_cached');
+ok t_cmp($res->header('X-Content-Type-Options'), 'nosniff', 'responses_nosniff');
+# Direct request to the error-document path is just an unknown route.
+($res, $data) = api($ua, GET => '/sms-error/');
+ok is_envelope($res, $data, 404, 'not_found');
+# Encoded traversal never reaches a route.
+($res, $data) = api($ua, GET => '/api/sms/%2e%2e/health/');
+ok t_cmp($res->code, qr/^4/, 'encoded_traversal_is_a_4xx');

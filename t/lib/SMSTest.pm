@@ -1,0 +1,113 @@
+package SMSTest;
+# Helpers of the mod_sms Apache::Test suite: HTTP clients that log in the
+# way a browser or script does, JSON requests, the shared vectors, the
+# error log of the server under test.
+use strict;
+use warnings;
+
+use Exporter 'import';
+use HTTP::Cookies;
+use HTTP::Request;
+use JSON::PP;
+use LWP::UserAgent;
+use MIME::Base64 ();
+use Apache::Test ();
+use Apache::TestRequest ();
+
+our @EXPORT = qw(base_url vhost_url client login api json_body
+                 load_vectors error_log_lines is_envelope diag $JSON);
+
+our $JSON = JSON::PP->new->utf8->canonical->allow_nonref;
+
+# http://127.0.0.1:PORT of the main test server.
+sub base_url {
+    my $cfg = Apache::Test::config();
+    return 'http://' . Apache::TestRequest::hostport($cfg);
+}
+
+# URL of one of the extra virtual hosts (noauth, basic, noschema).
+sub vhost_url {
+    my ($name) = @_;
+    my $port = $ENV{'SMS_PORT_' . uc $name} or die "no port for vhost $name";
+    return "http://127.0.0.1:$port";
+}
+
+# A fresh client with its own cookie jar (a browser session).
+sub client {
+    my (%opt) = @_;
+    my $ua = LWP::UserAgent->new(keep_alive => 1, timeout => 30,
+                                 max_redirect => 0);
+    $ua->cookie_jar(HTTP::Cookies->new);
+    $ua->{sms_base} = $opt{base} || base_url();
+    # Basic credentials sent up front, as scripts and curl -u do
+    $ua->default_header(Authorization => 'Basic '
+        . MIME::Base64::encode_base64(join(':', @{$opt{basic}}), ''))
+        if $opt{basic};
+    return $ua;
+}
+
+# Log in through the real mod_auth_form login handler; returns the response.
+sub login {
+    my ($ua, $user, $pass) = @_;
+    return $ua->post($ua->{sms_base} . '/login',
+                     {httpd_username => $user, httpd_password => $pass});
+}
+
+# api($ua, METHOD, '/api/sms/preview/', $body, %headers): $body is a Perl
+# structure (sent as JSON) or a plain string (sent as is). Returns the
+# response and its decoded JSON (undef when the body is not JSON).
+sub api {
+    my ($ua, $method, $path, $body, %headers) = @_;
+    my $req = HTTP::Request->new($method => $ua->{sms_base} . $path);
+    if (defined $body) {
+        $req->content(ref $body ? $JSON->encode($body) : $body);
+        $req->header('Content-Type' => 'application/json')
+            unless exists $headers{'Content-Type'};
+    }
+    $req->header($_ => $headers{$_}) for grep { defined $headers{$_} } keys %headers;
+    my $res = $ua->request($req);
+    return ($res, json_body($res));
+}
+
+sub json_body {
+    my ($res) = @_;
+    my $data = eval { $JSON->decode($res->content) };
+    return $data;
+}
+
+# The error envelope with this code (and field, when given).
+sub is_envelope {
+    my ($res, $data, $status, $code, $field) = @_;
+    return 0 unless $res->code == $status;
+    return 0 unless ($res->header('Content-Type') || '') =~ m{^application/json};
+    return 0 unless ref $data eq 'HASH' && ref $data->{error} eq 'HASH';
+    my $e = $data->{error};
+    return 0 unless ($e->{code} // '') eq $code && length($e->{message} // '');
+    return 0 unless exists $e->{field};
+    return 0 if defined $field && ($e->{field} // '') ne $field;
+    return 1;
+}
+
+# A TAP comment (Apache::Test's Test.pm-style ok() has no diag of its own).
+sub diag {
+    my $text = join '', @_;
+    print map { "# $_\n" } split /\n/, $text;
+    return 1;
+}
+
+# t/data/text_vectors.json, decoded.
+sub load_vectors {
+    my $file = Apache::Test::vars('t_dir') . '/data/text_vectors.json';
+    open my $fh, '<:raw', $file or die "$file: $!";
+    local $/;
+    return $JSON->decode(<$fh>)->{cases};
+}
+
+# Error-log lines at error level or worse.
+sub error_log_lines {
+    my $file = Apache::Test::vars('t_logs') . '/error_log';
+    open my $fh, '<', $file or die "$file: $!";
+    return grep { /\[(?:[\w.]+:)?(?:error|crit|alert|emerg)\]/ } <$fh>;
+}
+
+1;
