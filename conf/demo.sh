@@ -1,0 +1,82 @@
+#!/bin/sh
+# The demo site of mod_sms: `make run` / `make start` / `make stop` call
+#   conf/demo.sh run|start|stop
+# with SMS_SRCDIR, SMS_MODULE, HTTPD, APXS and SMS_RUNDIR set by make.
+# Honours SMS_PORT (8080), SMS_PROVIDER (sandbox|broadcast),
+# SMS_BROADCAST_URL/USERNAME/PASSWORD, SMS_WEBHOOK_SECRET, and
+# SMS_DBD_DRIVER/SMS_DBD_PARAMS (default: SQLite in $SMS_RUNDIR/state).
+set -eu
+cmd=${1:?usage: demo.sh run|start|stop}
+: "${SMS_SRCDIR:?}" "${SMS_MODULE:?}" "${HTTPD:?}" "${APXS:?}" "${SMS_RUNDIR:?}"
+export SMS_SRCDIR SMS_MODULE SMS_RUNDIR
+export SMS_PORT=${SMS_PORT:-8080}
+export SMS_MODDIR="$("$APXS" -q LIBEXECDIR)"
+state=$SMS_RUNDIR/state
+conf=$SMS_SRCDIR/conf/demo.conf
+
+if [ "$cmd" = stop ]; then
+    if [ -f "$SMS_RUNDIR/httpd.pid" ]; then
+        pid=$(cat "$SMS_RUNDIR/httpd.pid")
+        kill -TERM "$pid" 2>/dev/null || true
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        echo "mod_sms demo stopped"
+    else
+        echo "mod_sms demo is not running (no $SMS_RUNDIR/httpd.pid)"
+    fi
+    exit 0
+fi
+
+mkdir -p "$state" "$SMS_RUNDIR/logs"
+# the user children run as must own the state (SQLite writes beside the db)
+if [ "$(id -u)" = 0 ]; then
+    if id www-data >/dev/null 2>&1; then SMS_USER=www-data; else SMS_USER=nobody; fi
+    SMS_GROUP=$(id -gn "$SMS_USER")
+else
+    SMS_USER=$(id -un) SMS_GROUP=$(id -gn)
+fi
+export SMS_USER SMS_GROUP
+
+random_key() { od -An -N24 -tx1 /dev/urandom | tr -d ' \n'; }
+[ -s "$state/sms.key" ] || random_key > "$state/sms.key"
+[ -s "$state/session.key" ] || random_key > "$state/session.key"
+[ -s "$state/webhook.secret" ] || random_key > "$state/webhook.secret"
+[ -s "$state/htpasswd" ] || htpasswd -bcB "$state/htpasswd" demo demo 2>/dev/null
+export SMS_WEBHOOK_SECRET=${SMS_WEBHOOK_SECRET:-$(cat "$state/webhook.secret")}
+
+export SMS_DBD_DRIVER=${SMS_DBD_DRIVER:-sqlite3}
+defines=
+if [ "$SMS_DBD_DRIVER" = sqlite3 ]; then
+    export SMS_DBD_PARAMS=${SMS_DBD_PARAMS:-$state/sms.db}
+    defines="$defines -D SMS_SQLITE"
+else
+    : "${SMS_DBD_PARAMS:?set SMS_DBD_PARAMS for $SMS_DBD_DRIVER}"
+fi
+sh "$SMS_SRCDIR/sql/migrate.sh" "$SMS_DBD_DRIVER" "$SMS_DBD_PARAMS"
+
+if [ "${SMS_PROVIDER:-sandbox}" = broadcast ]; then
+    export SMS_BROADCAST_URL=${SMS_BROADCAST_URL:-https://api.smsbroadcast.com.au/api-adv.php}
+    : "${SMS_BROADCAST_USERNAME:?SMS_PROVIDER=broadcast needs SMS_BROADCAST_USERNAME}"
+    : "${SMS_BROADCAST_PASSWORD:?SMS_PROVIDER=broadcast needs SMS_BROADCAST_PASSWORD}"
+    export SMS_BROADCAST_USERNAME SMS_BROADCAST_PASSWORD
+    defines="$defines -D SMS_BROADCAST"
+fi
+if [ "$(id -u)" = 0 ]; then
+    chown -R "$SMS_USER:$SMS_GROUP" "$state" "$SMS_RUNDIR/logs"
+fi
+
+"$HTTPD" -t -f "$conf" $defines >/dev/null
+cat <<MSG
+mod_sms demo on http://127.0.0.1:$SMS_PORT/  (log in: demo / demo)
+  provider ${SMS_PROVIDER:-sandbox}, storage $SMS_DBD_DRIVER, state in $SMS_RUNDIR
+  webhooks: http://127.0.0.1:$SMS_PORT/api/sms/webhook/dlr/?secret=$SMS_WEBHOOK_SECRET
+MSG
+case "$cmd" in
+run)
+    exec "$HTTPD" -f "$conf" $defines -D SMS_FOREGROUND -D FOREGROUND ;;
+start)
+    "$HTTPD" -f "$conf" $defines -k start
+    for _ in $(seq 50); do [ -s "$SMS_RUNDIR/httpd.pid" ] && break; sleep 0.1; done
+    echo "started (pid $(cat "$SMS_RUNDIR/httpd.pid")); make stop to stop" ;;
+*)
+    echo "demo.sh: unknown command $cmd" >&2; exit 2 ;;
+esac

@@ -1,0 +1,109 @@
+# Directive validation: httpd -t refuses every bad value with a message
+# that names the directive, and accepts a complete valid configuration.
+use strict;
+use warnings;
+use Apache::Test;
+use Apache::TestUtil;
+use lib 't/lib';
+use SMSTest;
+
+my $logs = Apache::Test::vars('t_logs');
+my $httpd = $ENV{SMS_HTTPD} or die 'SMS_HTTPD not set';
+my $system = $ENV{SMS_SYSTEM_CONF} or die 'SMS_SYSTEM_CONF not set';
+
+# [config lines, expected message]
+my @bad = (
+    ['SMSProvider carrier-pigeon', qr/SMSProvider: expects 'broadcast' or 'sandbox'/],
+    ['SMSBroadcastURL ftp://example.com/x', qr/SMSBroadcastURL: expects an absolute http/],
+    ['SMSBroadcastURL not-a-url', qr/SMSBroadcastURL: expects an absolute http/],
+    ['SMSBroadcastUsername ""', qr/SMSBroadcastUsername takes one argument/],
+    ['SMSSenderID "Walk Easy"', qr/SMSSenderID: expects 1 to 11 letters/],
+    ['SMSSenderID WalkEasyClinic', qr/SMSSenderID: expects 1 to 11 letters/],
+    ['SMSSenderID Walk-Easy', qr/SMSSenderID: expects 1 to 11 letters/],
+    ['SMSSenderID 1234567890123456', qr/SMSSenderID: expects 1 to 11 letters/],
+    ['SMSDefaultCountryCode 0061', qr/SMSDefaultCountryCode: expects a country calling code/],
+    ['SMSDefaultCountryCode abc', qr/SMSDefaultCountryCode: expects a country calling code/],
+    ['SMSDefaultCountryCode 1234', qr/SMSDefaultCountryCode: expects a country calling code/],
+    ['SMSMaxParts 0', qr/SMSMaxParts: expects a whole number from 1 to 5/],
+    ['SMSMaxParts 6', qr/SMSMaxParts: expects a whole number from 1 to 5/],
+    ['SMSMaxParts two', qr/SMSMaxParts: expects a whole number from 1 to 5/],
+    ['SMSSmartEncoding maybe', qr/SMSSmartEncoding must be On or Off/],
+    ['SMSSendMode later', qr/SMSSendMode: expects 'sync' or 'queue'/],
+    ['SMSRetryLimit -1', qr/SMSRetryLimit: expects a whole number from 0 to 100/],
+    ['SMSRetryBackoff soon', qr/SMSRetryBackoff: expects a duration/],
+    ['SMSRetryBackoff 0', qr/SMSRetryBackoff: expects a duration/],
+    ['SMSBatchSize 1001', qr/SMSBatchSize: expects a whole number from 1 to 1000/],
+    ['SMSRateLimit 1.5', qr/SMSRateLimit: expects a whole number/],
+    ['SMSQueueInterval 2h', qr/SMSQueueInterval: expects a duration/],
+    ['SMSSecret short', qr/SMSSecret: must be at least 16 characters/],
+    ["SMSSecret 0123456789abcdef0\nSMSSecretFile /etc/hostname",
+     qr/SMSSecretFile: the key is already set/],
+    ['SMSSecretFile /nonexistent/key', qr/SMSSecretFile: cannot read/],
+    ['SMSMaxBodySize 10', qr/SMSMaxBodySize: expects a size from 1K to 64M/],
+    ['SMSMaxBodySize 1G', qr/SMSMaxBodySize: expects a size from 1K to 64M/],
+    ['SMSOptOutKeywords STOP "OPT-OUT"', qr/SMSOptOutKeywords: expects words of letters and digits/],
+    ['SMSPatientQuery "SELECT id FROM patients"', qr/SMSPatientQuery: expects one SELECT statement with exactly one %s/],
+    ['SMSPatientPhonesQuery "DELETE FROM phones WHERE id = %s"', qr/SMSPatientPhonesQuery: expects one SELECT/],
+    ['SMSPatientByPhoneQuery "SELECT id FROM p WHERE n = %d"', qr/SMSPatientByPhoneQuery: uses apr_dbd markers/],
+    ['SMSProvider broadcast', qr/SMSProvider broadcast needs SMSBroadcastUsername and SMSBroadcastPassword/],
+    ["<Location /x>\nSMSMaxParts 3\n</Location>", qr/SMSMaxParts not allowed in <Location> context/],
+);
+
+my $good = <<'CONF';
+SMSProvider broadcast
+SMSBroadcastUsername user
+SMSBroadcastPassword "pass word"
+SMSBroadcastURL http://127.0.0.1:9/api-adv.php
+SMSSenderID WalkEasy
+SMSDefaultCountryCode +64
+SMSMaxParts 3
+SMSSmartEncoding On
+SMSSendMode queue
+SMSRetryLimit 3
+SMSRetryBackoff 500ms
+SMSBatchSize 250
+SMSRateLimit 20
+SMSQueueInterval 2s
+SMSWebhookSecret hook
+SMSSecret 0123456789abcdef0123
+SMSMaxBodySize 256K
+SMSOptOutKeywords STOP stopall Halt
+SMSPatientQuery "SELECT id, first_name, last_name FROM patients WHERE id = %s"
+<Location /api/sms>
+    SetHandler sms-api
+    SMSCSRF Off
+</Location>
+CONF
+
+plan tests => 2 * @bad + 3;
+
+my $n = 0;
+sub httpd_t {
+    my ($lines) = @_;
+    my $file = "$logs/config-" . ++$n . '.conf';
+    open my $fh, '>', $file or die "$file: $!";
+    print $fh "Include \"$system\"\nServerName config.test\n"
+        . "ErrorLog \"$logs/config_error_log\"\nDBDriver sqlite3\n"
+        . "DBDParams \"$logs/config.db\"\n$lines\n";
+    close $fh;
+    my $out = `"$httpd" -t -f "$file" 2>&1`;
+    return ($? >> 8, $out);
+}
+
+for my $b (@bad) {
+    my ($lines, $want) = @$b;
+    my ($rc, $out) = httpd_t($lines);
+    ok t_cmp($rc, qr/^[1-9]/, "httpd -t refuses: $lines");
+    ok t_cmp($out, $want, "message names the directive: $lines");
+}
+
+my ($rc, $out) = httpd_t($good);
+ok t_cmp($rc, 0, 'httpd_t_accepts_every_directive_with_good_values');
+ok t_cmp($out, qr/Syntax OK/, 'syntax_ok') or diag $out;
+# Without mod_dbd the module says which module is missing.
+(my $no_dbd = `cat "$system"`) =~ s/^LoadModule dbd_module.*$//m;
+open my $fh, '>', "$logs/nodbd.conf" or die;
+print $fh "$no_dbd\nServerName config.test\nErrorLog \"$logs/config_error_log\"\n";
+close $fh;
+$out = `"$httpd" -t -f "$logs/nodbd.conf" 2>&1`;
+ok t_cmp($out, qr/mod_sms needs mod_dbd/, 'missing_mod_dbd_named');
