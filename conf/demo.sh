@@ -15,6 +15,10 @@ state=$SMS_RUNDIR/state
 conf=$SMS_SRCDIR/conf/demo.conf
 
 if [ "$cmd" = stop ]; then
+    if [ ! -f "$SMS_RUNDIR/httpd.pid" ]; then
+        moved=/var/tmp/mod_sms-demo-$(echo "$SMS_RUNDIR" | cksum | cut -d' ' -f1)
+        [ -f "$moved/httpd.pid" ] && SMS_RUNDIR=$moved
+    fi
     if [ -f "$SMS_RUNDIR/httpd.pid" ]; then
         pid=$(cat "$SMS_RUNDIR/httpd.pid")
         kill -TERM "$pid" 2>/dev/null || true
@@ -26,15 +30,25 @@ if [ "$cmd" = stop ]; then
     exit 0
 fi
 
-mkdir -p "$state" "$SMS_RUNDIR/logs"
-# the user children run as must own the state (SQLite writes beside the db)
+# As root, children run as www-data (or nobody): they must reach the state
+# (SQLite writes beside the database) and the pages, so a run folder that
+# user cannot enter (a clone in /root, say) moves to /var/tmp.
 if [ "$(id -u)" = 0 ]; then
     if id www-data >/dev/null 2>&1; then SMS_USER=www-data; else SMS_USER=nobody; fi
     SMS_GROUP=$(id -gn "$SMS_USER")
+    mkdir -p "$SMS_RUNDIR"
+    if ! runuser -u "$SMS_USER" -- test -x "$SMS_RUNDIR"; then
+        SMS_RUNDIR=/var/tmp/mod_sms-demo-$(echo "$SMS_RUNDIR" | cksum | cut -d' ' -f1)
+        echo "note: $SMS_USER cannot enter the run folder; using $SMS_RUNDIR"
+        export SMS_RUNDIR
+        state=$SMS_RUNDIR/state
+    fi
 else
     SMS_USER=$(id -un) SMS_GROUP=$(id -gn)
 fi
 export SMS_USER SMS_GROUP
+mkdir -p "$state" "$SMS_RUNDIR/logs" "$SMS_RUNDIR/htdocs"
+cp "$SMS_SRCDIR"/conf/htdocs/* "$SMS_RUNDIR/htdocs/"
 
 random_key() { od -An -N24 -tx1 /dev/urandom | tr -d ' \n'; }
 [ -s "$state/sms.key" ] || random_key > "$state/sms.key"
@@ -62,6 +76,7 @@ if [ "${SMS_PROVIDER:-sandbox}" = broadcast ]; then
 fi
 if [ "$(id -u)" = 0 ]; then
     chown -R "$SMS_USER:$SMS_GROUP" "$state" "$SMS_RUNDIR/logs"
+    chmod 755 "$SMS_RUNDIR"
 fi
 
 "$HTTPD" -t -f "$conf" $defines >/dev/null
