@@ -1,0 +1,31 @@
+/*
+ * sms_template.h - message templates: "{placeholder}" rendering with strict
+ * unknown-placeholder errors; "{{" and "}}" are literal braces. httpd-free.
+ */
+#ifndef SMS_TEMPLATE_H
+#define SMS_TEMPLATE_H
+
+#include <jansson.h>
+
+#include "sms_core.h"
+
+/* Check a template body's syntax: every '{' opens a placeholder name
+ * ([A-Za-z_][A-Za-z0-9_]*, at most 64 characters) closed by '}', or is
+ * doubled; a lone '}' must be doubled. APR_EINVAL with *err a 400
+ * invalid_template (field "body") otherwise. */
+apr_status_t sms_template_check(sms_error_t **err, const char *body,
+                                apr_pool_t *p);
+
+/* Render body with values from the JSON object vars (strings, integers
+ * and reals are accepted; any other type is a 400 invalid_json naming
+ * "context.<name>"). A placeholder with no value is a 400
+ * unknown_placeholder naming it; a malformed body is invalid_template. */
+apr_status_t sms_template_render(const char **out, sms_error_t **err,
+                                 const char *body, json_t *vars,
+                                 apr_pool_t *p);
+
+/* The placeholder names used in body (each once, in order of first use);
+ * NULL when the body is malformed. */
+apr_array_header_t *sms_template_names(const char *body, apr_pool_t *p);
+
+#endif /* SMS_TEMPLATE_H */
