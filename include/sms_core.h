@@ -6,6 +6,7 @@
 
 #include <apr_pools.h>
 #include <apr_errno.h>
+#include <apr_time.h>
 
 /* A failure the API reports in its error envelope:
  * {"error": {"code": code, "message": message, "field": field}}. */
@@ -39,5 +40,16 @@ void sms_log_set(sms_log_fn *fn, void *baton);
 /* Log a printf-style line through the installed sink. */
 void sms_log(sms_log_level_e level, apr_status_t rv, apr_pool_t *p,
              const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* ISO-8601 UTC with Z, to the second: 2026-11-24T04:22:00Z. */
+const char *sms_time_format(apr_time_t t, apr_pool_t *p);
+
+/* Parse an ISO-8601 date-time with a Z or +hh:mm offset (fractional
+ * seconds allowed); APR_EINVAL when it is not one. */
+apr_status_t sms_time_parse(apr_time_t *t, const char *s);
+
+/* True for a sender ID SMS Broadcast accepts: 1-11 ASCII letters and
+ * digits, or a phone number of 3-15 digits with an optional '+'. */
+int sms_sender_id_ok(const char *s);
 
 #endif /* SMS_CORE_H */

@@ -19,7 +19,8 @@ apr_status_t sms_phone_normalise(const char **out, sms_error_t **err,
                                  const char *in, const char *country_code,
                                  const char *field, apr_pool_t *p);
 
-/* Mask a normalised number for logs: 614****678. */
+/* Mask a normalised number for logs: first and last 3 digits kept,
+ * 61412345678 -> 614*****678. */
 const char *sms_phone_mask(const char *digits, apr_pool_t *p);
 
 #endif /* SMS_PHONE_H */

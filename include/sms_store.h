@@ -11,6 +11,8 @@
 
 #include <apr_dbd.h>
 #include <apr_hash.h>
+#include <apr_tables.h>
+#include <apr_time.h>
 
 #include "sms_core.h"
 
@@ -26,6 +28,7 @@ typedef struct sms_db_t {
     apr_dbd_t *handle;
     apr_hash_t *prepared;    /* label -> apr_dbd_prepared_t, per connection */
     apr_pool_t *pool;        /* the connection's pool */
+    apr_dbd_transaction_t *trans;   /* open transaction, or NULL */
 } sms_db_t;
 
 /* Make this connection ready: check the schema version and prepare every
@@ -35,5 +38,195 @@ apr_status_t sms_store_ready(sms_db_t *db, const char **why, apr_pool_t *p);
 
 /* Messages waiting for the provider (queued, scheduled, sending). */
 apr_status_t sms_store_queue_depth(int *depth, sms_db_t *db, apr_pool_t *p);
+
+/* --- transactions ------------------------------------------------------ */
+
+/* Start a transaction; end it with sms_store_end (commit when ok, else
+ * roll back). Every write transaction starts with a write. */
+apr_status_t sms_store_begin(sms_db_t *db, apr_pool_t *p);
+apr_status_t sms_store_end(sms_db_t *db, int ok, apr_pool_t *p);
+
+/* --- messages ------------------------------------------------------------ */
+
+/* A message row; 0 / NULL where the column is NULL. */
+typedef struct sms_message_t {
+    apr_int64_t id;
+    const char *to;
+    const char *patient_id;
+    const char *phone_label;
+    const char *sender_id;
+    const char *body;
+    const char *encoding;
+    int segments;
+    int max_parts;
+    const char *status;
+    const char *error;
+    const char *external_id;
+    apr_int64_t batch_id;
+    apr_int64_t template_id;
+    const char *sent_by;
+    apr_time_t created_at;
+    apr_time_t send_at;
+    apr_time_t sent_at;
+    apr_time_t delivered_at;
+    apr_time_t next_attempt_at;
+    int attempts;
+    const char *provider_ref;
+    const char *lease_owner;     /* insert only: claim it at once (sync) */
+    apr_time_t lease_until;      /* insert only */
+} sms_message_t;
+
+typedef struct sms_event_t {
+    const char *status;
+    const char *detail;
+    apr_time_t at;
+} sms_event_t;
+
+/* Insert m (status, times and lease as given); *id is the new id. */
+apr_status_t sms_store_insert_message(apr_int64_t *id, sms_db_t *db,
+                                      const sms_message_t *m, apr_pool_t *p);
+
+/* One message, or APR_ENOENT. */
+apr_status_t sms_store_get_message(sms_message_t **m, sms_db_t *db,
+                                   apr_int64_t id, apr_pool_t *p);
+
+/* The status history of a message, oldest first (array of sms_event_t). */
+apr_status_t sms_store_events(apr_array_header_t **events, sms_db_t *db,
+                              apr_int64_t id, apr_pool_t *p);
+
+/* History filters; NULL / 0 means "any". */
+typedef struct sms_filter_t {
+    const char *status;
+    const char *patient_id;
+    const char *phone;
+    apr_int64_t batch_id;
+    apr_time_t since;
+    apr_time_t until;
+    apr_int64_t before_id;       /* paging: ids below this one */
+    int limit;
+} sms_filter_t;
+
+/* Messages matching f, newest first (array of sms_message_t *). */
+apr_status_t sms_store_list_messages(apr_array_header_t **msgs, sms_db_t *db,
+                                     const sms_filter_t *f, apr_pool_t *p);
+
+/* A status change, applied only when the message is still in "from":
+ * statuses only move forward, and two writers never both win. */
+typedef struct sms_transition_t {
+    apr_int64_t id;
+    const char *from;
+    const char *to;
+    const char *external_id;     /* NULL keeps the current value */
+    const char *error;           /* replaces (NULL clears) */
+    const char *provider_ref;    /* NULL keeps */
+    apr_time_t sent_at;          /* 0 keeps */
+    apr_time_t delivered_at;     /* 0 keeps */
+    apr_time_t next_attempt_at;  /* replaces (0 clears) */
+    int attempts_add;
+    const char *lease_owner;     /* replaces (NULL clears) */
+    apr_time_t lease_until;      /* replaces (0 clears) */
+    const char *detail;          /* event detail */
+    apr_time_t now;
+} sms_transition_t;
+
+/* Apply t and record its event; *changed 0 when the message was no longer
+ * in t->from (nothing written). */
+apr_status_t sms_store_transition(int *changed, sms_db_t *db,
+                                  const sms_transition_t *t, apr_pool_t *p);
+
+/* --- the outbox ----------------------------------------------------------- */
+
+/* Lease up to limit due queued/scheduled messages to owner until
+ * lease_until (FOR UPDATE SKIP LOCKED on pgsql); *n how many. */
+apr_status_t sms_store_claim(int *n, sms_db_t *db, const char *owner,
+                             apr_time_t now, apr_time_t lease_until,
+                             int limit, apr_pool_t *p);
+
+/* The messages owner holds and has not sent yet, grouped by identical
+ * text and sender (array of sms_message_t *). */
+apr_status_t sms_store_claimed(apr_array_header_t **msgs, sms_db_t *db,
+                               const char *owner, apr_pool_t *p);
+
+/* Messages left "sending" by a sender whose lease ran out (it stopped
+ * mid-call): array of sms_message_t *. */
+apr_status_t sms_store_stale_sending(apr_array_header_t **msgs,
+                                     sms_db_t *db, apr_time_t now,
+                                     apr_pool_t *p);
+
+/* --- batches ---------------------------------------------------------------- */
+
+apr_status_t sms_store_insert_batch(apr_int64_t *id, sms_db_t *db,
+                                    const char *user, int recipients,
+                                    int segments, apr_time_t now,
+                                    apr_pool_t *p);
+
+/* Status -> count for a batch (hash of const char * -> int *), or
+ * APR_ENOENT when there is no such batch. */
+apr_status_t sms_store_batch_counts(apr_hash_t **counts, apr_time_t *created,
+                                    const char **created_by, sms_db_t *db,
+                                    apr_int64_t id, apr_pool_t *p);
+
+/* --- templates ------------------------------------------------------------ */
+
+typedef struct sms_template_row_t {
+    apr_int64_t id;
+    const char *name;
+    const char *body;
+    const char *created_by;
+    apr_time_t created_at;
+    apr_time_t updated_at;
+} sms_template_row_t;
+
+/* Insert; APR_EEXIST when the name is taken. */
+apr_status_t sms_store_template_insert(apr_int64_t *id, sms_db_t *db,
+                                       const sms_template_row_t *t,
+                                       apr_pool_t *p);
+/* One template, or APR_ENOENT. */
+apr_status_t sms_store_template_get(sms_template_row_t **t, sms_db_t *db,
+                                    apr_int64_t id, apr_pool_t *p);
+/* All templates by name (array of sms_template_row_t *). */
+apr_status_t sms_store_template_list(apr_array_header_t **list, sms_db_t *db,
+                                     apr_pool_t *p);
+/* Update name and body; APR_ENOENT, APR_EEXIST (name taken). */
+apr_status_t sms_store_template_update(sms_db_t *db,
+                                       const sms_template_row_t *t,
+                                       apr_pool_t *p);
+/* Delete; APR_ENOENT when there is none. */
+apr_status_t sms_store_template_delete(sms_db_t *db, apr_int64_t id,
+                                       apr_pool_t *p);
+
+/* --- Idempotency-Key ------------------------------------------------------ */
+
+/* The record of (user, key) newer than not_before: *hash, and *status 0
+ * while the first request is still running. APR_ENOENT when none. */
+apr_status_t sms_store_idem_get(const char **hash, int *status,
+                                const char **response, sms_db_t *db,
+                                const char *user, const char *key,
+                                apr_time_t not_before, apr_pool_t *p);
+/* Claim (user, key) for a request with this hash (replacing an expired
+ * record); APR_EEXIST when another request holds it. */
+apr_status_t sms_store_idem_start(sms_db_t *db, const char *user,
+                                  const char *key, const char *hash,
+                                  apr_time_t now, apr_time_t not_before,
+                                  apr_pool_t *p);
+/* Forget (user, key): the first request failed before anything was
+ * stored, so a retry with the same key may run. */
+apr_status_t sms_store_idem_delete(sms_db_t *db, const char *user,
+                                   const char *key, apr_pool_t *p);
+/* Keep the response given to the first request. */
+apr_status_t sms_store_idem_finish(sms_db_t *db, const char *user,
+                                   const char *key, int status,
+                                   const char *response, apr_pool_t *p);
+
+/* --- shared state ------------------------------------------------------------ */
+
+/* Value of a named fact (NULL when unset). */
+apr_status_t sms_store_state_get(const char **value, apr_time_t *at,
+                                 sms_db_t *db, const char *name,
+                                 apr_pool_t *p);
+/* Set (or, with NULL, clear) a named fact. */
+apr_status_t sms_store_state_set(sms_db_t *db, const char *name,
+                                 const char *value, apr_time_t now,
+                                 apr_pool_t *p);
 
 #endif /* SMS_STORE_H */

@@ -5,6 +5,7 @@
 #ifndef SMS_TEMPLATE_H
 #define SMS_TEMPLATE_H
 
+#include <apr_tables.h>
 #include <jansson.h>
 
 #include "sms_core.h"

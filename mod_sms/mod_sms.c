@@ -33,21 +33,38 @@ static int sms_check_config(apr_pool_t *pconf, apr_pool_t *plog,
 static int sms_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                            apr_pool_t *ptemp, server_rec *s)
 {
-    (void)pconf;
     (void)plog;
     (void)ptemp;
     sms_api_init();
     sms_log_set(log_to_httpd, s);
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
+        return OK;
+    }
+    if (sms_provider_global_init() != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                     "mod_sms: libcurl cannot be initialised");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    sms_sender_register(pconf, s);
     return OK;
+}
+
+static void sms_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    sms_sender_child_init(pchild, s);
 }
 
 static void sms_register_hooks(apr_pool_t *p)
 {
     static const char *const after_dbd[] = {"mod_dbd.c", NULL};
+    static const char *const before_watchdog[] = {"mod_watchdog.c", NULL};
 
     (void)p;
     ap_hook_check_config(sms_check_config, after_dbd, NULL, APR_HOOK_MIDDLE);
-    ap_hook_post_config(sms_post_config, after_dbd, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(sms_post_config, after_dbd, before_watchdog,
+                        APR_HOOK_MIDDLE);
+    ap_hook_child_init(sms_child_init, NULL, before_watchdog,
+                       APR_HOOK_MIDDLE);
     ap_hook_handler(sms_api_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }
 

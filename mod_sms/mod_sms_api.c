@@ -33,8 +33,19 @@ typedef struct {
 
 /* One place decides method, authentication and body for every route. */
 static const sms_route_t routes[] = {
-    {M_GET,  "health",  0, BODY_NONE, sms_route_health},
-    {M_POST, "preview", 1, BODY_JSON, sms_route_preview},
+    {M_GET,    "health",          0, BODY_NONE, sms_route_health},
+    {M_POST,   "preview",         1, BODY_JSON, sms_route_preview},
+    {M_POST,   "send",            1, BODY_JSON, sms_route_send},
+    {M_POST,   "send-bulk",       1, BODY_JSON, sms_route_send_bulk},
+    {M_GET,    "messages",        1, BODY_NONE, sms_route_messages},
+    {M_GET,    "messages/{id}",   1, BODY_NONE, sms_route_message},
+    {M_GET,    "batches/{id}",    1, BODY_NONE, sms_route_batch},
+    {M_GET,    "balance",         1, BODY_NONE, sms_route_balance},
+    {M_GET,    "templates",       1, BODY_NONE, sms_route_templates},
+    {M_POST,   "templates",       1, BODY_JSON, sms_route_template_create},
+    {M_GET,    "templates/{id}",  1, BODY_NONE, sms_route_template_get},
+    {M_PUT,    "templates/{id}",  1, BODY_JSON, sms_route_template_update},
+    {M_DELETE, "templates/{id}",  1, BODY_NONE, sms_route_template_delete},
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(*routes))
@@ -45,6 +56,11 @@ static apr_uint32_t schema_logged;
 void sms_api_init(void)
 {
     dbd_acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
+}
+
+const char *sms_user(sms_req *rq)
+{
+    return rq->r->user && *rq->r->user ? rq->r->user : NULL;
 }
 
 int sms_reply(sms_req *rq, int status, json_t *body)
@@ -58,6 +74,8 @@ int sms_reply(sms_req *rq, int status, json_t *body)
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     r->status = status;
+    rq->reply_status = status;
+    rq->reply_text = text;
     ap_set_content_type(r, "application/json");
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");

@@ -35,6 +35,7 @@ void *sms_create_server_conf(apr_pool_t *p, server_rec *s)
     c->rate_limit = UNSET;
     c->queue_interval = UNSET;
     c->max_body = UNSET;
+    c->provider_timeout = UNSET;
     return c;
 }
 
@@ -65,6 +66,7 @@ void *sms_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     c->patient_query = MERGE_PTR(patient_query);
     c->patient_phones_query = MERGE_PTR(patient_phones_query);
     c->patient_by_phone_query = MERGE_PTR(patient_by_phone_query);
+    c->provider_timeout = MERGE_INT(provider_timeout);
     return c;
 }
 
@@ -198,30 +200,17 @@ static const char *set_url(cmd_parms *cmd, void *d, const char *arg)
  * digits with an optional leading '+' (API.md, PROVIDER.md "from"). */
 static const char *set_sender_id(cmd_parms *cmd, void *d, const char *arg)
 {
-    const char *err = server_only(cmd), *s = arg;
-    apr_size_t n = strlen(arg), digits = 0;
+    const char *err = server_only(cmd);
 
     (void)d;
     if (err) {
         return err;
     }
-    if (*s == '+') {
-        s++;
-    }
-    for (; *s && apr_isdigit(*s); s++) {
-        digits++;
-    }
-    if (!*s && digits >= 3 && digits <= 15) {
-        sconf(cmd)->sender_id = arg[0] == '+' ? arg + 1 : arg;
-        return NULL;
-    }
-    for (s = arg; *s && apr_isalnum(*s) && (unsigned char)*s < 0x80; s++)
-        ;
-    if (*s || n < 1 || n > 11) {
+    if (!sms_sender_id_ok(arg)) {
         return bad(cmd, "expects 1 to 11 letters and digits (no spaces or "
                    "punctuation) or a phone number", arg);
     }
-    sconf(cmd)->sender_id = arg;
+    sconf(cmd)->sender_id = arg[0] == '+' ? arg + 1 : arg;
     return NULL;
 }
 
@@ -328,6 +317,17 @@ static const char *set_queue_interval(cmd_parms *cmd, void *d,
     return err ? err : parse_interval(cmd, arg, apr_time_from_msec(10),
                                       apr_time_from_sec(3600),
                                       &sconf(cmd)->queue_interval);
+}
+
+static const char *set_provider_timeout(cmd_parms *cmd, void *d,
+                                        const char *arg)
+{
+    const char *err = server_only(cmd);
+
+    (void)d;
+    return err ? err : parse_interval(cmd, arg, apr_time_from_msec(100),
+                                      apr_time_from_sec(300),
+                                      &sconf(cmd)->provider_timeout);
 }
 
 static const char *set_secret(cmd_parms *cmd, void *d, const char *arg)
@@ -522,6 +522,9 @@ const command_rec sms_directives[] = {
                   "messages per second to the provider, 0 = off"),
     AP_INIT_TAKE1("SMSQueueInterval", set_queue_interval, NULL, RSRC_CONF,
                   "how often the sender looks for due work (default 1s)"),
+    AP_INIT_TAKE1("SMSProviderTimeout", set_provider_timeout, NULL,
+                  RSRC_CONF, "longest wait for one provider request "
+                  "(default 30s)"),
     AP_INIT_TAKE1("SMSWebhookSecret", set_string, OFF(webhook_secret),
                   RSRC_CONF, "secret query parameter of provider callbacks"),
     AP_INIT_TAKE1("SMSSecret", set_secret, NULL, RSRC_CONF,
@@ -583,6 +586,9 @@ static void apply_defaults(sms_server_conf *c, apr_pool_t *p)
     }
     if (c->max_body == UNSET) {
         c->max_body = SMS_DEFAULT_MAX_BODY;
+    }
+    if (c->provider_timeout == UNSET) {
+        c->provider_timeout = apr_time_from_sec(30);
     }
     if (!c->optout_keywords) {
         char *words = apr_pstrdup(p, SMS_DEFAULT_OPTOUT), *last, *w;

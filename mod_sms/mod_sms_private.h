@@ -15,6 +15,8 @@
 
 #include "mod_sms.h"
 #include "sms_core.h"
+#include "sms_provider.h"
+#include "sms_sender.h"
 #include "sms_store.h"
 
 APLOG_USE_MODULE(sms);
@@ -60,6 +62,10 @@ typedef struct sms_server_conf {
     const char *patient_query;
     const char *patient_phones_query;
     const char *patient_by_phone_query;
+    apr_interval_time_t provider_timeout;
+    /* run time, per child process */
+    sms_provider_t *pv;
+    sms_sender_conf_t sender;
 } sms_server_conf;
 
 typedef struct sms_dir_conf {
@@ -94,6 +100,8 @@ typedef struct sms_req {
     const sms_dir_conf *dc;
     const char **params;        /* path parameters, in pattern order */
     json_t *body;               /* the JSON object of a POST/PUT, or NULL */
+    int reply_status;           /* what sms_reply sent, for Idempotency-Key */
+    const char *reply_text;
 } sms_req;
 
 typedef int sms_route_fn(sms_req *rq);
@@ -112,8 +120,38 @@ int sms_fail(sms_req *rq, int status, const char *code, const char *field,
  * (*done then holds the handler's return value). */
 sms_db_t *sms_db(sms_req *rq, int *done);
 
+/* The authenticated user, or NULL. */
+const char *sms_user(sms_req *rq);
+
 /* mod_sms_routes.c: handlers named by the route table */
 int sms_route_preview(sms_req *rq);
 int sms_route_health(sms_req *rq);
+
+/* mod_sms_send.c */
+int sms_route_send(sms_req *rq);
+int sms_route_send_bulk(sms_req *rq);
+
+/* mod_sms_history.c */
+int sms_route_messages(sms_req *rq);
+int sms_route_message(sms_req *rq);
+int sms_route_batch(sms_req *rq);
+int sms_route_balance(sms_req *rq);
+/* The API's message object. */
+json_t *sms_message_json(const sms_message_t *m, apr_pool_t *p);
+/* A positive integer id from a path parameter, or 0. */
+apr_int64_t sms_parse_id(const char *s);
+
+/* mod_sms_templates.c */
+int sms_route_templates(sms_req *rq);
+int sms_route_template_create(sms_req *rq);
+int sms_route_template_get(sms_req *rq);
+int sms_route_template_update(sms_req *rq);
+int sms_route_template_delete(sms_req *rq);
+
+/* mod_sms_sender.c: the provider and the background sender */
+void sms_sender_register(apr_pool_t *pconf, server_rec *s);
+void sms_sender_child_init(apr_pool_t *pchild, server_rec *s);
+/* Owner name for a lease taken inside this request. */
+const char *sms_request_owner(request_rec *r);
 
 #endif /* MOD_SMS_PRIVATE_H */

@@ -2,7 +2,10 @@
  * mod_sms_routes.c - handlers of the text and health routes.
  */
 #include "mod_sms_private.h"
+#include <string.h>
+
 #include "sms_json.h"
+#include "sms_template.h"
 #include "sms_text.h"
 
 /* Preview fields as API.md "Text" names them, plus the split parts. */
@@ -28,24 +31,94 @@ static json_t *preview_json(const sms_text_t *t, int max_parts,
                      "parts", parts);
 }
 
+/* The text a preview counts: "message", or "template_id" rendered with
+ * "context" (a placeholder without a value is an error, as in a send). */
+static apr_status_t preview_text(const char **text, apr_size_t *len,
+                                 sms_error_t **err, sms_req *rq, int *done)
+{
+    apr_pool_t *p = rq->r->pool;
+    json_t *ctx = json_object_get(rq->body, "context");
+    sms_template_row_t *t;
+    json_int_t id;
+    int present;
+    sms_db_t *db;
+    apr_status_t rv;
+
+    if (sms_json_string(text, len, err, rq->body, "message", 0, p)
+        || sms_json_integer(&id, &present, err, rq->body, "template_id", 1,
+                            APR_INT64_MAX, p)) {
+        return APR_EINVAL;
+    }
+    if (!present) {
+        if (!*text) {
+            *err = sms_error_make(p, 400, "invalid_json", "message",
+                                  "'message' is required");
+            return APR_EINVAL;
+        }
+        if (ctx) {
+            *err = sms_error_make(p, 400, "invalid_json", "context",
+                                  "'context' goes with 'template_id'");
+            return APR_EINVAL;
+        }
+        return APR_SUCCESS;
+    }
+    if (*text) {
+        *err = sms_error_make(p, 400, "invalid_json", "template_id",
+                              "give 'message' or 'template_id', not both");
+        return APR_EINVAL;
+    }
+    if (ctx && !json_is_object(ctx) && !json_is_null(ctx)) {
+        *err = sms_error_make(p, 400, "invalid_json", "context",
+                              "'context' must be an object");
+        return APR_EINVAL;
+    }
+    if (!(db = sms_db(rq, done))) {
+        return APR_EGENERAL;
+    }
+    rv = sms_store_template_get(&t, db, id, p);
+    if (rv != APR_SUCCESS) {
+        *err = rv == APR_ENOENT
+               ? sms_error_make(p, 400, "unknown_template", "template_id",
+                                "there is no template %" APR_INT64_T_FMT,
+                                (apr_int64_t)id)
+               : sms_error_make(p, 503, "storage_unavailable", NULL,
+                                "the database did not answer");
+        return APR_EINVAL;
+    }
+    if (sms_template_render(text, err, t->body, json_is_object(ctx) ? ctx
+                                                                    : NULL,
+                            p)) {
+        return APR_EINVAL;
+    }
+    *len = strlen(*text);
+    return APR_SUCCESS;
+}
+
 int sms_route_preview(sms_req *rq)
 {
-    static const char *const fields[] = {"message", "max_parts", NULL};
+    static const char *const fields[] = {"message", "template_id", "context",
+                                         "max_parts", NULL};
     apr_pool_t *p = rq->r->pool;
     sms_error_t *err;
-    const char *text, *why;
-    apr_size_t len;
+    const char *text = NULL, *why;
+    apr_size_t len = 0;
     json_int_t max_parts = rq->sc->max_parts;
-    int present;
+    int present, done = OK;
     sms_text_t *t;
 
     if (sms_json_only(&err, rq->body, fields, p) != APR_SUCCESS
-        || sms_json_string(&text, &len, &err, rq->body, "message", 1, p)
-           != APR_SUCCESS
         || sms_json_integer(&max_parts, &present, &err, rq->body,
                             "max_parts", 1, SMS_MAX_PARTS_LIMIT, p)
            != APR_SUCCESS) {
         return sms_reply_error(rq, err);
+    }
+    switch (preview_text(&text, &len, &err, rq, &done)) {
+    case APR_SUCCESS:
+        break;
+    case APR_EINVAL:
+        return sms_reply_error(rq, err);
+    default:
+        return done;
     }
     if (sms_text_analyse(&t, &why, text, len, rq->sc->smart_encoding, p)
         != APR_SUCCESS) {
@@ -59,18 +132,26 @@ int sms_route_health(sms_req *rq)
 {
     int done = OK, depth = 0;
     sms_db_t *db = sms_db(rq, &done);
+    const char *provider_error = NULL;
+    apr_time_t since = 0;
 
     if (!db) {
         return done;
     }
-    if (sms_store_queue_depth(&depth, db, rq->r->pool) != APR_SUCCESS) {
+    if (sms_store_queue_depth(&depth, db, rq->r->pool) != APR_SUCCESS
+        || sms_store_state_get(&provider_error, &since, db,
+                               SMS_STATE_PROVIDER_ERROR, rq->r->pool)
+           != APR_SUCCESS) {
         return sms_fail(rq, HTTP_SERVICE_UNAVAILABLE, "storage_unavailable",
                         NULL, "the database did not answer");
     }
-    return sms_reply(rq, HTTP_OK,
-                     json_pack("{s:s, s:s, s:i, s:s}", "status", "ok",
-                               "storage", "ok", "queue_depth", depth,
-                               "provider", rq->sc->provider
-                               == SMS_PROVIDER_BROADCAST ? "broadcast"
-                               : "sandbox"));
+    /* a provider refusing our credentials degrades every server alike:
+     * still 200, so a load balancer keeps the nodes, but said plainly */
+    return sms_reply(rq, HTTP_OK, json_pack(
+        "{s:s, s:s, s:i, s:s, s:s?, s:s?}",
+        "status", provider_error ? "degraded" : "ok", "storage", "ok",
+        "queue_depth", depth, "provider",
+        rq->sc->provider == SMS_PROVIDER_BROADCAST ? "broadcast" : "sandbox",
+        "provider_error", provider_error, "provider_error_since",
+        provider_error ? sms_time_format(since, rq->r->pool) : NULL));
 }

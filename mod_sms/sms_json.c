@@ -121,8 +121,8 @@ apr_status_t sms_json_integer(json_int_t *out, int *present,
         || json_integer_value(v) > max) {
         *err = sms_error_make(p, 400, "invalid_json", key,
                               "'%s' must be an integer from %"
-                              JSON_INTEGER_FORMAT " to %"
-                              JSON_INTEGER_FORMAT, key, min, max);
+                              APR_INT64_T_FMT " to %" APR_INT64_T_FMT, key,
+                              (apr_int64_t)min, (apr_int64_t)max);
         return APR_EINVAL;
     }
     *out = json_integer_value(v);

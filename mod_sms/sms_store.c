@@ -8,6 +8,7 @@
  * to construct it and the module could only say "database down".
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include <apr_strings.h>
 
@@ -18,14 +19,126 @@
 
 typedef struct {
     const char *label;
-    const char *sql;
+    const char *sql;        /* both drivers, unless pgsql says otherwise */
+    const char *pgsql;      /* PostgreSQL's own text, or NULL */
 } sms_statement_t;
+
+/* Columns of sms_message in the order read_message() expects. */
+#define MSG_COLS "id, to_number, patient_id, phone_label, sender_id, body," \
+    " encoding, segments, max_parts, status, error, external_id, batch_id," \
+    " template_id, sent_by, created_at, send_at, sent_at, delivered_at," \
+    " next_attempt_at, attempts, provider_ref"
+#define MSG_NCOLS 22
+
+/* Numbers travel as text parameters; CAST states their type for pgsql,
+ * which cannot infer it for "x IS NULL" alone. */
+#define BIG(n) "CAST(%s AS BIGINT)"
+#define INT(n) "CAST(%s AS INTEGER)"
+#define ANY(col, cmp, val) "(CAST(%s AS TEXT) IS NULL OR " col " " cmp " " val ")"
+
+#define CLAIM_PICK \
+    "SELECT id FROM sms_message WHERE status IN ('queued', 'scheduled')" \
+    " AND next_attempt_at <= " BIG() \
+    " AND (lease_until IS NULL OR lease_until < " BIG() ")" \
+    " ORDER BY next_attempt_at, id LIMIT " INT()
 
 static const sms_statement_t statements[] = {
     {"sms_queue_depth",
      "SELECT count(*) FROM sms_message"
-     " WHERE status IN ('queued', 'scheduled', 'sending')"},
-    {SMS_READY_LABEL, "SELECT 1"}
+     " WHERE status IN ('queued', 'scheduled', 'sending')", NULL},
+    {"sms_msg_insert",
+     "INSERT INTO sms_message (to_number, patient_id, phone_label,"
+     " sender_id, body, encoding, segments, max_parts, status, batch_id,"
+     " template_id, sent_by, created_at, send_at, next_attempt_at,"
+     " lease_owner, lease_until, attempts, provider_ref, updated_at)"
+     " VALUES (%s, %s, %s, %s, %s, %s, " INT() ", " INT() ", %s, " BIG() ", "
+     BIG() ", %s, " BIG() ", " BIG() ", " BIG() ", %s, " BIG() ", " INT()
+     ", %s, " BIG() ") RETURNING id", NULL},
+    {"sms_msg_get", "SELECT " MSG_COLS " FROM sms_message WHERE id = " BIG(),
+     NULL},
+    {"sms_event_insert",
+     "INSERT INTO sms_event (message_id, status, detail, created_at)"
+     " VALUES (" BIG() ", %s, %s, " BIG() ")", NULL},
+    {"sms_event_list",
+     "SELECT status, detail, created_at FROM sms_event"
+     " WHERE message_id = " BIG() " ORDER BY id", NULL},
+    {"sms_msg_list",
+     "SELECT " MSG_COLS " FROM sms_message WHERE "
+     ANY("status", "=", "%s") " AND " ANY("patient_id", "=", "%s")
+     " AND " ANY("to_number", "=", "%s")
+     " AND " ANY("batch_id", "=", BIG())
+     " AND " ANY("created_at", ">=", BIG())
+     " AND " ANY("created_at", "<", BIG())
+     " AND " ANY("id", "<", BIG())
+     " ORDER BY id DESC LIMIT " INT(), NULL},
+    {"sms_msg_transition",
+     "UPDATE sms_message SET status = %s,"
+     " external_id = COALESCE(%s, external_id), error = %s,"
+     " provider_ref = COALESCE(%s, provider_ref),"
+     " sent_at = COALESCE(" BIG() ", sent_at),"
+     " delivered_at = COALESCE(" BIG() ", delivered_at),"
+     " next_attempt_at = " BIG() ", attempts = attempts + " INT() ","
+     " lease_owner = %s, lease_until = " BIG() ", updated_at = " BIG()
+     " WHERE id = " BIG() " AND status = %s", NULL},
+    {"sms_claim",
+     "UPDATE sms_message SET lease_owner = %s, lease_until = " BIG()
+     " WHERE id IN (" CLAIM_PICK ")",
+     "UPDATE sms_message SET lease_owner = %s, lease_until = " BIG()
+     " WHERE id IN (" CLAIM_PICK " FOR UPDATE SKIP LOCKED)"},
+    {"sms_claimed",
+     "SELECT " MSG_COLS " FROM sms_message WHERE lease_owner = %s"
+     " AND status IN ('queued', 'scheduled')"
+     " ORDER BY sender_id, max_parts, body, id", NULL},
+    {"sms_stale_sending",
+     "SELECT " MSG_COLS " FROM sms_message WHERE status = 'sending'"
+     " AND lease_until < " BIG(), NULL},
+    {"sms_batch_insert",
+     "INSERT INTO sms_batch (created_by, created_at, recipients, segments)"
+     " VALUES (%s, " BIG() ", " INT() ", " INT() ") RETURNING id", NULL},
+    {"sms_batch_get",
+     "SELECT created_at, created_by FROM sms_batch WHERE id = " BIG(), NULL},
+    {"sms_batch_counts",
+     "SELECT status, count(*) FROM sms_message WHERE batch_id = " BIG()
+     " GROUP BY status", NULL},
+    {"sms_tpl_by_name", "SELECT id FROM sms_template WHERE name = %s", NULL},
+    {"sms_tpl_insert",
+     "INSERT INTO sms_template (name, body, created_by, created_at,"
+     " updated_at) VALUES (%s, %s, %s, " BIG() ", " BIG() ") RETURNING id",
+     NULL},
+    {"sms_tpl_get",
+     "SELECT id, name, body, created_by, created_at, updated_at"
+     " FROM sms_template WHERE id = " BIG(), NULL},
+    {"sms_tpl_list",
+     "SELECT id, name, body, created_by, created_at, updated_at"
+     " FROM sms_template ORDER BY name", NULL},
+    {"sms_tpl_update",
+     "UPDATE sms_template SET name = %s, body = %s, updated_at = " BIG()
+     " WHERE id = " BIG(), NULL},
+    {"sms_tpl_delete", "DELETE FROM sms_template WHERE id = " BIG(), NULL},
+    {"sms_idem_get",
+     "SELECT request_hash, status, response FROM sms_idempotency"
+     " WHERE username = %s AND idem_key = %s AND created_at >= " BIG(), NULL},
+    {"sms_idem_expire",
+     "DELETE FROM sms_idempotency WHERE username = %s AND idem_key = %s"
+     " AND created_at < " BIG(), NULL},
+    {"sms_idem_insert",
+     "INSERT INTO sms_idempotency (username, idem_key, request_hash,"
+     " created_at) VALUES (%s, %s, %s, " BIG() ")", NULL},
+    {"sms_idem_delete",
+     "DELETE FROM sms_idempotency WHERE username = %s AND idem_key = %s",
+     NULL},
+    {"sms_idem_finish",
+     "UPDATE sms_idempotency SET status = " INT() ", response = %s"
+     " WHERE username = %s AND idem_key = %s", NULL},
+    {"sms_state_get",
+     "SELECT value, updated_at FROM sms_state WHERE name = %s", NULL},
+    {"sms_state_update",
+     "UPDATE sms_state SET value = %s, updated_at = " BIG()
+     " WHERE name = %s", NULL},
+    {"sms_state_insert",
+     "INSERT INTO sms_state (name, value, updated_at)"
+     " VALUES (%s, %s, " BIG() ")", NULL},
+    {SMS_READY_LABEL, "SELECT 1", NULL}
 };
 
 static apr_dbd_prepared_t *stmt(sms_db_t *db, const char *label)
@@ -91,6 +204,7 @@ apr_status_t sms_store_ready(sms_db_t *db, const char **why, apr_pool_t *p)
 {
     long version = 0;
     apr_size_t i;
+    int pgsql;
 
     if (db->prepared && stmt(db, SMS_READY_LABEL)) {
         return APR_SUCCESS;
@@ -109,10 +223,13 @@ apr_status_t sms_store_ready(sms_db_t *db, const char **why, apr_pool_t *p)
     if (!db->prepared) {
         db->prepared = apr_hash_make(db->pool);
     }
+    pgsql = !strcmp(apr_dbd_name(db->driver), "pgsql");
     for (i = 0; i < sizeof(statements) / sizeof(*statements); i++) {
         apr_dbd_prepared_t *st = NULL;
-        int rc = apr_dbd_prepare(db->driver, db->pool, db->handle,
-                                 statements[i].sql, statements[i].label, &st);
+        const char *sql = pgsql && statements[i].pgsql ? statements[i].pgsql
+                                                       : statements[i].sql;
+        int rc = apr_dbd_prepare(db->driver, db->pool, db->handle, sql,
+                                 statements[i].label, &st);
         if (rc) {
             *why = apr_psprintf(p, "cannot prepare %s: %s",
                                 statements[i].label,
@@ -131,5 +248,535 @@ apr_status_t sms_store_queue_depth(int *depth, sms_db_t *db, apr_pool_t *p)
     apr_status_t rv = select_int(&n, db, "sms_queue_depth", p);
 
     *depth = (int)n;
+    return rv;
+}
+
+/* ---- helpers --------------------------------------------------------- */
+
+static const char *i64(apr_pool_t *p, apr_int64_t v)
+{
+    return apr_psprintf(p, "%" APR_INT64_T_FMT, v);
+}
+
+/* A time or id parameter, NULL for 0 (SQL NULL). */
+static const char *opt64(apr_pool_t *p, apr_int64_t v)
+{
+    return v ? i64(p, v) : NULL;
+}
+
+static apr_int64_t to64(const char *v)
+{
+    return v ? apr_atoi64(v) : 0;
+}
+
+static const char *dup_or_null(apr_pool_t *p, const char *v)
+{
+    return v ? apr_pstrdup(p, v) : NULL;
+}
+
+static apr_status_t db_error(sms_db_t *db, const char *label, int rc,
+                             apr_pool_t *p)
+{
+    sms_log(SMS_LOG_ERR, APR_EGENERAL, p, "store: %s failed: %s", label,
+            apr_dbd_error(db->driver, db->handle, rc));
+    return APR_EGENERAL;
+}
+
+/* Run a prepared write with string arguments. */
+static apr_status_t run(int *nrows, sms_db_t *db, const char *label,
+                        apr_pool_t *p, int nargs, const char **args)
+{
+    int rows = 0;
+    int rc = apr_dbd_pquery(db->driver, p, db->handle, &rows,
+                            stmt(db, label), nargs, args);
+
+    if (rc) {
+        return db_error(db, label, rc, p);
+    }
+    if (nrows) {
+        *nrows = rows;
+    }
+    return APR_SUCCESS;
+}
+
+/* Run a prepared select with string arguments. */
+static apr_status_t query(apr_dbd_results_t **res, sms_db_t *db,
+                          const char *label, apr_pool_t *p, int nargs,
+                          const char **args)
+{
+    int rc;
+
+    *res = NULL;
+    rc = apr_dbd_pselect(db->driver, p, db->handle, res, stmt(db, label), 0,
+                         nargs, args);
+    return rc ? db_error(db, label, rc, p) : APR_SUCCESS;
+}
+
+#define ARGS(...) (sizeof((const char *[]){__VA_ARGS__}) / sizeof(char *)), \
+                  (const char *[]){__VA_ARGS__}
+
+/* The one id an INSERT ... RETURNING id answers; drains the result. */
+static apr_status_t returning_id(apr_int64_t *id, sms_db_t *db,
+                                 const char *label, apr_pool_t *p, int nargs,
+                                 const char **args)
+{
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    apr_status_t rv = query(&res, db, label, p, nargs, args);
+
+    *id = 0;
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+        if (!*id) {
+            *id = to64(apr_dbd_get_entry(db->driver, row, 0));
+        }
+    }
+    return *id ? APR_SUCCESS : APR_EGENERAL;
+}
+
+apr_status_t sms_store_begin(sms_db_t *db, apr_pool_t *p)
+{
+    int rc = apr_dbd_transaction_start(db->driver, p, db->handle, &db->trans);
+
+    return rc ? db_error(db, "begin", rc, p) : APR_SUCCESS;
+}
+
+apr_status_t sms_store_end(sms_db_t *db, int ok, apr_pool_t *p)
+{
+    int rc;
+
+    if (!db->trans) {
+        return APR_SUCCESS;
+    }
+    if (!ok) {
+        apr_dbd_transaction_mode_set(db->driver, db->trans,
+                                     APR_DBD_TRANSACTION_ROLLBACK);
+    }
+    rc = apr_dbd_transaction_end(db->driver, p, db->trans);
+    db->trans = NULL;
+    return rc ? db_error(db, ok ? "commit" : "rollback", rc, p) : APR_SUCCESS;
+}
+
+/* ---- messages ------------------------------------------------------------ */
+
+static sms_message_t *read_message(sms_db_t *db, apr_dbd_row_t *row,
+                                   apr_pool_t *p)
+{
+    sms_message_t *m = apr_pcalloc(p, sizeof(*m));
+    const char *v[MSG_NCOLS];
+    int i;
+
+    for (i = 0; i < MSG_NCOLS; i++) {
+        v[i] = dup_or_null(p, apr_dbd_get_entry(db->driver, row, i));
+    }
+    m->id = to64(v[0]);
+    m->to = v[1];
+    m->patient_id = v[2];
+    m->phone_label = v[3];
+    m->sender_id = v[4];
+    m->body = v[5];
+    m->encoding = v[6];
+    m->segments = (int)to64(v[7]);
+    m->max_parts = (int)to64(v[8]);
+    m->status = v[9];
+    m->error = v[10];
+    m->external_id = v[11];
+    m->batch_id = to64(v[12]);
+    m->template_id = to64(v[13]);
+    m->sent_by = v[14];
+    m->created_at = to64(v[15]);
+    m->send_at = to64(v[16]);
+    m->sent_at = to64(v[17]);
+    m->delivered_at = to64(v[18]);
+    m->next_attempt_at = to64(v[19]);
+    m->attempts = (int)to64(v[20]);
+    m->provider_ref = v[21];
+    return m;
+}
+
+/* Every row of a message select, as sms_message_t *. */
+static apr_status_t read_messages(apr_array_header_t **out, sms_db_t *db,
+                                  apr_dbd_results_t *res, apr_pool_t *p)
+{
+    apr_dbd_row_t *row = NULL;
+
+    *out = apr_array_make(p, 16, sizeof(sms_message_t *));
+    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+        APR_ARRAY_PUSH(*out, sms_message_t *) = read_message(db, row, p);
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t sms_store_insert_message(apr_int64_t *id, sms_db_t *db,
+                                      const sms_message_t *m, apr_pool_t *p)
+{
+    return returning_id(id, db, "sms_msg_insert", p, ARGS(
+        m->to, m->patient_id, m->phone_label, m->sender_id, m->body,
+        m->encoding, i64(p, m->segments), i64(p, m->max_parts), m->status,
+        opt64(p, m->batch_id), opt64(p, m->template_id), m->sent_by,
+        i64(p, m->created_at), opt64(p, m->send_at),
+        opt64(p, m->next_attempt_at), m->lease_owner,
+        opt64(p, m->lease_until), i64(p, m->attempts), m->provider_ref,
+        i64(p, m->created_at)));
+}
+
+apr_status_t sms_store_get_message(sms_message_t **m, sms_db_t *db,
+                                   apr_int64_t id, apr_pool_t *p)
+{
+    apr_dbd_results_t *res;
+    apr_array_header_t *list;
+    apr_status_t rv = query(&res, db, "sms_msg_get", p, ARGS(i64(p, id)));
+
+    if (rv == APR_SUCCESS) {
+        read_messages(&list, db, res, p);
+        if (!list->nelts) {
+            return APR_ENOENT;
+        }
+        *m = APR_ARRAY_IDX(list, 0, sms_message_t *);
+    }
+    return rv;
+}
+
+apr_status_t sms_store_events(apr_array_header_t **events, sms_db_t *db,
+                              apr_int64_t id, apr_pool_t *p)
+{
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    apr_status_t rv = query(&res, db, "sms_event_list", p, ARGS(i64(p, id)));
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    *events = apr_array_make(p, 4, sizeof(sms_event_t));
+    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+        sms_event_t *e = apr_array_push(*events);
+        e->status = dup_or_null(p, apr_dbd_get_entry(db->driver, row, 0));
+        e->detail = dup_or_null(p, apr_dbd_get_entry(db->driver, row, 1));
+        e->at = to64(apr_dbd_get_entry(db->driver, row, 2));
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t sms_store_list_messages(apr_array_header_t **msgs, sms_db_t *db,
+                                     const sms_filter_t *f, apr_pool_t *p)
+{
+    apr_dbd_results_t *res;
+    const char *batch = opt64(p, f->batch_id), *since = opt64(p, f->since);
+    const char *until = opt64(p, f->until), *before = opt64(p, f->before_id);
+    apr_status_t rv;
+
+    rv = query(&res, db, "sms_msg_list", p, ARGS(
+        f->status, f->status, f->patient_id, f->patient_id, f->phone,
+        f->phone, batch, batch, since, since, until, until, before, before,
+        i64(p, f->limit)));
+    return rv == APR_SUCCESS ? read_messages(msgs, db, res, p) : rv;
+}
+
+static apr_status_t insert_event(sms_db_t *db, apr_int64_t id,
+                                 const char *status, const char *detail,
+                                 apr_time_t at, apr_pool_t *p)
+{
+    return run(NULL, db, "sms_event_insert", p, ARGS(
+        i64(p, id), status, detail, i64(p, at)));
+}
+
+apr_status_t sms_store_transition(int *changed, sms_db_t *db,
+                                  const sms_transition_t *t, apr_pool_t *p)
+{
+    int rows = 0;
+    apr_status_t rv = run(&rows, db, "sms_msg_transition", p, ARGS(
+        t->to, t->external_id, t->error, t->provider_ref,
+        opt64(p, t->sent_at), opt64(p, t->delivered_at),
+        opt64(p, t->next_attempt_at), i64(p, t->attempts_add),
+        t->lease_owner, opt64(p, t->lease_until), i64(p, t->now),
+        i64(p, t->id), t->from));
+
+    *changed = rows > 0;
+    if (rv == APR_SUCCESS && rows > 0) {
+        rv = insert_event(db, t->id, t->to, t->detail, t->now, p);
+    }
+    return rv;
+}
+
+/* ---- the outbox ------------------------------------------------------------ */
+
+apr_status_t sms_store_claim(int *n, sms_db_t *db, const char *owner,
+                             apr_time_t now, apr_time_t lease_until,
+                             int limit, apr_pool_t *p)
+{
+    return run(n, db, "sms_claim", p, ARGS(
+        owner, i64(p, lease_until), i64(p, now), i64(p, now),
+        i64(p, limit)));
+}
+
+apr_status_t sms_store_claimed(apr_array_header_t **msgs, sms_db_t *db,
+                               const char *owner, apr_pool_t *p)
+{
+    apr_dbd_results_t *res;
+    apr_status_t rv = query(&res, db, "sms_claimed", p, ARGS(owner));
+
+    return rv == APR_SUCCESS ? read_messages(msgs, db, res, p) : rv;
+}
+
+apr_status_t sms_store_stale_sending(apr_array_header_t **msgs,
+                                     sms_db_t *db, apr_time_t now,
+                                     apr_pool_t *p)
+{
+    apr_dbd_results_t *res;
+    apr_status_t rv = query(&res, db, "sms_stale_sending", p,
+                            ARGS(i64(p, now)));
+
+    return rv == APR_SUCCESS ? read_messages(msgs, db, res, p) : rv;
+}
+
+/* ---- batches --------------------------------------------------------------- */
+
+apr_status_t sms_store_insert_batch(apr_int64_t *id, sms_db_t *db,
+                                    const char *user, int recipients,
+                                    int segments, apr_time_t now,
+                                    apr_pool_t *p)
+{
+    return returning_id(id, db, "sms_batch_insert", p, ARGS(
+        user, i64(p, now), i64(p, recipients), i64(p, segments)));
+}
+
+apr_status_t sms_store_batch_counts(apr_hash_t **counts, apr_time_t *created,
+                                    const char **created_by, sms_db_t *db,
+                                    apr_int64_t id, apr_pool_t *p)
+{
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    int found = 0;
+    apr_status_t rv = query(&res, db, "sms_batch_get", p, ARGS(i64(p, id)));
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+        found = 1;
+        *created = to64(apr_dbd_get_entry(db->driver, row, 0));
+        *created_by = dup_or_null(p, apr_dbd_get_entry(db->driver, row, 1));
+    }
+    if (!found) {
+        return APR_ENOENT;
+    }
+    rv = query(&res, db, "sms_batch_counts", p, ARGS(i64(p, id)));
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    *counts = apr_hash_make(p);
+    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+        int *n = apr_palloc(p, sizeof(int));
+        *n = (int)to64(apr_dbd_get_entry(db->driver, row, 1));
+        apr_hash_set(*counts,
+                     apr_pstrdup(p, apr_dbd_get_entry(db->driver, row, 0)),
+                     APR_HASH_KEY_STRING, n);
+    }
+    return APR_SUCCESS;
+}
+
+/* ---- templates ------------------------------------------------------------ */
+
+static apr_status_t read_templates(apr_array_header_t **out, sms_db_t *db,
+                                   apr_dbd_results_t *res, apr_pool_t *p)
+{
+    apr_dbd_row_t *row = NULL;
+
+    *out = apr_array_make(p, 8, sizeof(sms_template_row_t *));
+    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+        sms_template_row_t *t = apr_pcalloc(p, sizeof(*t));
+        t->id = to64(apr_dbd_get_entry(db->driver, row, 0));
+        t->name = dup_or_null(p, apr_dbd_get_entry(db->driver, row, 1));
+        t->body = dup_or_null(p, apr_dbd_get_entry(db->driver, row, 2));
+        t->created_by = dup_or_null(p, apr_dbd_get_entry(db->driver, row, 3));
+        t->created_at = to64(apr_dbd_get_entry(db->driver, row, 4));
+        t->updated_at = to64(apr_dbd_get_entry(db->driver, row, 5));
+        APR_ARRAY_PUSH(*out, sms_template_row_t *) = t;
+    }
+    return APR_SUCCESS;
+}
+
+/* The id of the template called name, 0 when none. */
+static apr_status_t template_by_name(apr_int64_t *id, sms_db_t *db,
+                                     const char *name, apr_pool_t *p)
+{
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    apr_status_t rv = query(&res, db, "sms_tpl_by_name", p, ARGS(name));
+
+    *id = 0;
+    if (rv == APR_SUCCESS) {
+        while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+            *id = to64(apr_dbd_get_entry(db->driver, row, 0));
+        }
+    }
+    return rv;
+}
+
+apr_status_t sms_store_template_insert(apr_int64_t *id, sms_db_t *db,
+                                       const sms_template_row_t *t,
+                                       apr_pool_t *p)
+{
+    apr_int64_t other;
+    apr_status_t rv = template_by_name(&other, db, t->name, p);
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    if (other) {
+        return APR_EEXIST;
+    }
+    return returning_id(id, db, "sms_tpl_insert", p, ARGS(
+        t->name, t->body, t->created_by, i64(p, t->created_at),
+        i64(p, t->created_at)));
+}
+
+apr_status_t sms_store_template_get(sms_template_row_t **t, sms_db_t *db,
+                                    apr_int64_t id, apr_pool_t *p)
+{
+    apr_dbd_results_t *res;
+    apr_array_header_t *list;
+    apr_status_t rv = query(&res, db, "sms_tpl_get", p, ARGS(i64(p, id)));
+
+    if (rv == APR_SUCCESS) {
+        read_templates(&list, db, res, p);
+        if (!list->nelts) {
+            return APR_ENOENT;
+        }
+        *t = APR_ARRAY_IDX(list, 0, sms_template_row_t *);
+    }
+    return rv;
+}
+
+apr_status_t sms_store_template_list(apr_array_header_t **list, sms_db_t *db,
+                                     apr_pool_t *p)
+{
+    apr_dbd_results_t *res;
+    apr_status_t rv = query(&res, db, "sms_tpl_list", p, 0, NULL);
+
+    return rv == APR_SUCCESS ? read_templates(list, db, res, p) : rv;
+}
+
+apr_status_t sms_store_template_update(sms_db_t *db,
+                                       const sms_template_row_t *t,
+                                       apr_pool_t *p)
+{
+    apr_int64_t other;
+    int rows = 0;
+    apr_status_t rv = template_by_name(&other, db, t->name, p);
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    if (other && other != t->id) {
+        return APR_EEXIST;
+    }
+    rv = run(&rows, db, "sms_tpl_update", p, ARGS(
+        t->name, t->body, i64(p, t->updated_at), i64(p, t->id)));
+    return rv == APR_SUCCESS && !rows ? APR_ENOENT : rv;
+}
+
+apr_status_t sms_store_template_delete(sms_db_t *db, apr_int64_t id,
+                                       apr_pool_t *p)
+{
+    int rows = 0;
+    apr_status_t rv = run(&rows, db, "sms_tpl_delete", p, ARGS(i64(p, id)));
+
+    return rv == APR_SUCCESS && !rows ? APR_ENOENT : rv;
+}
+
+/* ---- Idempotency-Key ------------------------------------------------------ */
+
+apr_status_t sms_store_idem_get(const char **hash, int *status,
+                                const char **response, sms_db_t *db,
+                                const char *user, const char *key,
+                                apr_time_t not_before, apr_pool_t *p)
+{
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    int found = 0;
+    apr_status_t rv = query(&res, db, "sms_idem_get", p, ARGS(
+        user, key, i64(p, not_before)));
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+        found = 1;
+        *hash = dup_or_null(p, apr_dbd_get_entry(db->driver, row, 0));
+        *status = (int)to64(apr_dbd_get_entry(db->driver, row, 1));
+        *response = dup_or_null(p, apr_dbd_get_entry(db->driver, row, 2));
+    }
+    return found ? APR_SUCCESS : APR_ENOENT;
+}
+
+apr_status_t sms_store_idem_start(sms_db_t *db, const char *user,
+                                  const char *key, const char *hash,
+                                  apr_time_t now, apr_time_t not_before,
+                                  apr_pool_t *p)
+{
+    apr_status_t rv = run(NULL, db, "sms_idem_expire", p, ARGS(
+        user, key, i64(p, not_before)));
+    int rows = 0, rc;
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    /* a unique-key violation here means another request won the race */
+    rc = apr_dbd_pquery(db->driver, p, db->handle, &rows,
+                        stmt(db, "sms_idem_insert"), ARGS(
+                            user, key, hash, i64(p, now)));
+    return rc ? APR_EEXIST : APR_SUCCESS;
+}
+
+apr_status_t sms_store_idem_delete(sms_db_t *db, const char *user,
+                                   const char *key, apr_pool_t *p)
+{
+    return run(NULL, db, "sms_idem_delete", p, ARGS(user, key));
+}
+
+apr_status_t sms_store_idem_finish(sms_db_t *db, const char *user,
+                                   const char *key, int status,
+                                   const char *response, apr_pool_t *p)
+{
+    return run(NULL, db, "sms_idem_finish", p, ARGS(
+        i64(p, status), response, user, key));
+}
+
+/* ---- shared state ------------------------------------------------------------ */
+
+apr_status_t sms_store_state_get(const char **value, apr_time_t *at,
+                                 sms_db_t *db, const char *name,
+                                 apr_pool_t *p)
+{
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    apr_status_t rv = query(&res, db, "sms_state_get", p, ARGS(name));
+
+    *value = NULL;
+    *at = 0;
+    if (rv == APR_SUCCESS) {
+        while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+            *value = dup_or_null(p, apr_dbd_get_entry(db->driver, row, 0));
+            *at = to64(apr_dbd_get_entry(db->driver, row, 1));
+        }
+    }
+    return rv;
+}
+
+apr_status_t sms_store_state_set(sms_db_t *db, const char *name,
+                                 const char *value, apr_time_t now,
+                                 apr_pool_t *p)
+{
+    int rows = 0;
+    apr_status_t rv = run(&rows, db, "sms_state_update", p, ARGS(
+        value, i64(p, now), name));
+
+    if (rv == APR_SUCCESS && !rows) {
+        rv = run(NULL, db, "sms_state_insert", p, ARGS(
+            name, value, i64(p, now)));
+    }
     return rv;
 }

@@ -40,7 +40,7 @@ CREATE TABLE sms_message (
     error           TEXT,
     external_id     TEXT,
     batch_id        BIGINT REFERENCES sms_batch (id),
-    template_id     BIGINT REFERENCES sms_template (id),
+    template_id     BIGINT REFERENCES sms_template (id) ON DELETE SET NULL,
     sent_by         TEXT,
     created_at      BIGINT NOT NULL,
     send_at         BIGINT,
@@ -50,6 +50,7 @@ CREATE TABLE sms_message (
     sent_at         BIGINT,
     delivered_at    BIGINT,
     attempts        INTEGER NOT NULL DEFAULT 0,
+    provider_ref    TEXT,
     updated_at      BIGINT NOT NULL
 );
 CREATE INDEX sms_message_due ON sms_message (status, next_attempt_at);
@@ -57,6 +58,9 @@ CREATE INDEX sms_message_patient ON sms_message (patient_id, id);
 CREATE INDEX sms_message_to ON sms_message (to_number, id);
 CREATE INDEX sms_message_batch ON sms_message (batch_id, status);
 CREATE INDEX sms_message_external ON sms_message (external_id);
+CREATE INDEX sms_message_ref ON sms_message (provider_ref, to_number);
+CREATE INDEX sms_message_lease ON sms_message (lease_owner);
+CREATE INDEX sms_message_created ON sms_message (created_at);
 
 CREATE TABLE sms_event (
     id          BIGSERIAL PRIMARY KEY,
@@ -66,6 +70,24 @@ CREATE TABLE sms_event (
     created_at  BIGINT NOT NULL
 );
 CREATE INDEX sms_event_message ON sms_event (message_id, id);
+
+-- Idempotency-Key: the first response to (user, key), for 24 hours.
+CREATE TABLE sms_idempotency (
+    username     TEXT NOT NULL,
+    idem_key     TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    status       INTEGER,            -- NULL while the first request runs
+    response     TEXT,
+    created_at   BIGINT NOT NULL,
+    PRIMARY KEY (username, idem_key)
+);
+
+-- Small shared facts, e.g. the provider refusing our credentials.
+CREATE TABLE sms_state (
+    name        TEXT PRIMARY KEY,
+    value       TEXT,
+    updated_at  BIGINT NOT NULL
+);
 
 INSERT INTO sms_schema (version, applied_at)
     VALUES (1, (EXTRACT(EPOCH FROM now()) * 1000000)::BIGINT);

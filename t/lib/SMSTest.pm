@@ -15,7 +15,8 @@ use Apache::Test ();
 use Apache::TestRequest ();
 
 our @EXPORT = qw(base_url vhost_url client login api json_body
-                 load_vectors error_log_lines is_envelope diag $JSON);
+                 load_vectors error_log_lines is_envelope diag $JSON
+                 basic_client fake_log fake_mode fake_calls wait_for sql_value);
 
 our $JSON = JSON::PP->new->utf8->canonical->allow_nonref;
 
@@ -93,6 +94,52 @@ sub diag {
     my $text = join '', @_;
     print map { "# $_\n" } split /\n/, $text;
     return 1;
+}
+
+# A client of one of the Basic-auth hosts, logged in as alice.
+sub basic_client {
+    my ($vhost) = @_;
+    return client(base => vhost_url($vhost), basic => ['alice', 'alice-password']);
+}
+
+# The requests the fake provider received, decoded (newest last).
+sub fake_log {
+    open my $fh, '<', $ENV{SMS_FAKE_LOG} or return ();
+    return map { $JSON->decode($_) } grep { /\S/ } <$fh>;
+}
+
+# The send requests the fake received that name this number.
+sub fake_calls {
+    my ($number) = @_;
+    return grep { ($_->{action} // '') eq 'send'
+                  && grep { $_ eq $number } @{$_->{recipients} || []} } fake_log();
+}
+
+# Switch the fake's behaviour: fake_mode({mode => 'http500', count => 2}).
+sub fake_mode {
+    my ($mode) = @_;
+    system($^X, $ENV{SMS_FAKE_BIN}, '--state-dir', $ENV{SMS_FAKE_STATE},
+           '--set-mode', $JSON->encode($mode)) == 0 or die "set-mode failed";
+}
+
+# Poll until $check returns true or $seconds pass; returns the last value.
+sub wait_for {
+    my ($check, $seconds) = @_;
+    my $until = time + ($seconds || 10);
+    my $v;
+    while (1) {
+        $v = $check->();
+        return $v if $v || time > $until;
+        select undef, undef, undef, 0.1;
+    }
+}
+
+# One value from a test database (state dir), through the sqlite3 CLI.
+sub sql_value {
+    my ($db, $sql) = @_;
+    my $out = `sqlite3 "$ENV{SMS_STATE}/$db" "$sql"`;
+    chomp $out;
+    return $out;
 }
 
 # t/data/text_vectors.json, decoded.

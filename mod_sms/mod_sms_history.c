@@ -1,0 +1,339 @@
+/*
+ * mod_sms_history.c - GET /messages/ (filters, signed cursor paging),
+ * /messages/{id}/ with its events, /batches/{id}/, /balance/.
+ */
+#include <string.h>
+
+#include <apr_lib.h>
+#include <apr_strings.h>
+#include <http_protocol.h>
+#include <util_script.h>
+
+#include "mod_sms_private.h"
+#include "sms_json.h"
+#include "sms_phone.h"
+#include "sms_token.h"
+
+#define LIST_DEFAULT 50
+#define LIST_MAX 500
+#define CURSOR_PREFIX "messages:"
+
+static const char *const statuses[] = {
+    "scheduled", "queued", "sending", "sent", "delivered", "expired",
+    "failed", "unknown", "cancelled", NULL};
+
+apr_int64_t sms_parse_id(const char *s)
+{
+    char *end;
+    apr_int64_t v;
+
+    if (!s || !apr_isdigit(*s) || strlen(s) > 18) {
+        return 0;
+    }
+    v = apr_strtoi64(s, &end, 10);
+    return *end || v <= 0 ? 0 : v;
+}
+
+static json_t *time_json(apr_time_t t, apr_pool_t *p)
+{
+    return t ? json_string(sms_time_format(t, p)) : json_null();
+}
+
+static json_t *str_json(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static json_t *id_json(apr_int64_t id)
+{
+    return id ? json_integer((json_int_t)id) : json_null();
+}
+
+json_t *sms_message_json(const sms_message_t *m, apr_pool_t *p)
+{
+    json_t *j = json_object();
+
+    json_object_set_new(j, "id", json_integer((json_int_t)m->id));
+    json_object_set_new(j, "to", str_json(m->to));
+    json_object_set_new(j, "patient_id", str_json(m->patient_id));
+    json_object_set_new(j, "phone_label", str_json(m->phone_label));
+    json_object_set_new(j, "sender_id", str_json(m->sender_id));
+    json_object_set_new(j, "body", str_json(m->body));
+    json_object_set_new(j, "encoding", str_json(m->encoding));
+    json_object_set_new(j, "segments", json_integer(m->segments));
+    json_object_set_new(j, "max_parts", json_integer(m->max_parts));
+    json_object_set_new(j, "status", str_json(m->status));
+    json_object_set_new(j, "error", str_json(m->error));
+    json_object_set_new(j, "external_id", str_json(m->external_id));
+    json_object_set_new(j, "batch_id", id_json(m->batch_id));
+    json_object_set_new(j, "template_id", id_json(m->template_id));
+    json_object_set_new(j, "sent_by", str_json(m->sent_by));
+    json_object_set_new(j, "created_at", time_json(m->created_at, p));
+    json_object_set_new(j, "send_at", time_json(m->send_at, p));
+    json_object_set_new(j, "sent_at", time_json(m->sent_at, p));
+    json_object_set_new(j, "delivered_at", time_json(m->delivered_at, p));
+    json_object_set_new(j, "attempts", json_integer(m->attempts));
+    return j;
+}
+
+/* The query string as a table; every name allowed and given once. */
+static apr_status_t query_args(apr_table_t **args, sms_error_t **err,
+                               request_rec *r, const char *const *allowed)
+{
+    const apr_array_header_t *elts;
+    int i;
+
+    ap_args_to_table(r, args);
+    elts = apr_table_elts(*args);
+    for (i = 0; i < elts->nelts; i++) {
+        const apr_table_entry_t *e = &APR_ARRAY_IDX(elts, i,
+                                                    apr_table_entry_t);
+        const char *const *a;
+        int j, seen = 0;
+
+        for (a = allowed; *a && strcmp(*a, e->key); a++)
+            ;
+        if (!*a) {
+            *err = sms_error_make(r->pool, 400, "invalid_parameter",
+                                  apr_pstrdup(r->pool, e->key),
+                                  "unknown query parameter '%s'", e->key);
+            return APR_EINVAL;
+        }
+        for (j = 0; j < i; j++) {
+            seen |= !strcmp(APR_ARRAY_IDX(elts, j, apr_table_entry_t).key,
+                            e->key);
+        }
+        if (seen) {
+            *err = sms_error_make(r->pool, 400, "invalid_parameter",
+                                  apr_pstrdup(r->pool, e->key),
+                                  "query parameter '%s' is given twice",
+                                  e->key);
+            return APR_EINVAL;
+        }
+    }
+    return APR_SUCCESS;
+}
+
+static int bad_param(sms_req *rq, const char *name, const char *what)
+{
+    return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_parameter", name,
+                    "'%s' %s", name, what);
+}
+
+int sms_route_messages(sms_req *rq)
+{
+    static const char *const allowed[] = {
+        "status", "patient_id", "phone", "batch_id", "since", "until",
+        "limit", "cursor", NULL};
+    request_rec *r = rq->r;
+    apr_pool_t *p = r->pool;
+    apr_table_t *args;
+    sms_filter_t f;
+    sms_error_t *err;
+    apr_array_header_t *msgs;
+    const char *v;
+    json_t *list;
+    sms_db_t *db;
+    int done = OK, i;
+
+    if (query_args(&args, &err, r, allowed)) {
+        return sms_reply_error(rq, err);
+    }
+    memset(&f, 0, sizeof(f));
+    f.limit = LIST_DEFAULT;
+    if ((v = apr_table_get(args, "status"))) {
+        const char *const *s;
+        for (s = statuses; *s && strcmp(*s, v); s++)
+            ;
+        if (!*s) {
+            return bad_param(rq, "status", "must be one of scheduled, "
+                             "queued, sending, sent, delivered, expired, "
+                             "failed, unknown, cancelled");
+        }
+        f.status = v;
+    }
+    if ((v = apr_table_get(args, "patient_id"))) {
+        if (!*v || strlen(v) > 64) {
+            return bad_param(rq, "patient_id", "must be 1 to 64 characters");
+        }
+        f.patient_id = v;
+    }
+    if ((v = apr_table_get(args, "phone"))
+        && sms_phone_normalise(&f.phone, &err, v, rq->sc->country_code,
+                               "phone", p)) {
+        err->code = "invalid_phone";
+        return sms_reply_error(rq, err);
+    }
+    if ((v = apr_table_get(args, "batch_id"))
+        && !(f.batch_id = sms_parse_id(v))) {
+        return bad_param(rq, "batch_id", "must be a positive integer");
+    }
+    if ((v = apr_table_get(args, "since"))
+        && sms_time_parse(&f.since, v) != APR_SUCCESS) {
+        return bad_param(rq, "since", "must be an ISO-8601 time such as "
+                         "2026-11-01T00:00:00Z");
+    }
+    if ((v = apr_table_get(args, "until"))
+        && sms_time_parse(&f.until, v) != APR_SUCCESS) {
+        return bad_param(rq, "until", "must be an ISO-8601 time such as "
+                         "2026-12-01T00:00:00Z");
+    }
+    if ((v = apr_table_get(args, "limit"))) {
+        apr_int64_t n = sms_parse_id(v);
+        if (n < 1 || n > LIST_MAX) {
+            return bad_param(rq, "limit", "must be an integer from 1 to 500");
+        }
+        f.limit = (int)n;
+    }
+    if ((v = apr_table_get(args, "cursor"))) {
+        const char *payload;
+        if (sms_token_verify(&payload, rq->sc->secret, rq->sc->secret_len, v,
+                             p) != APR_SUCCESS
+            || strncmp(payload, CURSOR_PREFIX, strlen(CURSOR_PREFIX))
+            || !(f.before_id = sms_parse_id(payload
+                                            + strlen(CURSOR_PREFIX)))) {
+            return bad_param(rq, "cursor", "is not a cursor this server "
+                             "issued (use 'next' of a previous page)");
+        }
+    }
+    if (!(db = sms_db(rq, &done))) {
+        return done;
+    }
+    if (sms_store_list_messages(&msgs, db, &f, p) != APR_SUCCESS) {
+        return sms_fail(rq, HTTP_SERVICE_UNAVAILABLE, "storage_unavailable",
+                        NULL, "the database did not answer");
+    }
+    list = json_array();
+    for (i = 0; i < msgs->nelts; i++) {
+        json_array_append_new(list, sms_message_json(
+            APR_ARRAY_IDX(msgs, i, sms_message_t *), p));
+    }
+    v = NULL;
+    if (msgs->nelts == f.limit) {
+        const sms_message_t *last = APR_ARRAY_IDX(msgs, msgs->nelts - 1,
+                                                  sms_message_t *);
+        v = sms_token_sign(rq->sc->secret, rq->sc->secret_len,
+                           apr_psprintf(p, CURSOR_PREFIX "%" APR_INT64_T_FMT,
+                                        last->id), p);
+    }
+    return sms_reply(rq, HTTP_OK, json_pack("{s:o, s:s?}", "messages", list,
+                                            "next", v));
+}
+
+int sms_route_message(sms_req *rq)
+{
+    apr_pool_t *p = rq->r->pool;
+    apr_int64_t id = sms_parse_id(rq->params[0]);
+    apr_array_header_t *events;
+    sms_message_t *m;
+    json_t *j, *ev;
+    sms_db_t *db;
+    apr_status_t rv;
+    int done = OK, i;
+
+    if (!id) {
+        return sms_fail(rq, HTTP_NOT_FOUND, "not_found", NULL,
+                        "message ids are positive integers");
+    }
+    if (!(db = sms_db(rq, &done))) {
+        return done;
+    }
+    rv = sms_store_get_message(&m, db, id, p);
+    if (rv == APR_ENOENT) {
+        return sms_fail(rq, HTTP_NOT_FOUND, "not_found", NULL,
+                        "there is no message %" APR_INT64_T_FMT, id);
+    }
+    if (rv != APR_SUCCESS
+        || sms_store_events(&events, db, id, p) != APR_SUCCESS) {
+        return sms_fail(rq, HTTP_SERVICE_UNAVAILABLE, "storage_unavailable",
+                        NULL, "the database did not answer");
+    }
+    j = sms_message_json(m, p);
+    ev = json_array();
+    /* the first event is the message's creation */
+    json_array_append_new(ev, json_pack("{s:s, s:s, s:o}", "status",
+                                        m->send_at ? "scheduled" : "queued",
+                                        "detail", "accepted",
+                                        "at", time_json(m->created_at, p)));
+    for (i = 0; i < events->nelts; i++) {
+        const sms_event_t *e = &APR_ARRAY_IDX(events, i, sms_event_t);
+        json_array_append_new(ev, json_pack("{s:s, s:o, s:o}", "status",
+                                            e->status, "detail",
+                                            str_json(e->detail), "at",
+                                            time_json(e->at, p)));
+    }
+    json_object_set_new(j, "events", ev);
+    return sms_reply(rq, HTTP_OK, j);
+}
+
+int sms_route_batch(sms_req *rq)
+{
+    apr_pool_t *p = rq->r->pool;
+    apr_int64_t id = sms_parse_id(rq->params[0]);
+    apr_hash_t *counts;
+    apr_hash_index_t *hi;
+    apr_time_t created = 0;
+    const char *created_by = NULL;
+    json_t *by_status;
+    sms_db_t *db;
+    apr_status_t rv;
+    int done = OK, total = 0;
+    const char *const *s;
+
+    if (!id) {
+        return sms_fail(rq, HTTP_NOT_FOUND, "not_found", NULL,
+                        "batch ids are positive integers");
+    }
+    if (!(db = sms_db(rq, &done))) {
+        return done;
+    }
+    rv = sms_store_batch_counts(&counts, &created, &created_by, db, id, p);
+    if (rv == APR_ENOENT) {
+        return sms_fail(rq, HTTP_NOT_FOUND, "not_found", NULL,
+                        "there is no batch %" APR_INT64_T_FMT, id);
+    }
+    if (rv != APR_SUCCESS) {
+        return sms_fail(rq, HTTP_SERVICE_UNAVAILABLE, "storage_unavailable",
+                        NULL, "the database did not answer");
+    }
+    by_status = json_object();
+    for (s = statuses; *s; s++) {
+        json_object_set_new(by_status, *s, json_integer(0));
+    }
+    for (hi = apr_hash_first(p, counts); hi; hi = apr_hash_next(hi)) {
+        const void *k;
+        void *v;
+        apr_hash_this(hi, &k, NULL, &v);
+        json_object_set_new(by_status, k, json_integer(*(int *)v));
+        total += *(int *)v;
+    }
+    return sms_reply(rq, HTTP_OK, json_pack(
+        "{s:I, s:i, s:o, s:o, s:o}", "id", (json_int_t)id, "total", total,
+        "counts", by_status, "created_at", time_json(created, p),
+        "created_by", str_json(created_by)));
+}
+
+int sms_route_balance(sms_req *rq)
+{
+    sms_error_t *err = NULL;
+    long credits = 0;
+    apr_status_t rv;
+
+    if (!rq->sc->pv) {
+        return sms_fail(rq, HTTP_SERVICE_UNAVAILABLE, "provider_error", NULL,
+                        "the provider is not set up (see the error log)");
+    }
+    rv = sms_provider_balance(&credits, &err, rq->sc->pv, rq->r->pool);
+    if (rv == APR_ENOTIMPL) {
+        return sms_reply(rq, HTTP_OK, json_pack(
+            "{s:n, s:s}", "credits", "provider", "sandbox"));
+    }
+    if (rv != APR_SUCCESS) {
+        return err ? sms_reply_error(rq, err)
+                   : sms_fail(rq, HTTP_BAD_GATEWAY, "provider_error", NULL,
+                              "the provider did not answer");
+    }
+    return sms_reply(rq, HTTP_OK, json_pack("{s:I, s:s}", "credits",
+                                            (json_int_t)credits, "provider",
+                                            sms_provider_name(rq->sc->pv)));
+}

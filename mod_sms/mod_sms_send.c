@@ -1,0 +1,530 @@
+/*
+ * mod_sms_send.c - POST /send/ and /send-bulk/: validation, templates,
+ * Idempotency-Key, the committed outbox row, and the provider call of
+ * SMSSendMode sync.
+ */
+#include <string.h>
+
+#include <apr_sha1.h>
+#include <apr_strings.h>
+#include <http_protocol.h>
+
+#include "mod_sms_private.h"
+#include "sms_json.h"
+#include "sms_phone.h"
+#include "sms_template.h"
+#include "sms_text.h"
+
+#define BULK_MAX 10000
+#define IDEM_TTL apr_time_from_sec(24 * 3600)
+#define IDEM_KEY_MAX 255
+#define SCHEDULE_MAX apr_time_from_sec(366 * 24 * 3600)
+
+/* What a send request asks for, common to single and bulk sends. */
+typedef struct send_opts_t {
+    const char *text;            /* the message, or the template body */
+    apr_int64_t template_id;     /* 0: "message" was given */
+    json_t *context;             /* placeholder values, or NULL */
+    const char *sender_id;
+    int max_parts;
+    apr_time_t send_at;          /* 0: now */
+    const char *patient_id;
+} send_opts_t;
+
+/* ---- Idempotency-Key ------------------------------------------------------- */
+
+/* SHA-1 of what makes two requests "the same": route and JSON body. */
+static const char *request_hash(sms_req *rq)
+{
+    apr_pool_t *p = rq->r->pool;
+    char *body = json_dumps(rq->body, JSON_COMPACT | JSON_SORT_KEYS);
+    unsigned char digest[APR_SHA1_DIGESTSIZE];
+    apr_sha1_ctx_t ctx;
+    char *hex = apr_palloc(p, 2 * APR_SHA1_DIGESTSIZE + 1);
+    int i;
+
+    apr_sha1_init(&ctx);
+    apr_sha1_update(&ctx, rq->r->uri, (unsigned int)strlen(rq->r->uri));
+    apr_sha1_update(&ctx, "\n", 1);
+    if (body) {
+        apr_sha1_update(&ctx, body, (unsigned int)strlen(body));
+        free(body);
+    }
+    apr_sha1_final(digest, &ctx);
+    for (i = 0; i < APR_SHA1_DIGESTSIZE; i++) {
+        apr_snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+    }
+    return hex;
+}
+
+/* DECLINED to go on (*key set when the header came), or the handler's
+ * return value after answering: the replayed first response, or 409. */
+static int idem_begin(sms_req *rq, sms_db_t *db, const char **key)
+{
+    request_rec *r = rq->r;
+    const char *k = apr_table_get(r->headers_in, "Idempotency-Key");
+    const char *hash, *stored_hash, *response;
+    apr_time_t now = apr_time_now();
+    int status, i;
+
+    *key = NULL;
+    if (!k) {
+        return DECLINED;
+    }
+    for (i = 0; k[i]; i++) {
+        if (k[i] < 0x21 || k[i] > 0x7e) {
+            break;
+        }
+    }
+    if (k[i] || i == 0 || i > IDEM_KEY_MAX) {
+        return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_json",
+                        "Idempotency-Key", "the Idempotency-Key header must "
+                        "be 1 to %d visible ASCII characters", IDEM_KEY_MAX);
+    }
+    hash = request_hash(rq);
+    if (sms_store_idem_get(&stored_hash, &status, &response, db, sms_user(rq),
+                           k, now - IDEM_TTL, r->pool) == APR_SUCCESS) {
+        if (strcmp(stored_hash, hash)) {
+            return sms_fail(rq, HTTP_CONFLICT, "idempotency_conflict",
+                            "Idempotency-Key", "this Idempotency-Key was "
+                            "used for a different request");
+        }
+        if (!status) {
+            return sms_fail(rq, HTTP_CONFLICT, "idempotency_conflict",
+                            "Idempotency-Key", "the first request with this "
+                            "Idempotency-Key is still running");
+        }
+        r->status = status;
+        ap_set_content_type(r, "application/json");
+        apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+        apr_table_setn(r->headers_out, "Idempotent-Replayed", "true");
+        ap_rputs(response, r);
+        return OK;
+    }
+    if (sms_store_idem_start(db, sms_user(rq), k, hash, now, now - IDEM_TTL,
+                             r->pool) != APR_SUCCESS) {
+        return sms_fail(rq, HTTP_CONFLICT, "idempotency_conflict",
+                        "Idempotency-Key", "the first request with this "
+                        "Idempotency-Key is still running");
+    }
+    *key = k;
+    return DECLINED;
+}
+
+/* Keep the answer for replays; a server-side failure is forgotten so that
+ * the client's retry runs for real. */
+static int idem_end(sms_req *rq, sms_db_t *db, const char *key, int rc)
+{
+    if (!key) {
+        return rc;
+    }
+    if (rq->reply_status && rq->reply_status < 500) {
+        sms_store_idem_finish(db, sms_user(rq), key, rq->reply_status,
+                              rq->reply_text, rq->r->pool);
+    }
+    else {
+        sms_store_idem_delete(db, sms_user(rq), key, rq->r->pool);
+    }
+    return rc;
+}
+
+/* ---- validation ------------------------------------------------------------- */
+
+/* patient_id: a string or an integer, kept as text. */
+static apr_status_t patient_field(const char **out, sms_error_t **err,
+                                  json_t *obj, apr_pool_t *p)
+{
+    json_t *v = json_object_get(obj, "patient_id");
+
+    *out = NULL;
+    if (!v || json_is_null(v)) {
+        return APR_SUCCESS;
+    }
+    if (json_is_integer(v)) {
+        *out = apr_psprintf(p, "%" APR_INT64_T_FMT,
+                            (apr_int64_t)json_integer_value(v));
+        return APR_SUCCESS;
+    }
+    if (json_is_string(v) && json_string_length(v) > 0
+        && json_string_length(v) <= 64
+        && strlen(json_string_value(v)) == json_string_length(v)) {
+        *out = json_string_value(v);
+        return APR_SUCCESS;
+    }
+    *err = sms_error_make(p, 400, "invalid_json", "patient_id", "'patient_id' "
+                          "must be a string of 1 to 64 characters or an "
+                          "integer");
+    return APR_EINVAL;
+}
+
+/* message | template_id (+ context), sender_id, max_parts, send_at,
+ * patient_id: everything but the recipients. */
+static apr_status_t parse_opts(send_opts_t *o, sms_error_t **err,
+                               sms_req *rq, sms_db_t *db)
+{
+    apr_pool_t *p = rq->r->pool;
+    json_t *body = rq->body, *ctx;
+    const char *send_at;
+    json_int_t n;
+    int present;
+
+    memset(o, 0, sizeof(*o));
+    o->max_parts = rq->sc->max_parts;
+    o->sender_id = rq->sc->sender_id;
+    if (sms_json_string(&o->text, NULL, err, body, "message", 0, p)
+        || sms_json_integer(&n, &present, err, body, "template_id", 1,
+                            APR_INT64_MAX, p)) {
+        return APR_EINVAL;
+    }
+    if (present) {
+        sms_template_row_t *t;
+        apr_status_t rv;
+        if (o->text) {
+            *err = sms_error_make(p, 400, "invalid_json", "template_id",
+                                  "give 'message' or 'template_id', not both");
+            return APR_EINVAL;
+        }
+        rv = sms_store_template_get(&t, db, n, p);
+        if (rv == APR_ENOENT) {
+            *err = sms_error_make(p, 400, "unknown_template", "template_id",
+                                  "there is no template %" APR_INT64_T_FMT,
+                                  (apr_int64_t)n);
+            return APR_EINVAL;
+        }
+        if (rv != APR_SUCCESS) {
+            *err = sms_error_make(p, 503, "storage_unavailable", NULL,
+                                  "the database did not answer");
+            return rv;
+        }
+        o->template_id = n;
+        o->text = t->body;
+    }
+    else if (!o->text) {
+        *err = sms_error_make(p, 400, "message_empty", "message",
+                              "give 'message' (the text) or 'template_id'");
+        return APR_EINVAL;
+    }
+    ctx = json_object_get(body, "context");
+    if (ctx && !json_is_null(ctx)) {
+        if (!json_is_object(ctx)) {
+            *err = sms_error_make(p, 400, "invalid_json", "context",
+                                  "'context' must be an object");
+            return APR_EINVAL;
+        }
+        if (!o->template_id) {
+            *err = sms_error_make(p, 400, "invalid_json", "context",
+                                  "'context' goes with 'template_id'");
+            return APR_EINVAL;
+        }
+        o->context = ctx;
+    }
+    if (sms_json_string(&o->sender_id, NULL, err, body, "sender_id", 0, p)) {
+        return APR_EINVAL;
+    }
+    if (!o->sender_id) {
+        o->sender_id = rq->sc->sender_id;
+    }
+    else if (!sms_sender_id_ok(o->sender_id)) {
+        *err = sms_error_make(p, 400, "invalid_sender_id", "sender_id",
+                              "a sender ID is 1 to 11 letters and digits (no "
+                              "spaces or punctuation) or a phone number");
+        return APR_EINVAL;
+    }
+    else if (o->sender_id[0] == '+') {
+        o->sender_id++;
+    }
+    if (sms_json_integer(&n, &present, err, body, "max_parts", 1,
+                         SMS_MAX_PARTS_LIMIT, p)) {
+        return APR_EINVAL;
+    }
+    if (present) {
+        o->max_parts = (int)n;
+    }
+    if (sms_json_string(&send_at, NULL, err, body, "send_at", 0, p)) {
+        return APR_EINVAL;
+    }
+    if (send_at) {
+        apr_time_t now = apr_time_now();
+        if (sms_time_parse(&o->send_at, send_at) != APR_SUCCESS) {
+            *err = sms_error_make(p, 400, "invalid_json", "send_at",
+                                  "'send_at' must be an ISO-8601 time such "
+                                  "as 2026-12-01T09:00:00Z");
+            return APR_EINVAL;
+        }
+        if (o->send_at <= now || o->send_at > now + SCHEDULE_MAX) {
+            *err = sms_error_make(p, 400, "invalid_json", "send_at",
+                                  "'send_at' must be in the future, and at "
+                                  "most a year ahead");
+            return APR_EINVAL;
+        }
+    }
+    return patient_field(&o->patient_id, err, body, p);
+}
+
+/* The text for one recipient: rendered, validated, counted. */
+static apr_status_t final_text(sms_text_t **t, sms_error_t **err,
+                               const send_opts_t *o, json_t *extra,
+                               sms_req *rq)
+{
+    apr_pool_t *p = rq->r->pool;
+    const char *text = o->text, *why;
+
+    if (o->template_id) {
+        json_t *vars = json_object();
+        if (o->context) {
+            json_object_update(vars, o->context);
+        }
+        if (extra) {
+            json_object_update(vars, extra);
+        }
+        sms_json_pool(vars, p);
+        if (sms_template_render(&text, err, o->text, vars, p)) {
+            return APR_EINVAL;
+        }
+    }
+    if (sms_text_analyse(t, &why, text, strlen(text), rq->sc->smart_encoding,
+                         p)) {
+        *err = sms_error_make(p, 400, "invalid_message", "message", "%s", why);
+        return APR_EINVAL;
+    }
+    if (sms_text_is_blank(*t)) {
+        *err = sms_error_make(p, 400, "message_empty", "message",
+                              "the message is empty");
+        return APR_EINVAL;
+    }
+    if ((*t)->segments > o->max_parts) {
+        *err = sms_error_make(p, 400, "message_too_long", "message",
+                              "the message needs %d segments (%s, %"
+                              APR_SIZE_T_FMT " units); at most %d allowed",
+                              (*t)->segments,
+                              sms_text_encoding_name((*t)->encoding),
+                              (*t)->units, o->max_parts);
+        return APR_EINVAL;
+    }
+    return APR_SUCCESS;
+}
+
+/* A new outbox row for one recipient. */
+static sms_message_t *new_message(sms_req *rq, const send_opts_t *o,
+                                  const sms_text_t *t, const char *to,
+                                  apr_time_t now)
+{
+    sms_message_t *m = apr_pcalloc(rq->r->pool, sizeof(*m));
+
+    m->to = to;
+    m->patient_id = o->patient_id;
+    m->sender_id = o->sender_id;
+    m->body = t->message;
+    m->encoding = sms_text_encoding_name(t->encoding);
+    m->segments = t->segments;
+    m->max_parts = o->max_parts;
+    m->template_id = o->template_id;
+    m->sent_by = sms_user(rq);
+    m->created_at = now;
+    m->send_at = o->send_at;
+    m->next_attempt_at = o->send_at ? o->send_at : now;
+    m->status = o->send_at ? "scheduled" : "queued";
+    return m;
+}
+
+/* ---- POST /send/ -------------------------------------------------------------- */
+
+static int send_one(sms_req *rq, sms_db_t *db)
+{
+    static const char *const fields[] = {
+        "to", "message", "template_id", "context", "sender_id", "max_parts",
+        "send_at", "patient_id", NULL};
+    apr_pool_t *p = rq->r->pool;
+    const sms_server_conf *sc = rq->sc;
+    sms_error_t *err;
+    send_opts_t o;
+    const char *to_in, *to;
+    sms_text_t *t;
+    sms_message_t *m;
+    apr_time_t now = apr_time_now();
+    int sync;
+
+    if (sms_json_only(&err, rq->body, fields, p)
+        || sms_json_string(&to_in, NULL, &err, rq->body, "to", 1, p)
+        || parse_opts(&o, &err, rq, db)
+        || sms_phone_normalise(&to, &err, to_in, sc->country_code, "to", p)
+        || final_text(&t, &err, &o, NULL, rq)) {
+        return sms_reply_error(rq, err);
+    }
+    m = new_message(rq, &o, t, to, now);
+    /* sync: committed as "sending" under this request's lease, then sent */
+    sync = sc->send_mode == SMS_SEND_SYNC && !o.send_at && sc->pv
+           && sc->rate_limit == 0;
+    if (sync) {
+        m->status = "sending";
+        m->attempts = 1;
+        m->lease_owner = sms_request_owner(rq->r);
+        m->lease_until = now + sc->sender.lease;
+    }
+    if (sms_store_insert_message(&m->id, db, m, p) != APR_SUCCESS) {
+        return sms_fail(rq, HTTP_SERVICE_UNAVAILABLE, "storage_unavailable",
+                        NULL, "the message could not be stored");
+    }
+    if (sync) {
+        apr_array_header_t *one = apr_array_make(p, 1, sizeof(m));
+        m->provider_ref = apr_psprintf(p, "%" APR_INT64_T_FMT, m->id);
+        APR_ARRAY_PUSH(one, sms_message_t *) = m;
+        sms_sender_send(db, sc->pv, &sc->sender, one, p);
+        if (!strcmp(m->status, "failed")) {
+            json_t *body = json_pack("{s:{s:s, s:s, s:n}, s:o}", "error",
+                                     "code", "provider_error", "message",
+                                     m->error ? m->error
+                                              : "the provider refused it",
+                                     "field", "message",
+                                     sms_message_json(m, p));
+            return sms_reply(rq, HTTP_BAD_GATEWAY, body);
+        }
+    }
+    return sms_reply(rq, !strcmp(m->status, "sent")
+                         || !strcmp(m->status, "delivered")
+                         ? HTTP_CREATED : HTTP_ACCEPTED,
+                     sms_message_json(m, p));
+}
+
+int sms_route_send(sms_req *rq)
+{
+    int done = OK, rc;
+    const char *key;
+    sms_db_t *db = sms_db(rq, &done);
+
+    if (!db) {
+        return done;
+    }
+    rc = idem_begin(rq, db, &key);
+    if (rc != DECLINED) {
+        return rc;
+    }
+    return idem_end(rq, db, key, send_one(rq, db));
+}
+
+/* ---- POST /send-bulk/ ------------------------------------------------------------ */
+
+static void reject(json_t *rejected, json_t *to, const sms_error_t *e)
+{
+    json_array_append_new(rejected, json_pack(
+        "{s:O, s:{s:s, s:s, s:s?}}", "to", to ? to : json_null(), "error",
+        "code", e->code, "message", e->message, "field", e->field));
+}
+
+static int send_bulk(sms_req *rq, sms_db_t *db)
+{
+    static const char *const fields[] = {
+        "recipients", "message", "template_id", "context", "sender_id",
+        "max_parts", "send_at", "patient_id", NULL};
+    apr_pool_t *p = rq->r->pool;
+    const sms_server_conf *sc = rq->sc;
+    json_t *list = json_object_get(rq->body, "recipients");
+    json_t *rejected = json_array(), *item;
+    apr_array_header_t *msgs;
+    apr_hash_t *seen = apr_hash_make(p);
+    sms_error_t *err;
+    send_opts_t o;
+    apr_time_t now = apr_time_now();
+    apr_int64_t batch_id = 0;
+    size_t i;
+    int segments = 0, ok = 1;
+
+    sms_json_pool(rejected, p);
+    if (sms_json_only(&err, rq->body, fields, p)) {
+        return sms_reply_error(rq, err);
+    }
+    if (!json_is_array(list) || json_array_size(list) == 0
+        || json_array_size(list) > BULK_MAX) {
+        return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_json", "recipients",
+                        "'recipients' must be an array of 1 to %d numbers "
+                        "or {\"to\": ..., \"context\": {...}} objects",
+                        BULK_MAX);
+    }
+    if (parse_opts(&o, &err, rq, db)) {
+        return sms_reply_error(rq, err);
+    }
+    msgs = apr_array_make(p, (int)json_array_size(list),
+                          sizeof(sms_message_t *));
+    json_array_foreach(list, i, item) {
+        json_t *to_json = item, *extra = NULL;
+        const char *to;
+        sms_text_t *t;
+        sms_message_t *m;
+
+        if (json_is_object(item)) {
+            to_json = json_object_get(item, "to");
+            extra = json_object_get(item, "context");
+            if (extra && !json_is_object(extra)) {
+                reject(rejected, to_json, sms_error_make(
+                    p, 400, "invalid_json", "context",
+                    "a recipient's 'context' must be an object"));
+                continue;
+            }
+            if (extra && !o.template_id) {
+                reject(rejected, to_json, sms_error_make(
+                    p, 400, "invalid_json", "context",
+                    "'context' goes with 'template_id'"));
+                continue;
+            }
+        }
+        if (!json_is_string(to_json)) {
+            reject(rejected, to_json, sms_error_make(
+                p, 400, "invalid_phone", "to",
+                "a recipient is a phone number string or an object with "
+                "'to'"));
+            continue;
+        }
+        if (sms_phone_normalise(&to, &err, json_string_value(to_json),
+                                sc->country_code, "to", p)
+            || final_text(&t, &err, &o, extra, rq)) {
+            reject(rejected, to_json, err);
+            continue;
+        }
+        if (apr_hash_get(seen, to, APR_HASH_KEY_STRING)) {
+            reject(rejected, to_json, sms_error_make(
+                p, 400, "duplicate_recipient", "to", "this number is already "
+                "a recipient of this batch: it is sent once"));
+            continue;
+        }
+        apr_hash_set(seen, to, APR_HASH_KEY_STRING, to);
+        m = new_message(rq, &o, t, to, now);
+        segments += m->segments;
+        APR_ARRAY_PUSH(msgs, sms_message_t *) = m;
+    }
+    /* one transaction: the batch and every accepted message, or nothing */
+    if (sms_store_begin(db, p) != APR_SUCCESS
+        || sms_store_insert_batch(&batch_id, db, sms_user(rq), msgs->nelts,
+                                  segments, now, p) != APR_SUCCESS) {
+        ok = 0;
+    }
+    for (i = 0; ok && i < (size_t)msgs->nelts; i++) {
+        sms_message_t *m = APR_ARRAY_IDX(msgs, i, sms_message_t *);
+        m->batch_id = batch_id;
+        ok = sms_store_insert_message(&m->id, db, m, p) == APR_SUCCESS;
+    }
+    if (sms_store_end(db, ok, p) != APR_SUCCESS || !ok) {
+        return sms_fail(rq, HTTP_SERVICE_UNAVAILABLE, "storage_unavailable",
+                        NULL, "the batch could not be stored; nothing was "
+                        "queued");
+    }
+    return sms_reply(rq, HTTP_ACCEPTED, json_pack(
+        "{s:I, s:i, s:O, s:i, s:s}", "batch_id", (json_int_t)batch_id,
+        "accepted", msgs->nelts, "rejected", rejected, "segments_total",
+        segments, "status", o.send_at ? "scheduled" : "queued"));
+}
+
+int sms_route_send_bulk(sms_req *rq)
+{
+    int done = OK, rc;
+    const char *key;
+    sms_db_t *db = sms_db(rq, &done);
+
+    if (!db) {
+        return done;
+    }
+    rc = idem_begin(rq, db, &key);
+    if (rc != DECLINED) {
+        return rc;
+    }
+    return idem_end(rq, db, key, send_bulk(rq, db));
+}

@@ -1,0 +1,142 @@
+/*
+ * mod_sms_sender.c - the provider of each child process and the
+ * background sender: a mod_watchdog singleton that drains the outbox.
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include <apr_strings.h>
+#include <apr_portable.h>
+#include <apr_thread_proc.h>
+#include <mod_watchdog.h>
+
+#include "mod_sms_private.h"
+
+#define SMS_WATCHDOG "mod_sms"
+#define RUN_BUDGET apr_time_from_sec(10)
+
+static APR_OPTIONAL_FN_TYPE(ap_dbd_open) *dbd_open;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_close) *dbd_close;
+static char hostname[128];
+
+/* One tick of the outbox for server s (its database, its provider). */
+static apr_status_t sender_tick(int state, void *data, apr_pool_t *pool)
+{
+    server_rec *s = data;
+    sms_server_conf *sc = ap_get_module_config(s->module_config,
+                                               &sms_module);
+    static apr_uint32_t schema_warned;
+    ap_dbd_t *dbd;
+    sms_db_t db;
+    const char *why = NULL;
+    int handed = 0;
+    apr_status_t rv;
+
+    if (state != AP_WATCHDOG_STATE_RUNNING || !sc->pv) {
+        return APR_SUCCESS;
+    }
+    dbd = dbd_open(pool, s);
+    if (!dbd) {
+        return APR_SUCCESS;     /* mod_dbd has logged why */
+    }
+    memset(&db, 0, sizeof(db));
+    db.driver = dbd->driver;
+    db.handle = dbd->handle;
+    db.prepared = dbd->prepared;
+    db.pool = dbd->pool;
+    rv = sms_store_ready(&db, &why, pool);
+    dbd->prepared = db.prepared;
+    if (rv == APR_SUCCESS) {
+        rv = sms_sender_run(&handed, &db, sc->pv, &sc->sender,
+                            apr_time_now() + RUN_BUDGET, pool);
+        if (handed) {
+            ap_log_error(APLOG_MARK, APLOG_DEBUG, rv, s,
+                         "sender: %d recipient(s) handed to the provider",
+                         handed);
+        }
+    }
+    else if (!schema_warned) {
+        schema_warned = 1;
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s,
+                     "sender idle for %s: %s", s->server_hostname, why);
+    }
+    dbd_close(s, dbd);
+    return APR_SUCCESS;     /* anything else and we are never called again */
+}
+
+void sms_sender_register(apr_pool_t *pconf, server_rec *s)
+{
+    APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *get_instance;
+    APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *register_callback;
+    ap_watchdog_t *wd;
+    apr_status_t rv;
+    server_rec *v;
+
+    dbd_open = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
+    dbd_close = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
+    get_instance = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
+    register_callback = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
+    if (!get_instance || !register_callback || !dbd_open) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                     "mod_sms: mod_watchdog is not loaded: queued messages "
+                     "will not be sent");
+        return;
+    }
+    rv = get_instance(&wd, SMS_WATCHDOG, 0, 1, pconf);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                     "mod_sms: cannot create the sender's watchdog");
+        return;
+    }
+    for (v = s; v; v = v->next) {
+        sms_server_conf *sc = ap_get_module_config(v->module_config,
+                                                   &sms_module);
+        rv = register_callback(wd, sc->queue_interval, v, sender_tick);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, v,
+                         "mod_sms: cannot register the sender");
+        }
+    }
+}
+
+void sms_sender_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    server_rec *v;
+
+    gethostname(hostname, sizeof(hostname) - 1);
+    for (v = s; v; v = v->next) {
+        sms_server_conf *sc = ap_get_module_config(v->module_config,
+                                                   &sms_module);
+        sms_provider_conf_t pc;
+        apr_status_t rv;
+
+        pc.url = sc->broadcast_url;
+        pc.username = sc->broadcast_user;
+        pc.password = sc->broadcast_pass;
+        pc.timeout = sc->provider_timeout;
+        pc.connect_timeout = sc->provider_timeout < apr_time_from_sec(10)
+                             ? sc->provider_timeout : apr_time_from_sec(10);
+        rv = sms_provider_create(&sc->pv,
+                                 sc->provider == SMS_PROVIDER_BROADCAST
+                                 ? "broadcast" : "sandbox", &pc, pchild);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, v,
+                         "mod_sms: cannot set up the provider");
+            sc->pv = NULL;
+        }
+        sc->sender.retry_limit = sc->retry_limit;
+        sc->sender.retry_backoff = sc->retry_backoff;
+        sc->sender.batch_size = sc->batch_size;
+        sc->sender.rate_limit = sc->rate_limit;
+        /* a claim or a call outlives the slowest provider answer */
+        sc->sender.lease = 2 * sc->provider_timeout + apr_time_from_sec(30);
+        sc->sender.owner = apr_psprintf(pchild, "%s:%" APR_PID_T_FMT ":wd",
+                                        hostname, getpid());
+    }
+}
+
+const char *sms_request_owner(request_rec *r)
+{
+    return apr_psprintf(r->pool, "%s:%" APR_PID_T_FMT ":%lu", hostname,
+                        getpid(), (unsigned long)apr_os_thread_current());
+}

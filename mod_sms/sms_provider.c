@@ -1,0 +1,158 @@
+/*
+ * sms_provider.c - the provider vtable: "broadcast" (SMS Broadcast over
+ * libcurl, in sms_broadcast.c) and "sandbox" (no network: every recipient
+ * accepted, delivery simulated by the caller).
+ */
+#include <string.h>
+
+#include <apr_strings.h>
+
+#include <curl/curl.h>
+
+#include "sms_provider.h"
+
+/* The SMS Broadcast transport of sms_broadcast.c. sms_provider.h is the
+ * public header and stays as it is; a private header would be their
+ * better home. */
+apr_status_t sms_broadcast_open(void **ctx, const sms_provider_conf_t *conf,
+                                apr_pool_t *pool);
+void sms_broadcast_send(void *ctx, sms_send_req_t *req, apr_pool_t *p);
+apr_status_t sms_broadcast_balance(long *credits, sms_error_t **err,
+                                   void *ctx, apr_pool_t *p);
+
+typedef struct {
+    const char *name;
+    int simulates_dlr;
+    /* ctx for the provider's life in pool; conf may be NULL (sandbox) */
+    apr_status_t (*open)(void **ctx, const sms_provider_conf_t *conf,
+                         apr_pool_t *pool);
+    /* one request; sets every recipient's outcome */
+    void (*send_batch)(void *ctx, sms_send_req_t *req, apr_pool_t *p);
+    apr_status_t (*balance)(long *credits, sms_error_t **err, void *ctx,
+                            apr_pool_t *p);
+} provider_vtable_t;
+
+struct sms_provider_t {
+    const provider_vtable_t *vt;
+    void *ctx;
+};
+
+/* The sandbox needs no state. */
+static apr_status_t sandbox_open(void **ctx, const sms_provider_conf_t *conf,
+                                 apr_pool_t *pool)
+{
+    (void)conf;
+    (void)pool;
+    *ctx = NULL;
+    return APR_SUCCESS;
+}
+
+/* Accept everyone, as "sandbox-<message id>". */
+static void sandbox_send(void *ctx, sms_send_req_t *req, apr_pool_t *p)
+{
+    int i;
+
+    (void)ctx;
+    for (i = 0; i < req->recipients->nelts; i++) {
+        sms_recipient_t *rc = &APR_ARRAY_IDX(req->recipients, i,
+                                             sms_recipient_t);
+        rc->outcome = SMS_OUT_ACCEPTED;
+        rc->external_id = apr_psprintf(p, "sandbox-%" APR_INT64_T_FMT,
+                                       rc->message_id);
+        rc->detail = NULL;
+    }
+    sms_log(SMS_LOG_DEBUG, 0, p, "sandbox: %d recipient(s) accepted",
+            req->recipients->nelts);
+}
+
+/* The sandbox has no credits to tell: the caller shows "sandbox". */
+static apr_status_t sandbox_balance(long *credits, sms_error_t **err,
+                                    void *ctx, apr_pool_t *p)
+{
+    (void)credits;
+    (void)ctx;
+    (void)p;
+    *err = NULL;
+    return APR_ENOTIMPL;
+}
+
+static const provider_vtable_t providers[] = {
+    {"broadcast", 0, sms_broadcast_open, sms_broadcast_send,
+     sms_broadcast_balance},
+    {"sandbox", 1, sandbox_open, sandbox_send, sandbox_balance}
+};
+
+apr_status_t sms_provider_global_init(void)
+{
+    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK
+           ? APR_SUCCESS : APR_EGENERAL;
+}
+
+apr_status_t sms_provider_create(sms_provider_t **out, const char *name,
+                                 const sms_provider_conf_t *conf,
+                                 apr_pool_t *pool)
+{
+    apr_size_t i;
+
+    *out = NULL;
+    for (i = 0; name && i < sizeof(providers) / sizeof(*providers); i++) {
+        if (!strcmp(providers[i].name, name)) {
+            sms_provider_t *pv = apr_pcalloc(pool, sizeof(*pv));
+            apr_status_t rv;
+
+            pv->vt = &providers[i];
+            if ((rv = pv->vt->open(&pv->ctx, conf, pool)) != APR_SUCCESS) {
+                return rv;
+            }
+            *out = pv;
+            return APR_SUCCESS;
+        }
+    }
+    return APR_EINVAL;
+}
+
+const char *sms_provider_name(const sms_provider_t *pv)
+{
+    return pv->vt->name;
+}
+
+int sms_provider_simulates_dlr(const sms_provider_t *pv)
+{
+    return pv->vt->simulates_dlr;
+}
+
+void sms_provider_send(sms_provider_t *pv, sms_send_req_t *req,
+                       apr_pool_t *p)
+{
+    int i;
+
+    if (!req->recipients) {
+        return;
+    }
+    for (i = 0; i < req->recipients->nelts; i++) {
+        sms_recipient_t *rc = &APR_ARRAY_IDX(req->recipients, i,
+                                             sms_recipient_t);
+        rc->outcome = SMS_OUT_PENDING;
+        rc->external_id = NULL;
+        rc->detail = NULL;
+    }
+    if (!req->recipients->nelts) {
+        return;
+    }
+    pv->vt->send_batch(pv->ctx, req, p);
+    /* the promise of the header, whatever a provider forgot */
+    for (i = 0; i < req->recipients->nelts; i++) {
+        sms_recipient_t *rc = &APR_ARRAY_IDX(req->recipients, i,
+                                             sms_recipient_t);
+        if (rc->outcome == SMS_OUT_PENDING) {
+            rc->outcome = SMS_OUT_UNKNOWN;
+            rc->detail = "the provider gave no outcome";
+        }
+    }
+}
+
+apr_status_t sms_provider_balance(long *credits, sms_error_t **err,
+                                  sms_provider_t *pv, apr_pool_t *p)
+{
+    return pv->vt->balance(credits, err, pv->ctx, p);
+}

@@ -1,0 +1,373 @@
+/*
+ * sms_sender.c - the outbox (DESIGN.md "Delivery semantics").
+ *
+ * A message is committed before any provider call. Before a call its row
+ * moves to "sending" under our lease, committed; after the call it moves
+ * on by the outcome. A sender that dies mid-call leaves "sending" rows
+ * whose lease runs out: they become "unknown", never resent, because SMS
+ * Broadcast has no idempotency and a patient must not get two reminders.
+ */
+#include <string.h>
+
+#include <apr_strings.h>
+
+#include "sms_phone.h"
+#include "sms_sender.h"
+
+#define MAX_BACKOFF apr_time_from_sec(86400)
+#define CLAIM_LIMIT 1000
+
+static apr_time_t backoff(const sms_sender_conf_t *c, int attempts)
+{
+    apr_time_t d = c->retry_backoff;
+
+    while (--attempts > 0 && d < MAX_BACKOFF) {
+        d *= 2;
+    }
+    return d < MAX_BACKOFF ? d : MAX_BACKOFF;
+}
+
+/* Record the provider's refusal of our credentials, or clear it. */
+static void provider_state(sms_db_t *db, const char *error, apr_pool_t *p)
+{
+    static apr_time_t last_logged;
+    apr_time_t now = apr_time_now();
+
+    if (error && now - last_logged > apr_time_from_sec(60)) {
+        sms_log(SMS_LOG_ERR, 0, p, "provider refuses our request: %s; "
+                "messages wait until this is fixed", error);
+        last_logged = now;
+    }
+    sms_store_state_set(db, SMS_STATE_PROVIDER_ERROR, error, now, p);
+}
+
+/* The transition of one message after the provider call. */
+static void outcome_transition(sms_transition_t *t, const sms_message_t *m,
+                               const sms_recipient_t *rc,
+                               const sms_sender_conf_t *c, apr_time_t now,
+                               apr_pool_t *p)
+{
+    int tries = m->attempts;    /* already counts this try */
+
+    memset(t, 0, sizeof(*t));
+    t->id = m->id;
+    t->from = "sending";
+    t->now = now;
+    switch (rc->outcome) {
+    case SMS_OUT_ACCEPTED:
+        t->to = "sent";
+        t->external_id = rc->external_id;
+        t->sent_at = now;
+        t->detail = rc->external_id ? apr_pstrcat(p, "smsref ",
+                                                  rc->external_id, NULL)
+                                    : "accepted, no smsref";
+        break;
+    case SMS_OUT_REJECTED:
+        t->to = "failed";
+        t->error = rc->detail;
+        t->detail = rc->detail;
+        break;
+    case SMS_OUT_UNKNOWN:
+        t->to = "unknown";
+        t->error = rc->detail;
+        t->detail = rc->detail;
+        break;
+    case SMS_OUT_AUTH:
+        /* not burned: the try does not count, the message waits */
+        t->to = "queued";
+        t->attempts_add = -1;
+        t->error = rc->detail;
+        t->next_attempt_at = now + backoff(c, 1);
+        t->detail = apr_pstrcat(p, "waiting: ", rc->detail, NULL);
+        break;
+    default:    /* TRANSIENT, REQUEST_ERROR, or never decided */
+        if (tries > c->retry_limit) {
+            t->to = "failed";
+            t->error = apr_psprintf(p, "gave up after %d attempts: %s", tries,
+                                    rc->detail ? rc->detail : "no answer");
+        }
+        else {
+            t->to = "queued";
+            t->error = rc->detail;
+            t->next_attempt_at = now + backoff(c, tries);
+        }
+        t->detail = t->error;
+        break;
+    }
+}
+
+/* Make the provider request for msgs (all "sending", identical text) and
+ * record the outcomes in one transaction. */
+static apr_status_t call_and_record(sms_db_t *db, sms_provider_t *pv,
+                                    const sms_sender_conf_t *c,
+                                    apr_array_header_t *msgs, apr_pool_t *p)
+{
+    const sms_message_t *first = APR_ARRAY_IDX(msgs, 0, sms_message_t *);
+    sms_send_req_t req;
+    const char *auth_error = NULL;
+    int i, any_accepted = 0, ok = 1;
+    apr_time_t now;
+    apr_status_t rv;
+
+    memset(&req, 0, sizeof(req));
+    req.message = first->body;
+    req.from = first->sender_id;
+    req.ref = first->provider_ref;
+    req.maxsplit = first->segments > 0 ? first->segments : 1;
+    req.recipients = apr_array_make(p, msgs->nelts, sizeof(sms_recipient_t));
+    for (i = 0; i < msgs->nelts; i++) {
+        const sms_message_t *m = APR_ARRAY_IDX(msgs, i, sms_message_t *);
+        sms_recipient_t *rc = apr_array_push(req.recipients);
+        memset(rc, 0, sizeof(*rc));
+        rc->to = m->to;
+        rc->message_id = m->id;
+    }
+    sms_provider_send(pv, &req, p);
+    sms_log(SMS_LOG_DEBUG, 0, p, "provider call ref %s: %d recipient(s)",
+            req.ref ? req.ref : "-", msgs->nelts);
+
+    now = apr_time_now();
+    rv = sms_store_begin(db, p);
+    for (i = 0; rv == APR_SUCCESS && i < msgs->nelts; i++) {
+        sms_message_t *m = APR_ARRAY_IDX(msgs, i, sms_message_t *);
+        const sms_recipient_t *rc = &APR_ARRAY_IDX(req.recipients, i,
+                                                   sms_recipient_t);
+        sms_transition_t t;
+        int changed;
+
+        outcome_transition(&t, m, rc, c, now, p);
+        rv = sms_store_transition(&changed, db, &t, p);
+        if (rv == APR_SUCCESS && changed) {
+            m->status = t.to;
+            m->error = t.error;
+            if (t.external_id) {
+                m->external_id = t.external_id;
+            }
+            if (t.sent_at) {
+                m->sent_at = t.sent_at;
+            }
+        }
+        if (rc->outcome == SMS_OUT_ACCEPTED) {
+            any_accepted = 1;
+            if (rv == APR_SUCCESS && changed
+                && sms_provider_simulates_dlr(pv)) {
+                sms_transition_t d;
+                memset(&d, 0, sizeof(d));
+                d.id = m->id;
+                d.from = "sent";
+                d.to = "delivered";
+                d.delivered_at = now;
+                d.detail = "delivered (simulated by the sandbox provider)";
+                d.now = now;
+                rv = sms_store_transition(&changed, db, &d, p);
+                if (rv == APR_SUCCESS && changed) {
+                    m->status = "delivered";
+                    m->delivered_at = now;
+                }
+            }
+        }
+        else if (rc->outcome == SMS_OUT_AUTH) {
+            auth_error = rc->detail;
+        }
+    }
+    ok = rv == APR_SUCCESS;
+    if (sms_store_end(db, ok, p) != APR_SUCCESS || !ok) {
+        /* the rows stay "sending": their lease expiry makes them unknown,
+         * which is right, since the provider may have sent them */
+        return APR_EGENERAL;
+    }
+    if (auth_error) {
+        provider_state(db, auth_error, p);
+    }
+    else if (any_accepted) {
+        provider_state(db, NULL, p);
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t sms_sender_send(sms_db_t *db, sms_provider_t *pv,
+                             const sms_sender_conf_t *c,
+                             apr_array_header_t *msgs, apr_pool_t *p)
+{
+    return msgs->nelts ? call_and_record(db, pv, c, msgs, p) : APR_SUCCESS;
+}
+
+/* Move claimed messages of one group to "sending" under our lease and
+ * commit; those another writer changed meanwhile are dropped. */
+static apr_status_t start_group(apr_array_header_t **sending, sms_db_t *db,
+                                const sms_sender_conf_t *c,
+                                apr_array_header_t *group, apr_pool_t *p)
+{
+    apr_time_t now = apr_time_now();
+    const char *ref = NULL;
+    apr_status_t rv;
+    int i;
+
+    *sending = apr_array_make(p, group->nelts, sizeof(sms_message_t *));
+    rv = sms_store_begin(db, p);
+    for (i = 0; rv == APR_SUCCESS && i < group->nelts; i++) {
+        sms_message_t *m = APR_ARRAY_IDX(group, i, sms_message_t *);
+        sms_transition_t t;
+        int changed = 0;
+
+        if (!ref) {     /* the provider's ref: our first message's id */
+            ref = apr_psprintf(p, "%" APR_INT64_T_FMT, m->id);
+        }
+        memset(&t, 0, sizeof(t));
+        t.id = m->id;
+        t.from = m->status;
+        t.to = "sending";
+        t.provider_ref = ref;
+        t.attempts_add = 1;
+        t.lease_owner = c->owner;
+        t.lease_until = now + c->lease;
+        t.next_attempt_at = m->next_attempt_at;
+        t.error = m->error;
+        t.detail = m->attempts ? apr_psprintf(p, "attempt %d",
+                                              m->attempts + 1) : NULL;
+        t.now = now;
+        rv = sms_store_transition(&changed, db, &t, p);
+        if (rv == APR_SUCCESS && changed) {
+            m->status = "sending";
+            m->provider_ref = ref;
+            m->attempts++;
+            APR_ARRAY_PUSH(*sending, sms_message_t *) = m;
+        }
+    }
+    return sms_store_end(db, rv == APR_SUCCESS, p) == APR_SUCCESS ? rv
+                                                                  : APR_EGENERAL;
+}
+
+static int same_text(const sms_message_t *a, const sms_message_t *b)
+{
+    return !strcmp(a->body, b->body) && a->max_parts == b->max_parts
+           && !a->sender_id == !b->sender_id
+           && (!a->sender_id || !strcmp(a->sender_id, b->sender_id));
+}
+
+/* Wait so that no more than c->rate_limit recipients per second go out. */
+static void pace(const sms_sender_conf_t *c, apr_time_t *window_start,
+                 int *in_window, int n)
+{
+    apr_time_t now;
+
+    if (c->rate_limit <= 0) {
+        return;
+    }
+    if (*in_window + n > c->rate_limit) {
+        now = apr_time_now();
+        if (now - *window_start < apr_time_from_sec(1)) {
+            apr_sleep(apr_time_from_sec(1) - (now - *window_start));
+        }
+        *window_start = apr_time_now();
+        *in_window = 0;
+    }
+    *in_window += n;
+}
+
+/* Mark messages left "sending" by a stopped sender as unknown. */
+static apr_status_t expire_in_flight(sms_db_t *db, apr_pool_t *p)
+{
+    apr_array_header_t *stale;
+    apr_time_t now = apr_time_now();
+    apr_status_t rv = sms_store_stale_sending(&stale, db, now, p);
+    int i;
+
+    if (rv != APR_SUCCESS || !stale->nelts) {
+        return rv;
+    }
+    rv = sms_store_begin(db, p);
+    for (i = 0; rv == APR_SUCCESS && i < stale->nelts; i++) {
+        const sms_message_t *m = APR_ARRAY_IDX(stale, i, sms_message_t *);
+        sms_transition_t t;
+        int changed;
+
+        memset(&t, 0, sizeof(t));
+        t.id = m->id;
+        t.from = "sending";
+        t.to = "unknown";
+        t.error = "the sender stopped while this message was with the "
+                  "provider; not resent";
+        t.detail = t.error;
+        t.now = now;
+        rv = sms_store_transition(&changed, db, &t, p);
+    }
+    sms_log(SMS_LOG_WARNING, 0, p, "%d in-flight message(s) of a stopped "
+            "sender marked unknown", stale->nelts);
+    return sms_store_end(db, rv == APR_SUCCESS, p) == APR_SUCCESS ? rv
+                                                                  : APR_EGENERAL;
+}
+
+apr_status_t sms_sender_run(int *handed, sms_db_t *db, sms_provider_t *pv,
+                            const sms_sender_conf_t *c, apr_time_t deadline,
+                            apr_pool_t *p)
+{
+    apr_time_t window_start = apr_time_now();
+    int in_window = 0;
+    apr_status_t rv;
+
+    *handed = 0;
+    rv = expire_in_flight(db, p);
+    while (rv == APR_SUCCESS && apr_time_now() < deadline) {
+        apr_array_header_t *claimed;
+        apr_pool_t *round;
+        int n = 0, i = 0;
+
+        apr_pool_create(&round, p);
+        rv = sms_store_claim(&n, db, c->owner, apr_time_now(),
+                             apr_time_now() + c->lease, CLAIM_LIMIT, round);
+        if (rv == APR_SUCCESS && n > 0) {
+            rv = sms_store_claimed(&claimed, db, c->owner, round);
+        }
+        if (rv != APR_SUCCESS || n == 0) {
+            apr_pool_destroy(round);
+            break;
+        }
+        /* groups of identical text, each number at most once per call */
+        while (rv == APR_SUCCESS && i < claimed->nelts) {
+            apr_array_header_t *group, *sending;
+            apr_hash_t *numbers = apr_hash_make(round);
+            const sms_message_t *head = APR_ARRAY_IDX(claimed, i,
+                                                      sms_message_t *);
+            int j;
+
+            group = apr_array_make(round, c->batch_size,
+                                   sizeof(sms_message_t *));
+            for (j = i; j < claimed->nelts && group->nelts < c->batch_size;
+                 j++) {
+                sms_message_t *m = APR_ARRAY_IDX(claimed, j, sms_message_t *);
+                if (!same_text(head, m)) {
+                    break;
+                }
+                if (m->status[0] == 'x' /* taken */
+                    || apr_hash_get(numbers, m->to, APR_HASH_KEY_STRING)) {
+                    continue;
+                }
+                apr_hash_set(numbers, m->to, APR_HASH_KEY_STRING, m);
+                APR_ARRAY_PUSH(group, sms_message_t *) = m;
+            }
+            rv = start_group(&sending, db, c, group, round);
+            /* mark the group handled in this round; a repeated number
+             * stays for the next group */
+            for (j = 0; j < group->nelts; j++) {
+                APR_ARRAY_IDX(group, j, sms_message_t *)->status = "x";
+            }
+            while (i < claimed->nelts
+                   && APR_ARRAY_IDX(claimed, i, sms_message_t *)->status[0]
+                      == 'x') {
+                i++;
+            }
+            if (rv == APR_SUCCESS && sending->nelts) {
+                for (j = 0; j < sending->nelts; j++) {
+                    APR_ARRAY_IDX(sending, j, sms_message_t *)->status =
+                        "sending";
+                }
+                pace(c, &window_start, &in_window, sending->nelts);
+                rv = call_and_record(db, pv, c, sending, round);
+                *handed += sending->nelts;
+            }
+        }
+        apr_pool_destroy(round);
+    }
+    return rv;
+}

@@ -1,0 +1,193 @@
+/*
+ * test_phone.c - phone number normalisation against the shared vectors of
+ * t/data/phone_vectors.json, plus the error envelope and masking.
+ */
+#include <stdlib.h>
+
+#include <apr_general.h>
+#include <apr_strings.h>
+#include <jansson.h>
+
+#include "sms_phone.h"
+#include "tap.h"
+
+/* name formatted in the pool p of the calling function */
+#define IS_STR(got, want, ...) tap_is_str((got), (want), apr_psprintf(p, __VA_ARGS__))
+#define IS_INT(got, want, ...) \
+    tap_is_int((long long)(got), (long long)(want), apr_psprintf(p, __VA_ARGS__))
+
+/* Whether s is text jansson accepts as a JSON string (valid UTF-8). */
+static int json_safe(const char *s)
+{
+    json_t *j = s ? json_string(s) : NULL;
+
+    json_decref(j);
+    return j != NULL;
+}
+
+/* Whether haystack contains needle (NULL haystack: no). */
+static int has(const char *haystack, const char *needle)
+{
+    return haystack && strstr(haystack, needle) != NULL;
+}
+
+/* One vector: normalised digits or an invalid_phone error naming "to". */
+static void check_case(json_t *c, apr_pool_t *p)
+{
+    const char *name = json_string_value(json_object_get(c, "name"));
+    const char *in = json_string_value(json_object_get(c, "input"));
+    const char *cc = json_string_value(json_object_get(c, "country_code"));
+    const char *expect = json_string_value(json_object_get(c, "expect"));
+    const char *code = json_string_value(json_object_get(c, "expect_error"));
+    const char *out = "unset", *again = NULL;
+    sms_error_t *err = NULL;
+    apr_status_t rv;
+
+    rv = sms_phone_normalise(&out, &err, in, cc, "to", p);
+    if (code) {
+        if (!tap_ok(rv == APR_EINVAL && err, "%s: rejected", name)) {
+            tap_diag("  got '%s'", rv == APR_SUCCESS ? out : "(error)");
+            return;
+        }
+        IS_STR(err->code, code, "%s: code", name);
+        IS_INT(err->status, 400, "%s: status", name);
+        IS_STR(err->field, "to", "%s: field", name);
+        tap_ok(out == NULL, "%s: no output on error", name);
+        tap_ok(err->message && *err->message && json_safe(err->message)
+               && strlen(err->message) <= 4 * 32 + 120,
+               "%s: message is a short UTF-8 sentence (%s)", name,
+               err->message ? err->message : "(null)");
+        return;
+    }
+    if (!tap_ok(rv == APR_SUCCESS, "%s: accepted", name)) {
+        tap_diag("  error: %s", err ? err->message : "(none)");
+        return;
+    }
+    IS_STR(out, expect, "%s: digits", name);
+    /* the result, written internationally, normalises to itself */
+    sms_phone_normalise(&again, &err, apr_pstrcat(p, "+", out, NULL), cc,
+                        "to", p);
+    IS_STR(again, expect, "%s: '+' form is stable", name);
+}
+
+/* The shared vectors; returns how many there are. */
+static size_t check_vectors(apr_pool_t *pool)
+{
+    const char *dir = getenv("SMS_TEST_DATA");
+    json_error_t je;
+    json_t *doc, *cases;
+    apr_pool_t *p;
+    size_t i, n;
+
+    doc = json_load_file(apr_pstrcat(pool, dir ? dir : "t/data",
+                                     "/phone_vectors.json", NULL), 0, &je);
+    if (!tap_ok(doc != NULL, "vectors load (%s)", doc ? "ok" : je.text)) {
+        return 0;
+    }
+    cases = json_object_get(doc, "cases");
+    n = json_array_size(cases);
+    tap_ok(n >= 80, "at least 80 vectors (%zu)", n);
+    for (i = 0; i < n; i++) {
+        apr_pool_create(&p, pool);
+        check_case(json_array_get(cases, i), p);
+        apr_pool_destroy(p);
+    }
+    json_decref(doc);
+    return n;
+}
+
+/* Error envelope details the vectors do not cover. */
+static void check_errors(apr_pool_t *p)
+{
+    static const char *const formats[] = {
+        "+61 412 345 678", "0412345678", "(04) 1234-5678", "61412345678",
+        "412345678", "+61412345678", "0061 412 345 678",
+        "0011 61 412 345 678", "04 1234 5678", "04.1234.5678", NULL
+    };
+    const char *out;
+    sms_error_t *err = NULL;
+    char arabic[40 * 2 + 1];
+    int i, all = 1;
+
+    for (i = 0; formats[i]; i++) {
+        out = NULL;
+        all = all && sms_phone_normalise(&out, &err, formats[i], "61", "to",
+                                         p) == APR_SUCCESS
+              && !strcmp(out, "61412345678");
+    }
+    tap_ok(all, "every common Australian format gives 61412345678");
+
+    sms_phone_normalise(&out, &err, "0412 ABC", "61", NULL, p);
+    tap_ok(err->field == NULL, "field may be NULL");
+    tap_ok(has(err->message, "contains a letter"), "letter named (%s)",
+           err->message);
+    tap_ok(has(err->message, "0412 ABC"), "input quoted");
+
+    sms_phone_normalise(&out, &err, "0412#345", "61", "phone", p);
+    IS_STR(err->field, "phone", "field passed through");
+    tap_ok(has(err->message, "contains '#'"), "other character named (%s)",
+           err->message);
+
+    sms_phone_normalise(&out, &err, "", "61", "to", p);
+    tap_ok(has(err->message, "is empty"), "empty named (%s)", err->message);
+    sms_phone_normalise(&out, &err, " - ", "61", "to", p);
+    tap_ok(has(err->message, "is empty"), "only separators is empty");
+    sms_phone_normalise(&out, &err, NULL, "61", "to", p);
+    tap_ok(has(err->message, "is empty"), "NULL input is empty");
+    sms_phone_normalise(&out, &err, "0412", "61", "to", p);
+    tap_ok(has(err->message, "too short"), "too short named (%s)",
+           err->message);
+    sms_phone_normalise(&out, &err, "+6141234567890123", "61", "to", p);
+    tap_ok(has(err->message, "too long (E.164 allows 15 digits)"),
+           "too long named (%s)", err->message);
+    sms_phone_normalise(&out, &err, "0412+345", "61", "to", p);
+    tap_ok(has(err->message, "'+'"), "misplaced '+' named (%s)",
+           err->message);
+
+    sms_phone_normalise(&out, &err,
+                        "abcdefghijklmnopqrstuvwxyz0123456789", "61", "to",
+                        p);
+    tap_ok(has(err->message, "'abcdefghijklmnopqrstuvwxyz012345...'"),
+           "only the first 32 characters quoted (%s)", err->message);
+
+    for (i = 0; i < 40; i++) {          /* U+0660, two bytes each */
+        arabic[2 * i] = '\xd9';
+        arabic[2 * i + 1] = '\xa0';
+    }
+    arabic[80] = '\0';
+    sms_phone_normalise(&out, &err, arabic, "61", "to", p);
+    tap_ok(json_safe(err->message), "32 non-ASCII characters cut whole");
+    sms_phone_normalise(&out, &err, "04\xff\xfe\x01" "12", "61", "to", p);
+    tap_ok(json_safe(err->message) && has(err->message, "04???12"),
+           "bad UTF-8 and controls quoted as '?' (%s)", err->message);
+    sms_phone_normalise(&out, &err, "04\xe0\x80\xaf", "61", "to", p);
+    tap_ok(json_safe(err->message), "over-long UTF-8 not quoted as is");
+}
+
+/* sms_phone_mask keeps 3 + 3 digits. */
+static void check_mask(apr_pool_t *p)
+{
+    IS_STR(sms_phone_mask("61412345678", p), "614*****678", "mask AU");
+    IS_STR(sms_phone_mask("447911123456", p), "447******456", "mask UK");
+    IS_STR(sms_phone_mask("123456789012345", p), "123*********345",
+           "mask 15 digits");
+    IS_STR(sms_phone_mask("1234567", p), "123*567", "mask 7 digits");
+    IS_STR(sms_phone_mask("123456", p), "******", "mask 6 digits: all");
+    IS_STR(sms_phone_mask("12", p), "**", "mask 2 digits: all");
+    IS_STR(sms_phone_mask("", p), "", "mask empty");
+    IS_STR(sms_phone_mask(NULL, p), "", "mask NULL");
+}
+
+int main(void)
+{
+    apr_pool_t *p;
+
+    apr_initialize();
+    apr_pool_create(&p, NULL);
+    check_vectors(p);
+    check_errors(p);
+    check_mask(p);
+    apr_pool_destroy(p);
+    apr_terminate();
+    return tap_done();
+}

@@ -1,0 +1,217 @@
+/*
+ * test_template.c - template checking, rendering and placeholder listing
+ * against the shared vectors of t/data/template_vectors.json, plus the
+ * error details the vectors do not cover.
+ */
+#include <stdlib.h>
+
+#include <apr_general.h>
+#include <apr_strings.h>
+#include <apr_tables.h>
+#include <jansson.h>
+
+#include "sms_template.h"
+#include "tap.h"
+
+/* name formatted in the pool p of the calling function */
+#define IS_STR(got, want, ...) tap_is_str((got), (want), apr_psprintf(p, __VA_ARGS__))
+#define IS_INT(got, want, ...) \
+    tap_is_int((long long)(got), (long long)(want), apr_psprintf(p, __VA_ARGS__))
+
+/* Whether haystack contains needle (NULL haystack: no). */
+static int has(const char *haystack, const char *needle)
+{
+    return haystack && strstr(haystack, needle) != NULL;
+}
+
+/* The names array as one string, "a,b,c", for comparison. */
+static const char *join(const apr_array_header_t *names, apr_pool_t *p)
+{
+    return names ? apr_array_pstrcat(p, names, ',') : NULL;
+}
+
+/* The JSON array of strings want as one string, "a,b,c". */
+static const char *join_json(json_t *want, apr_pool_t *p)
+{
+    apr_array_header_t *a = apr_array_make(p, 4, sizeof(const char *));
+    size_t i;
+
+    for (i = 0; i < json_array_size(want); i++) {
+        APR_ARRAY_PUSH(a, const char *) =
+            json_string_value(json_array_get(want, i));
+    }
+    return join(a, p);
+}
+
+/* One vector: rendered text, or the error code and field. */
+static void check_case(json_t *c, apr_pool_t *p)
+{
+    const char *name = json_string_value(json_object_get(c, "name"));
+    const char *body = json_string_value(json_object_get(c, "body"));
+    json_t *vars = json_object_get(c, "context");
+    const char *expect = json_string_value(json_object_get(c, "expect"));
+    const char *code = json_string_value(json_object_get(c, "expect_error"));
+    const char *field = json_string_value(json_object_get(c, "expect_field"));
+    json_t *want_names = json_object_get(c, "expect_names");
+    const char *out = "unset";
+    sms_error_t *err = NULL, *cerr = NULL;
+    apr_array_header_t *names;
+    apr_status_t rv, crv;
+
+    rv = sms_template_render(&out, &err, body, vars, p);
+    crv = sms_template_check(&cerr, body, p);
+    names = sms_template_names(body, p);
+    if (code) {
+        if (!tap_ok(rv == APR_EINVAL && err, "%s: rejected", name)) {
+            tap_diag("  got '%s'", rv == APR_SUCCESS ? out : "(error)");
+            return;
+        }
+        IS_STR(err->code, code, "%s: code", name);
+        IS_INT(err->status, 400, "%s: status", name);
+        if (field) {
+            IS_STR(err->field, field, "%s: field", name);
+        }
+        tap_ok(out == NULL, "%s: no output on error", name);
+        tap_ok(err->message && *err->message, "%s: message (%s)", name,
+               err->message ? err->message : "(null)");
+        if (!strcmp(code, "invalid_template")) {
+            tap_ok(crv == APR_EINVAL && cerr
+                   && !strcmp(cerr->code, "invalid_template")
+                   && !strcmp(cerr->field, "body"),
+                   "%s: check refuses the body", name);
+            tap_ok(names == NULL, "%s: no names for a malformed body", name);
+        }
+        else {
+            tap_ok(crv == APR_SUCCESS, "%s: body itself is well formed",
+                   name);
+            tap_ok(names != NULL, "%s: names listed", name);
+        }
+        return;
+    }
+    if (!tap_ok(rv == APR_SUCCESS, "%s: rendered", name)) {
+        tap_diag("  error: %s", err ? err->message : "(none)");
+        return;
+    }
+    IS_STR(out, expect, "%s: text", name);
+    tap_ok(crv == APR_SUCCESS, "%s: check accepts the body", name);
+    tap_ok(names != NULL, "%s: names listed", name);
+    if (want_names) {
+        IS_STR(join(names, p), join_json(want_names, p), "%s: names", name);
+    }
+}
+
+/* The shared vectors. */
+static void check_vectors(apr_pool_t *pool)
+{
+    const char *dir = getenv("SMS_TEST_DATA");
+    json_error_t je;
+    json_t *doc, *cases;
+    apr_pool_t *p;
+    size_t i, n;
+
+    doc = json_load_file(apr_pstrcat(pool, dir ? dir : "t/data",
+                                     "/template_vectors.json", NULL),
+                         JSON_ALLOW_NUL, &je);
+    if (!tap_ok(doc != NULL, "vectors load (%s)", doc ? "ok" : je.text)) {
+        return;
+    }
+    cases = json_object_get(doc, "cases");
+    n = json_array_size(cases);
+    tap_ok(n >= 50, "at least 50 vectors (%zu)", n);
+    for (i = 0; i < n; i++) {
+        apr_pool_create(&p, pool);
+        check_case(json_array_get(cases, i), p);
+        apr_pool_destroy(p);
+    }
+    json_decref(doc);
+}
+
+/* sms_template_names: order of first use, each name once. */
+static void check_names(apr_pool_t *p)
+{
+    apr_array_header_t *names;
+    char *body;
+    int i, o = 0;
+
+    names = sms_template_names("{b}{a}{b} {{c}} {a} {d}", p);
+    IS_STR(join(names, p), "b,a,d", "names: first-use order, once each");
+    names = sms_template_names("no placeholders {{here}}", p);
+    tap_ok(names && names->nelts == 0, "names: none is an empty array");
+    names = sms_template_names("", p);
+    tap_ok(names && names->nelts == 0, "names: empty body");
+    tap_ok(sms_template_names("{a} {", p) == NULL, "names: malformed NULL");
+    tap_ok(sms_template_names(NULL, p) == NULL, "names: NULL body");
+
+    /* 20000 distinct names, then the same again: listed once each */
+    body = apr_palloc(p, 2 * 20000 * 8 + 1);
+    for (i = 0; i < 2 * 20000; i++) {
+        o += apr_snprintf(body + o, 9, "{n%d}", i % 20000);
+    }
+    names = sms_template_names(body, p);
+    IS_INT(names ? names->nelts : -1, 20000, "names: many, deduplicated");
+    IS_STR(names ? APR_ARRAY_IDX(names, 19999, const char *) : NULL,
+           "n19999", "names: many, last in order");
+}
+
+/* Error details: fields, messages, odd arguments. */
+static void check_errors(apr_pool_t *p)
+{
+    json_t *vars = json_pack("{s:s, s:b, s:[]}", "first_name", "Ann",
+                             "flag", 1, "list");
+    json_t *array = json_pack("[s]", "x");
+    const char *out;
+    sms_error_t *err = NULL;
+
+    tap_ok(sms_template_render(&out, &err, "Hi {date}", vars, p)
+           == APR_EINVAL, "unknown placeholder refused");
+    IS_STR(err->code, "unknown_placeholder", "unknown: code");
+    IS_STR(err->field, "context.date", "unknown: field");
+    tap_ok(has(err->message, "{date}"), "unknown: message names it (%s)",
+           err->message);
+
+    sms_template_render(&out, &err, "{flag}", vars, p);
+    IS_STR(err->field, "context.flag", "boolean: field");
+    tap_ok(has(err->message, "context.flag"),
+           "boolean: message names it (%s)", err->message);
+    sms_template_render(&out, &err, "{list}", vars, p);
+    IS_STR(err->code, "invalid_json", "array: code");
+
+    sms_template_render(&out, &err, "Hi {first_name} {", vars, p);
+    IS_STR(err->code, "invalid_template", "lone brace: code");
+    tap_ok(has(err->message, "position 17"),
+           "lone brace: message gives the position (%s)", err->message);
+    sms_template_check(&err, "\xc3\xa9\xc3\xa9 }", p);
+    tap_ok(has(err->message, "position 4"),
+           "position counts characters, not bytes (%s)", err->message);
+    sms_template_check(&err, "{ name }", p);
+    tap_ok(has(err->message, "letters, digits and '_'"),
+           "spaces in name explained (%s)", err->message);
+
+    tap_ok(sms_template_check(&err, NULL, p) == APR_EINVAL
+           && !strcmp(err->code, "invalid_template"),
+           "check: NULL body refused");
+    tap_ok(sms_template_render(&out, &err, "{a}", array, p) == APR_EINVAL
+           && !strcmp(err->code, "invalid_json")
+           && !strcmp(err->field, "context"),
+           "render: context that is not an object refused");
+    tap_ok(sms_template_render(&out, &err, "plain", array, p)
+           == APR_EINVAL, "render: non-object context refused even unused");
+    tap_ok(sms_template_render(&out, &err, "Hi {first_name}", vars, p)
+           == APR_SUCCESS && !strcmp(out, "Hi Ann"), "render: plain success");
+    json_decref(vars);
+    json_decref(array);
+}
+
+int main(void)
+{
+    apr_pool_t *p;
+
+    apr_initialize();
+    apr_pool_create(&p, NULL);
+    check_vectors(p);
+    check_names(p);
+    check_errors(p);
+    apr_pool_destroy(p);
+    apr_terminate();
+    return tap_done();
+}
