@@ -737,7 +737,10 @@ void sms_broadcast_send(void *ctx, sms_send_req_t *req, apr_pool_t *p)
     else if (x.http == 200) {
         sms_broadcast_parse(req, x.body, x.len, p);
     }
-    else if (x.sent == 0 && !x.retry_refused) {
+    else if (x.retry_refused) {
+        set_all(req, SMS_OUT_UNKNOWN, failure_text(&x, p));
+    }
+    else if (x.sent == 0) {
         /* DNS, connect, TLS handshake: nothing of ours left */
         set_all(req, SMS_OUT_TRANSIENT,
                 apr_pstrcat(p, "not sent: ", failure_text(&x, p), NULL));

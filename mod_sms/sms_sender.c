@@ -140,6 +140,7 @@ static apr_status_t call_and_record(sms_db_t *db, sms_provider_t *pv,
         if (rv == APR_SUCCESS && changed) {
             m->status = t.to;
             m->error = t.error;
+            m->attempts += t.attempts_add;
             if (t.external_id) {
                 m->external_id = t.external_id;
             }
