@@ -7,7 +7,7 @@
 #include <apr_lib.h>
 #include <apr_strings.h>
 #include <http_protocol.h>
-#include <util_script.h>
+#include <httpd.h>
 
 #include "mod_sms_private.h"
 #include "sms_json.h"
@@ -76,40 +76,40 @@ json_t *sms_message_json(const sms_message_t *m, apr_pool_t *p)
     return j;
 }
 
-/* The query string as a table; every name allowed and given once. */
+/* The query string as a table; every name allowed and given once, and
+ * every value decoded (ap_args_to_table would keep one of two values). */
 static apr_status_t query_args(apr_table_t **args, sms_error_t **err,
                                request_rec *r, const char *const *allowed)
 {
-    const apr_array_header_t *elts;
-    int i;
+    char *rest = apr_pstrdup(r->pool, r->args ? r->args : ""), *pair, *last;
 
-    ap_args_to_table(r, args);
-    elts = apr_table_elts(*args);
-    for (i = 0; i < elts->nelts; i++) {
-        const apr_table_entry_t *e = &APR_ARRAY_IDX(elts, i,
-                                                    apr_table_entry_t);
+    *args = apr_table_make(r->pool, 8);
+    for (pair = apr_strtok(rest, "&", &last); pair;
+         pair = apr_strtok(NULL, "&", &last)) {
+        char *eq = strchr(pair, '='), *value = eq ? eq + 1 : "";
         const char *const *a;
-        int j, seen = 0;
 
-        for (a = allowed; *a && strcmp(*a, e->key); a++)
+        if (eq) {
+            *eq = '\0';
+        }
+        if (ap_unescape_urlencoded(pair) || ap_unescape_urlencoded(value)) {
+            *err = sms_error_make(r->pool, 400, "invalid_parameter", NULL,
+                                  "the query string is not well encoded");
+            return APR_EINVAL;
+        }
+        for (a = allowed; *a && strcmp(*a, pair); a++)
             ;
         if (!*a) {
-            *err = sms_error_make(r->pool, 400, "invalid_parameter",
-                                  apr_pstrdup(r->pool, e->key),
-                                  "unknown query parameter '%s'", e->key);
+            *err = sms_error_make(r->pool, 400, "invalid_parameter", pair,
+                                  "unknown query parameter '%s'", pair);
             return APR_EINVAL;
         }
-        for (j = 0; j < i; j++) {
-            seen |= !strcmp(APR_ARRAY_IDX(elts, j, apr_table_entry_t).key,
-                            e->key);
-        }
-        if (seen) {
-            *err = sms_error_make(r->pool, 400, "invalid_parameter",
-                                  apr_pstrdup(r->pool, e->key),
-                                  "query parameter '%s' is given twice",
-                                  e->key);
+        if (apr_table_get(*args, pair)) {
+            *err = sms_error_make(r->pool, 400, "invalid_parameter", pair,
+                                  "query parameter '%s' is given twice", pair);
             return APR_EINVAL;
         }
+        apr_table_setn(*args, pair, value);
     }
     return APR_SUCCESS;
 }

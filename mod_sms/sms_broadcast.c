@@ -22,22 +22,13 @@
 
 #include <curl/curl.h>
 
-#include "sms_provider.h"
+#include "sms_provider_private.h"
 
 #define BROADCAST_BODY_MAX (64 * 1024)  /* more than this is not an answer */
 #define BROADCAST_IDLE_MAX 16           /* idle handles kept for keep-alive */
 #define BROADCAST_USER_AGENT "mod_sms/0.1"
 #define BROADCAST_CONNECT_MS 10000L     /* when the conf says 0 */
 #define BROADCAST_TIMEOUT_MS 30000L
-
-/* The transport, used by the provider vtable of sms_provider.c (which
- * declares them too: sms_provider.h is the public header and stays as it
- * is; a private header would be their better home). */
-apr_status_t sms_broadcast_open(void **ctx, const sms_provider_conf_t *conf,
-                                apr_pool_t *pool);
-void sms_broadcast_send(void *ctx, sms_send_req_t *req, apr_pool_t *p);
-apr_status_t sms_broadcast_balance(long *credits, sms_error_t **err,
-                                   void *ctx, apr_pool_t *p);
 
 /* --- form encoding ---------------------------------------------------- */
 
@@ -126,6 +117,7 @@ typedef struct {
     apr_size_t n;
 } span_t;
 
+/* Space, tab or CR: what surrounds every line and field. */
 static int is_blank(char c)
 {
     return c == ' ' || c == '\t' || c == '\r';
@@ -150,6 +142,7 @@ static int span_is(span_t v, const char *word)
     return v.n == strlen(word) && !strncasecmp(v.s, word, v.n);
 }
 
+/* v as a string of p. */
 static char *span_dup(span_t v, apr_pool_t *p)
 {
     return apr_pstrmemdup(p, v.s, v.n);
@@ -216,6 +209,7 @@ typedef struct {
     char *answered;         /* recipient already has its line */
 } rindex_t;
 
+/* Index the recipients of a request by number ("+" ignored). */
 static void rindex_build(rindex_t *ix, const apr_array_header_t *rcpts,
                          apr_pool_t *p)
 {

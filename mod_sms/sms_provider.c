@@ -9,16 +9,7 @@
 
 #include <curl/curl.h>
 
-#include "sms_provider.h"
-
-/* The SMS Broadcast transport of sms_broadcast.c. sms_provider.h is the
- * public header and stays as it is; a private header would be their
- * better home. */
-apr_status_t sms_broadcast_open(void **ctx, const sms_provider_conf_t *conf,
-                                apr_pool_t *pool);
-void sms_broadcast_send(void *ctx, sms_send_req_t *req, apr_pool_t *p);
-apr_status_t sms_broadcast_balance(long *credits, sms_error_t **err,
-                                   void *ctx, apr_pool_t *p);
+#include "sms_provider_private.h"
 
 typedef struct {
     const char *name;

@@ -12,6 +12,7 @@ my @expected = (
     qr/authentication failure for .*Password Mismatch/,     # api/login.t
     qr/AH01807|AH01617|AH01618/,                             # wrong passwords
     qr/AH01842|AH01817/,                # api/login.t: tampered session cookie
+    qr/provider refuses our request: Username or password/,  # api/outbox.t
 );
 
 plan tests => 1;

@@ -106,8 +106,9 @@ sub all_entries() {
 }
 
 sub last_entry() {
-    my ($last) = (slurp($logfile) // '') =~ /([^\n]+)\n\z/;
-    return $last ? $JSON->decode($last) : {};
+    my $raw = slurp($logfile) // '';
+    $raw =~ s/\n\z// or return {};
+    return $JSON->decode(substr($raw, rindex($raw, "\n") + 1));
 }
 
 sub set_mode($json) {
@@ -177,7 +178,8 @@ subtest 'GET and POST, fields, log record' => sub {
 
     # Sent once encoded: recorded decoded once, exactly (a double-encoded
     # "%41" stays "%41", tests compare it).
-    my $msg = "Olá Ann € 10:30 100% sure %41 a+b & c=d 😀\r\nbye";
+    my $msg = "Olá Ann € 10:30 100% sure %41 a+b & c=d 😀\r\nbye "
+            . "\"q\" back\\slash\ttab \x07 \x{1F} ж 𝄞 end";
     $res = api(to => '0400111222', message => $msg, from => 'Clinic',
                ref => 'msg-42');
     like(body($res), qr/\AOK: 61400111222:\d+\n\z/, 'POST send accepted');
@@ -195,6 +197,11 @@ subtest 'GET and POST, fields, log record' => sub {
     is($e->{answer}, body($res), 'log: answer is the full body');
     is_deeply($e->{in_query}, [], 'log: nothing in the URL');
     is(scalar @{$e->{accepted}}, 1, 'log: one accepted');
+    my $raw = (split /\n/, slurp($logfile))[-1];
+    like($raw, qr/"status":200[,}]/, 'log: status is a JSON number');
+    like($raw, qr/"smsref":\d+[,}]/, 'log: smsref is a JSON number');
+    like($raw, qr/"time":\d+\.\d+[,}]/, 'log: time is a JSON number');
+    like($raw, qr/"recipients":\["0400111222"\]/, 'log: numbers to send are strings');
 
     # Body in a type PHP would not parse: nothing arrives, login fails.
     my $req = HTTP::Request->new(POST => $URL, ['Content-Type' => 'text/plain'],

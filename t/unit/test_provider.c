@@ -655,9 +655,14 @@ static void check_create(apr_pool_t *p)
  * sent: TRANSIENT, and the credentials never reach a file or FTP URL. */
 static void check_protocols(apr_pool_t *p)
 {
-    static const char *const urls[] = {
-        "file:///etc/hostname", "ftp://127.0.0.1:1/api-adv.php",
-        "gopher://127.0.0.1:1/", "not a url"
+    static const struct {
+        const char *url;
+        const char *why;    /* libcurl's code in the detail */
+    } urls[] = {
+        {"file:///etc/hostname", "(libcurl 1)"},
+        {"ftp://127.0.0.1:1/api-adv.php", "(libcurl 1)"},
+        {"gopher://127.0.0.1:1/", "(libcurl 1)"},
+        {"not a url", "(libcurl 3)"}
     };
     apr_size_t i;
     int k;
@@ -669,24 +674,28 @@ static void check_protocols(apr_pool_t *p)
         sms_error_t *err = NULL;
         long credits;
 
-        c.url = urls[i];
+        c.url = urls[i].url;
         c.timeout = apr_time_from_msec(500);
         if (sms_provider_create(&pv, "broadcast", &c, p) != APR_SUCCESS) {
-            tap_ok(0, "protocol %s: provider", urls[i]);
+            tap_ok(0, "protocol %s: provider", urls[i].url);
             continue;
         }
         sms_provider_send(pv, req, p);
         expect(req, 0, SMS_OUT_TRANSIENT, NULL, "*",
-               apr_psprintf(p, "protocol %s", urls[i]), p);
+               apr_psprintf(p, "protocol %s", urls[i].url), p);
         tap_ok(rcpt(req, 0)->detail
                && !strncmp(rcpt(req, 0)->detail, "not sent: ", 10),
-               "protocol %s: says not sent", urls[i]);
+               "protocol %s: says not sent", urls[i].url);
+        tap_ok(rcpt(req, 0)->detail && strstr(rcpt(req, 0)->detail,
+                                              urls[i].why),
+               "protocol %s: refused by libcurl %s", urls[i].url,
+               urls[i].why);
         IS_INT(sms_provider_balance(&credits, &err, pv, p), APR_EINVAL,
-               "protocol %s: balance fails", urls[i]);
+               "protocol %s: balance fails", urls[i].url);
         IS_STR(err ? err->code : NULL, "provider_error",
-               "protocol %s: balance error code", urls[i]);
+               "protocol %s: balance error code", urls[i].url);
         IS_INT(err ? err->status : 0, 502, "protocol %s: balance status",
-               urls[i]);
+               urls[i].url);
     }
     for (k = 0; k < log_lines->nelts; k++) {
         const char *l = APR_ARRAY_IDX(log_lines, k, const char *);

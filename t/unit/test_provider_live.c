@@ -408,6 +408,24 @@ static void check_normal(sms_provider_t *pv, apr_pool_t *p)
     json_decref(all);
 }
 
+/* The fake's other spacing and CRLF line ends read alike. */
+static void check_formatting(sms_provider_t *pv, apr_pool_t *p)
+{
+    sms_send_req_t *req;
+
+    fake_mode("{\"mode\":\"normal\",\"crlf\":true,\"spacing\":true}", p);
+    req = send_to(pv, MESSAGE, 1, three, NULL, p);
+    IS_STR(outcome_name(rcpt(req, 0)->outcome), "ACCEPTED",
+           "CRLF and spacing: [0]");
+    IS_STR(outcome_name(rcpt(req, 1)->outcome), "ACCEPTED",
+           "CRLF and spacing: [1]");
+    tap_ok(rcpt(req, 0)->external_id && rcpt(req, 1)->external_id,
+           "CRLF and spacing: smsrefs");
+    IS_STR(rcpt(req, 2)->detail, "Invalid Number",
+           "CRLF and spacing: BAD reason");
+    fake_mode("{\"mode\":\"normal\"}", p);
+}
+
 static void check_maxsplit(sms_provider_t *pv, apr_pool_t *p)
 {
     char *text = apr_palloc(p, 201);
@@ -695,6 +713,7 @@ int main(void)
     }
 
     check_normal(pv, p);
+    check_formatting(pv, p);
     check_maxsplit(pv, p);
     check_thousand(pv, p);
     {
