@@ -10,6 +10,12 @@
 #include "sms_provider.h"
 #include "sms_store.h"
 
+/* SMSRateLimit's window, kept across runs of one server's sender. */
+typedef struct sms_pace_t {
+    apr_time_t window_start;
+    int in_window;
+} sms_pace_t;
+
 typedef struct sms_sender_conf_t {
     int retry_limit;                    /* transient retries after the first try */
     apr_interval_time_t retry_backoff;  /* base of the exponential backoff */
@@ -17,6 +23,7 @@ typedef struct sms_sender_conf_t {
     int rate_limit;                     /* messages per second, 0 = no limit */
     apr_interval_time_t lease;          /* how long a claim or a call is ours */
     const char *owner;                  /* this sender's name, unique */
+    sms_pace_t *pace;                   /* only the sender thread writes it */
 } sms_sender_conf_t;
 
 /* Name of the sms_state fact that says why the provider refuses us. */

@@ -443,6 +443,13 @@ static int send_bulk(sms_req *rq, sms_db_t *db)
     if (parse_opts(&o, &err, rq, db)) {
         return sms_reply_error(rq, err);
     }
+    if (!o.template_id) {
+        /* one text for everybody: a bad one fails the whole request */
+        sms_text_t *t;
+        if (final_text(&t, &err, &o, NULL, rq)) {
+            return sms_reply_error(rq, err);
+        }
+    }
     msgs = apr_array_make(p, (int)json_array_size(list),
                           sizeof(sms_message_t *));
     json_array_foreach(list, i, item) {
@@ -490,6 +497,11 @@ static int send_bulk(sms_req *rq, sms_db_t *db)
         m = new_message(rq, &o, t, to, now);
         segments += m->segments;
         APR_ARRAY_PUSH(msgs, sms_message_t *) = m;
+    }
+    if (!msgs->nelts) {     /* nobody to send to: nothing is stored */
+        return sms_reply(rq, HTTP_ACCEPTED, json_pack(
+            "{s:n, s:i, s:O, s:i, s:n}", "batch_id", "accepted", 0,
+            "rejected", rejected, "segments_total", 0, "status"));
     }
     /* one transaction: the batch and every accepted message, or nothing */
     if (sms_store_begin(db, p) != APR_SUCCESS

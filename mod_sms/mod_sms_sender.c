@@ -130,8 +130,13 @@ void sms_sender_child_init(apr_pool_t *pchild, server_rec *s)
         sc->sender.rate_limit = sc->rate_limit;
         /* a claim or a call outlives the slowest provider answer */
         sc->sender.lease = 2 * sc->provider_timeout + apr_time_from_sec(30);
+        sc->sender.pace = apr_pcalloc(pchild, sizeof(sms_pace_t));
         sc->sender.owner = apr_psprintf(pchild, "%s:%" APR_PID_T_FMT ":wd",
                                         hostname, getpid());
+        ap_log_error(APLOG_MARK, APLOG_TRACE1, 0, v, "sender for %s: %s, "
+                     "batches of %d, rate limit %d/s, %d retries",
+                     v->server_hostname, sms_provider_name(sc->pv),
+                     sc->batch_size, sc->rate_limit, sc->retry_limit);
     }
 }
 

@@ -247,23 +247,24 @@ static int same_text(const sms_message_t *a, const sms_message_t *b)
 }
 
 /* Wait so that no more than c->rate_limit recipients per second go out. */
-static void pace(const sms_sender_conf_t *c, apr_time_t *window_start,
-                 int *in_window, int n)
+static void pace(const sms_sender_conf_t *c, int n)
 {
-    apr_time_t now;
+    sms_pace_t *w = c->pace;
+    apr_time_t now = apr_time_now();
 
-    if (c->rate_limit <= 0) {
+    if (c->rate_limit <= 0 || !w) {
         return;
     }
-    if (*in_window + n > c->rate_limit) {
-        now = apr_time_now();
-        if (now - *window_start < apr_time_from_sec(1)) {
-            apr_sleep(apr_time_from_sec(1) - (now - *window_start));
-        }
-        *window_start = apr_time_now();
-        *in_window = 0;
+    if (now - w->window_start >= apr_time_from_sec(1)) {
+        w->window_start = now;
+        w->in_window = 0;
     }
-    *in_window += n;
+    else if (w->in_window + n > c->rate_limit) {
+        apr_sleep(apr_time_from_sec(1) - (now - w->window_start));
+        w->window_start = apr_time_now();
+        w->in_window = 0;
+    }
+    w->in_window += n;
 }
 
 /* Mark messages left "sending" by a stopped sender as unknown. */
@@ -303,9 +304,8 @@ apr_status_t sms_sender_run(int *handed, sms_db_t *db, sms_provider_t *pv,
                             const sms_sender_conf_t *c, apr_time_t deadline,
                             apr_pool_t *p)
 {
-    apr_time_t window_start = apr_time_now();
-    int in_window = 0;
     apr_status_t rv;
+    int rounds = 0;
 
     *handed = 0;
     rv = expire_in_flight(db, p);
@@ -324,6 +324,7 @@ apr_status_t sms_sender_run(int *handed, sms_db_t *db, sms_provider_t *pv,
             apr_pool_destroy(round);
             break;
         }
+        rounds++;
         /* groups of identical text, each number at most once per call */
         while (rv == APR_SUCCESS && i < claimed->nelts) {
             apr_array_header_t *group, *sending;
@@ -363,12 +364,16 @@ apr_status_t sms_sender_run(int *handed, sms_db_t *db, sms_provider_t *pv,
                     APR_ARRAY_IDX(sending, j, sms_message_t *)->status =
                         "sending";
                 }
-                pace(c, &window_start, &in_window, sending->nelts);
+                pace(c, sending->nelts);
                 rv = call_and_record(db, pv, c, sending, round);
                 *handed += sending->nelts;
             }
         }
         apr_pool_destroy(round);
+    }
+    if (rounds) {
+        sms_log(SMS_LOG_DEBUG, rv, p, "sender %s: %d round(s), %d handed",
+                c->owner, rounds, *handed);
     }
     return rv;
 }

@@ -512,27 +512,48 @@ subtest 'http500 and http503 with a countdown' => sub {
     new_entries();
 };
 
-subtest 'countdown is shared by concurrent connections' => sub {
-    set_mode('{"mode": "http500", "count": 3}');
-    my @kids;
-    for (1 .. 8) {
+subtest 'concurrent connections share the countdown, smsrefs and credits' => sub {
+    my ($kids, $each, $fail) = (10, 15, 40);
+    set_mode(qq({"mode": "http500", "count": $fail, "credits": 100000}));
+    # All children start together (they wait for the pipe to close), each on
+    # its own keep-alive connection, to give a missing lock every chance.
+    pipe(my $go_r, my $go_w) or die "pipe: $!";
+    my @pids;
+    for my $k (1 .. $kids) {
         my $pid = fork // die "fork: $!";
         if (!$pid) {
-            my $ua = LWP::UserAgent->new(keep_alive => 0, timeout => 20);
-            my $c = post_form($ua, username => $USER, password => $PASS,
-                              to => '0400111222', message => 'concurrent')->code;
-            POSIX::_exit($c == 500 ? 5 : $c == 200 ? 2 : 1);
+            close $go_w;
+            sysread($go_r, my $x, 1);
+            my $ua = LWP::UserAgent->new(keep_alive => 1, timeout => 20);
+            my ($n500, $n200) = (0, 0);
+            for (1 .. $each) {
+                my $c = post_form($ua, username => $USER, password => $PASS,
+                                  to => '0400111222,0400111333',
+                                  message => "concurrent $k")->code;
+                $c == 500 ? $n500++ : $c == 200 ? $n200++ : POSIX::_exit(255);
+            }
+            POSIX::_exit($n500);              # 200s are the rest
         }
-        push @kids, $pid;
+        push @pids, $pid;
     }
-    my %got;
-    for (@kids) { waitpid($_, 0); $got{$? >> 8}++ }
-    is($got{5} // 0, 3, 'exactly count=3 requests failed');
-    is($got{2} // 0, 5, 'the others were answered normally');
+    close $go_r;
+    close $go_w;                              # go
+    my ($failed, $bad) = (0, 0);
+    for (@pids) {
+        waitpid($_, 0);
+        $? >> 8 == 255 ? $bad++ : ($failed += $? >> 8);
+    }
+    is($bad, 0, 'every answer was a 500 or a 200');
+    is($failed, $fail, "exactly count=$fail requests got the 500");
     my @e = new_entries();
-    is(scalar @e, 8, 'log: 8 whole lines from 8 children');
+    is(scalar @e, $kids * $each, 'log: one whole line per request');
     my @refs = map { $_->{smsref} } map { @{$_->{accepted}} } @e;
-    is(scalar(keys %{{map { $_ => 1 } @refs}}), 5, 'log: 5 unique smsrefs');
+    my $sent = 2 * ($kids * $each - $fail);
+    is(scalar @refs, $sent, "log: $sent recipients accepted");
+    is(scalar(keys %{{map { $_ => 1 } @refs}}), $sent, 'log: all smsrefs unique');
+    is(body(api(action => 'balance')), 'OK: ' . (100000 - $sent) . "\n",
+       'every credit spent exactly once');
+    new_entries();
 };
 
 subtest 'garbage, empty, error_credentials' => sub {
@@ -575,6 +596,16 @@ subtest 'reset' => sub {
     is($e->{mode}, 'reset', 'log: mode reset');
     ok(!defined $e->{answer} && !defined $e->{status}, 'log: no answer');
     is(api(action => 'balance')->code, 200, 'then normal');
+
+    # At the TCP level: a reset (RST), not an orderly close (FIN).
+    set_mode('{"mode": "reset", "count": 1}');
+    my $s = raw_request(form(username => $USER, password => $PASS,
+                             action => 'balance'));
+    ok(IO::Select->new($s)->can_read(5), 'reset: the socket wakes up');
+    my $n = sysread($s, my $buf, 100);
+    ok(!defined $n && $!{ECONNRESET}, 'reset: ECONNRESET, no data')
+        or diag(defined $n ? "read $n bytes" : "error: $!");
+    close $s;
     new_entries();
 };
 
@@ -707,7 +738,8 @@ subtest 'SIGTERM stops everything' => sub {
        'a child hangs');
     kill TERM => $fake_pid;
     my $status;
-    my $gone = wait_for(10, sub {
+    # Within 3 s: the hanging child is told to stop, not waited for.
+    my $gone = wait_for(3, sub {
         return 0 unless waitpid($fake_pid, WNOHANG) == $fake_pid;
         $status = $?;
         return 1;

@@ -1,0 +1,101 @@
+# POST /api/sms/send-bulk/: request validation (nothing stored on a bad
+# request), per-recipient errors, templates with per-recipient context,
+# scheduling, and SMSRateLimit.
+use strict;
+use warnings;
+use Apache::Test;
+use Apache::TestUtil;
+use POSIX qw(strftime);
+use lib 't/lib';
+use SMSTest;
+
+plan tests => 30;
+
+my $ua = client();
+login($ua, 'alice', 'alice-password');
+my $count = sub { sql_value('sms.db', 'SELECT count(*) FROM sms_message') };
+my $batches = sub { sql_value('sms.db', 'SELECT count(*) FROM sms_batch') };
+
+my ($before, $before_b) = ($count->(), $batches->());
+my @bad = (
+    [{message => 'x'}, 'invalid_json', 'recipients'],
+    [{recipients => [], message => 'x'}, 'invalid_json', 'recipients'],
+    [{recipients => '0412345678', message => 'x'}, 'invalid_json', 'recipients'],
+    [{recipients => [('0412345678') x 10001], message => 'x'}, 'invalid_json', 'recipients'],
+    [{recipients => ['0412345678']}, 'message_empty', 'message'],
+    [{recipients => ['0412345678'], message => 'x' x 800}, 'message_too_long', 'message'],
+    [{recipients => ['0412345678'], message => 'x', sender_id => 'a b'}, 'invalid_sender_id', 'sender_id'],
+    [{recipients => ['0412345678'], message => 'x', send_at => 'soon'}, 'invalid_json', 'send_at'],
+    [{recipients => ['0412345678'], template_id => 999999}, 'unknown_template', 'template_id'],
+    [{recipients => ['0412345678'], message => 'x', to => '0412345678'}, 'invalid_json', 'to'],
+);
+for my $b (@bad) {
+    my ($res, $d) = api($ua, POST => '/api/sms/send-bulk/', $b->[0]);
+    ok is_envelope($res, $d, 400, $b->[1], $b->[2]) or diag $res->content;
+}
+ok t_cmp($count->() . '/' . $batches->(), "$before/$before_b", 'bad_bulk_stores_nothing');
+
+# per-recipient problems are reported, the rest is accepted
+my (undef, $tpl) = api($ua, POST => '/api/sms/templates/',
+                       {name => 'bulk.t', body => 'Hi {first_name}, {what}'});
+my ($res, $b) = api($ua, POST => '/api/sms/send-bulk/', {
+    template_id => $tpl->{id}, context => {what => 'clinic closed Friday'},
+    recipients => [
+        {to => '0412 880 001', context => {first_name => 'Ann'}},
+        {to => '0412 880 002', context => {first_name => 'Bob', what => 'see you Monday'}},
+        {to => '0412 880 003'},                          # no first_name
+        {to => '0412880001', context => {first_name => 'Ann'}},  # repeated
+        {to => 'x412880004', context => {first_name => 'Cy'}},
+        {to => '0412880005', context => 'not an object'},
+        42,
+    ]});
+ok t_cmp($res->code, 202, 'bulk_with_bad_recipients_is_202');
+ok t_cmp($b->{accepted}, 2, 'two_accepted');
+my %codes = map { ($_->{to} // 'null') => $_->{error}{code} } @{$b->{rejected}};
+ok t_cmp($codes{'0412 880 003'}, 'unknown_placeholder', 'missing_context_rejected');
+ok t_cmp($codes{'0412880001'}, 'duplicate_recipient', 'repeated_number_rejected');
+ok t_cmp($codes{'x412880004'}, 'invalid_phone', 'bad_number_rejected');
+ok t_cmp($codes{'0412880005'}, 'invalid_json', 'bad_context_rejected');
+ok t_cmp($codes{42}, 'invalid_phone', 'non_string_recipient_rejected');
+my (undef, $list) = api($ua, GET => "/api/sms/messages/?batch_id=$b->{batch_id}");
+my %bodies = map { $_->{to} => $_->{body} } @{$list->{messages}};
+ok t_cmp($bodies{61412880001}, 'Hi Ann, clinic closed Friday', 'shared_context');
+ok t_cmp($bodies{61412880002}, 'Hi Bob, see you Monday', 'recipient_context_wins');
+ok t_cmp(scalar(keys %bodies), 2, 'only_accepted_stored');
+
+# scheduled: stays scheduled until send_at, then goes out once
+my $queue = basic_client('queue');
+fake_mode({mode => 'normal'});
+my $at = strftime('%Y-%m-%dT%H:%M:%SZ', gmtime(time + 3));
+($res, $b) = api($queue, POST => '/api/sms/send-bulk/', {
+    recipients => ['0412 990 001', '0412 990 002'], message => 'scheduled bulk', send_at => $at});
+ok t_cmp($b->{status}, 'scheduled', 'scheduled_bulk');
+my (undef, $c) = api($queue, GET => "/api/sms/batches/$b->{batch_id}/");
+ok t_cmp($c->{counts}{scheduled}, 2, 'waits_until_send_at');
+ok t_cmp(scalar(fake_calls('61412990001')), 0, 'not_sent_early');
+$c = wait_for(sub {
+    my (undef, $x) = api($queue, GET => "/api/sms/batches/$b->{batch_id}/");
+    return $x->{counts}{sent} == 2 ? $x : undef;
+}, 15);
+ok t_cmp($c && $c->{counts}{sent}, 2, 'sent_at_send_at');
+my @calls = fake_calls('61412990001');
+ok t_cmp(scalar(@calls), 1, 'scheduled_sent_once');
+ok t_cmp($calls[0]{time} >= time - 60 && $calls[0]{fields}{to} =~ /61412990002/ ? 1 : 0, 1,
+         'identical_texts_share_one_provider_call');
+
+# SMSRateLimit (queue host: 2000 messages per second): 2,500 recipients
+# cannot all leave in the first second
+my @many = map { sprintf '04%08d', 50000000 + $_ } 1 .. 2500;
+my $from = () = grep { ($_->{action} // '') eq 'send' } fake_log();
+($res, $b) = api($queue, POST => '/api/sms/send-bulk/', {recipients => \@many, message => 'paced'});
+wait_for(sub {
+    my (undef, $x) = api($queue, GET => "/api/sms/batches/$b->{batch_id}/");
+    return $x->{counts}{sent} == 2500;
+}, 30);
+my @sends = grep { ($_->{action} // '') eq 'send' } fake_log();
+my @paced = @sends[$from .. $#sends];
+my $span = $paced[-1]{time} - $paced[0]{time};
+ok t_cmp($span >= 0.9 ? 1 : 0, 1, 'rate_limit_spreads_the_batch') or diag "span $span s";
+my $n = 0;
+$n += @{$_->{recipients}} for grep { $_->{time} < $paced[0]{time} + 0.9 } @paced;
+ok t_cmp($n <= 2000 ? 1 : 0, 1, 'at_most_the_limit_in_the_first_second') or diag "$n in the first second";
