@@ -9,7 +9,7 @@ use POSIX qw(strftime);
 use lib 't/lib';
 use SMSTest;
 
-plan tests => 30;
+plan tests => 29;
 
 my $ua = client();
 login($ua, 'alice', 'alice-password');
