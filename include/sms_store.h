@@ -17,7 +17,7 @@
 #include "sms_core.h"
 
 /* Schema version this build needs (sql/<driver>/NNN_*.sql). */
-#define SMS_SCHEMA_VERSION 1
+#define SMS_SCHEMA_VERSION 2
 
 /* The schema is missing, or older than SMS_SCHEMA_VERSION. */
 #define SMS_STORE_ENOSCHEMA (APR_OS_START_USERERR + 1)
@@ -217,6 +217,86 @@ apr_status_t sms_store_idem_delete(sms_db_t *db, const char *user,
 apr_status_t sms_store_idem_finish(sms_db_t *db, const char *user,
                                    const char *key, int status,
                                    const char *response, apr_pool_t *p);
+
+/* --- provider callbacks ------------------------------------------------------ */
+
+/* The message the provider calls smsref, or APR_ENOENT. */
+apr_status_t sms_store_by_smsref(sms_message_t **m, sms_db_t *db,
+                                 const char *smsref, apr_pool_t *p);
+/* The message of a provider ref (our id, or the first id of a batched
+ * request) sent to number, or APR_ENOENT. */
+apr_status_t sms_store_by_ref(sms_message_t **m, sms_db_t *db,
+                              const char *ref, const char *number,
+                              apr_pool_t *p);
+/* Record an event without a status change. */
+apr_status_t sms_store_add_event(sms_db_t *db, apr_int64_t id,
+                                 const char *status, const char *detail,
+                                 apr_time_t now, apr_pool_t *p);
+/* True when a receipt with this dedup key was stored before. */
+apr_status_t sms_store_dlr_seen(int *seen, sms_db_t *db, const char *key,
+                                apr_pool_t *p);
+/* Store a receipt (message_id 0: unknown message); APR_EEXIST when its
+ * dedup key is taken (a repeated report). */
+apr_status_t sms_store_dlr_insert(sms_db_t *db, apr_int64_t message_id,
+                                  const char *smsref, const char *ref,
+                                  const char *to, const char *status,
+                                  apr_time_t now, const char *key,
+                                  apr_pool_t *p);
+
+/* True when an inbound message with this key is in bucket or the one
+ * before. */
+apr_status_t sms_store_inbound_seen(int *seen, sms_db_t *db, const char *key,
+                                    apr_int64_t bucket, apr_pool_t *p);
+/* Store an inbound message; APR_EEXIST when (key, bucket) is taken. */
+apr_status_t sms_store_inbound_insert(apr_int64_t *id, sms_db_t *db,
+                                      const char *from, const char *to,
+                                      const char *body, const char *ref,
+                                      apr_int64_t message_id,
+                                      const char *keyword, apr_time_t now,
+                                      const char *key, apr_int64_t bucket,
+                                      apr_pool_t *p);
+/* Link an inbound message to a patient. */
+apr_status_t sms_store_inbound_link(sms_db_t *db, apr_int64_t inbound_id,
+                                    const char *patient_id, apr_pool_t *p);
+
+/* --- patients (SMSPatient*Query) -------------------------------------------- */
+
+/* Use these queries instead of the reference tables' (NULL keeps the
+ * default); each %s marker receives the same value. Before any
+ * connection is made ready. */
+void sms_store_patient_queries(const char *patient, const char *phones,
+                               const char *by_phone);
+/* Ids of the patients one of whose numbers is number (normalised). */
+apr_status_t sms_store_patients_by_phone(apr_array_header_t **ids,
+                                         sms_db_t *db, const char *number,
+                                         apr_pool_t *p);
+
+/* --- opt-out ---------------------------------------------------------------- */
+
+apr_status_t sms_store_optout_check(int *opted_out, sms_db_t *db,
+                                    const char *number, apr_pool_t *p);
+/* Add; *added 0 when the number was already on the list. */
+apr_status_t sms_store_optout_add(int *added, sms_db_t *db, const char *number,
+                                  const char *source, const char *user,
+                                  apr_time_t now, apr_pool_t *p);
+/* Remove; *removed 0 when it was not on the list. */
+apr_status_t sms_store_optout_remove(int *removed, sms_db_t *db,
+                                     const char *number, apr_pool_t *p);
+
+typedef struct sms_optout_t {
+    const char *number;
+    const char *source;
+    const char *created_by;
+    apr_time_t created_at;
+} sms_optout_t;
+
+/* Opted-out numbers after `after` (NULL: from the start), by number. */
+apr_status_t sms_store_optout_list(apr_array_header_t **list, sms_db_t *db,
+                                   const char *after, int limit,
+                                   apr_pool_t *p);
+/* Queued or scheduled messages to opted-out numbers. */
+apr_status_t sms_store_optout_pending(apr_array_header_t **msgs, sms_db_t *db,
+                                      apr_pool_t *p);
 
 /* --- shared state ------------------------------------------------------------ */
 

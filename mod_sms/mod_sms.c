@@ -45,6 +45,13 @@ static int sms_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                      "mod_sms: libcurl cannot be initialised");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    {
+        sms_server_conf *sc = ap_get_module_config(s->module_config,
+                                                   &sms_module);
+        /* one set of patient queries per process: the main server's */
+        sms_store_patient_queries(sc->patient_query, sc->patient_phones_query,
+                                  sc->patient_by_phone_query);
+    }
     sms_sender_register(pconf, s);
     return OK;
 }

@@ -10,6 +10,7 @@
 #include <http_core.h>
 #include <http_protocol.h>
 #include <http_request.h>
+#include <httpd.h>
 #include <util_filter.h>
 
 #include "mod_sms_private.h"
@@ -20,7 +21,8 @@
 
 typedef enum {
     BODY_NONE = 0,     /* no body expected: anything sent is ignored */
-    BODY_JSON = 1      /* a JSON object is required */
+    BODY_JSON = 1,     /* a JSON object is required */
+    BODY_FORM = 2      /* an optional application/x-www-form-urlencoded body */
 } body_kind_e;
 
 typedef struct {
@@ -46,6 +48,13 @@ static const sms_route_t routes[] = {
     {M_GET,    "templates/{id}",  1, BODY_NONE, sms_route_template_get},
     {M_PUT,    "templates/{id}",  1, BODY_JSON, sms_route_template_update},
     {M_DELETE, "templates/{id}",  1, BODY_NONE, sms_route_template_delete},
+    {M_GET,    "optouts",         1, BODY_NONE, sms_route_optouts},
+    {M_POST,   "optouts",         1, BODY_JSON, sms_route_optout_add},
+    {M_DELETE, "optouts/{number}", 1, BODY_NONE, sms_route_optout_remove},
+    {M_GET,    "webhook/dlr",     0, BODY_NONE, sms_route_dlr},
+    {M_POST,   "webhook/dlr",     0, BODY_FORM, sms_route_dlr},
+    {M_GET,    "webhook/inbound", 0, BODY_NONE, sms_route_inbound},
+    {M_POST,   "webhook/inbound", 0, BODY_FORM, sms_route_inbound},
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(*routes))
@@ -153,6 +162,60 @@ sms_db_t *sms_db(sms_req *rq, int *done)
         return NULL;
     }
     return db;
+}
+
+/* Add the name=value pairs of an urlencoded string to args. */
+static apr_status_t add_pairs(apr_table_t *args, sms_error_t **err,
+                              const char *encoded, apr_size_t len,
+                              const char *const *allowed, apr_pool_t *p)
+{
+    char *rest = apr_pstrmemdup(p, encoded, len), *pair, *last;
+
+    for (pair = apr_strtok(rest, "&", &last); pair;
+         pair = apr_strtok(NULL, "&", &last)) {
+        char *eq = strchr(pair, '='), *value = eq ? eq + 1 : "";
+        const char *const *a;
+
+        if (eq) {
+            *eq = '\0';
+        }
+        if (ap_unescape_urlencoded(pair) || ap_unescape_urlencoded(value)) {
+            *err = sms_error_make(p, 400, "invalid_parameter", NULL,
+                                  "the parameters are not well encoded");
+            return APR_EINVAL;
+        }
+        for (a = allowed; *a && strcmp(*a, pair); a++)
+            ;
+        if (!*a) {
+            *err = sms_error_make(p, 400, "invalid_parameter", pair,
+                                  "unknown parameter '%s'", pair);
+            return APR_EINVAL;
+        }
+        if (apr_table_get(args, pair)) {
+            *err = sms_error_make(p, 400, "invalid_parameter", pair,
+                                  "parameter '%s' is given twice", pair);
+            return APR_EINVAL;
+        }
+        apr_table_setn(args, pair, value);
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t sms_params(apr_table_t **args, sms_error_t **err, sms_req *rq,
+                        const char *const *allowed)
+{
+    request_rec *r = rq->r;
+
+    *args = apr_table_make(r->pool, 8);
+    if (r->args && add_pairs(*args, err, r->args, strlen(r->args), allowed,
+                             r->pool)) {
+        return APR_EINVAL;
+    }
+    if (rq->form && add_pairs(*args, err, rq->form, rq->form_len, allowed,
+                              r->pool)) {
+        return APR_EINVAL;
+    }
+    return APR_SUCCESS;
 }
 
 /* Match rel ("messages/42") against a pattern; fills params. */
@@ -474,6 +537,26 @@ int sms_api_handler(request_rec *r)
             != APR_SUCCESS) {
             return sms_reply_error(rq, err);
         }
+    }
+    else if (route->body == BODY_FORM) {
+        const char *ct = apr_table_get(r->headers_in, "Content-Type");
+        rc = read_body(rq, &buf, &len);
+        if (rc != DECLINED) {
+            return rc;
+        }
+        if (len && (!ct || strncasecmp(ct, "application/x-www-form-urlencoded",
+                                       33))) {
+            return sms_fail(rq, HTTP_UNSUPPORTED_MEDIA_TYPE,
+                            "unsupported_media_type", NULL, "provider "
+                            "callbacks send their parameters in the query "
+                            "string or as application/x-www-form-urlencoded");
+        }
+        if (memchr(buf, '\0', len)) {
+            return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_parameter", NULL,
+                            "the body holds a NUL byte");
+        }
+        rq->form = buf;
+        rq->form_len = len;
     }
     return route->handler(rq);
 }

@@ -465,7 +465,8 @@ static const char *add_optout(cmd_parms *cmd, void *d, const char *arg)
     return NULL;
 }
 
-/* Patient queries: SQL with exactly one %s for the id or number. */
+/* Patient queries: one SELECT whose %s markers (1 to 4) all receive the
+ * patient id or the number. */
 static const char *set_query(cmd_parms *cmd, void *d, const char *arg)
 {
     int offset = (int)(apr_uintptr_t)cmd->info;
@@ -483,9 +484,9 @@ static const char *set_query(cmd_parms *cmd, void *d, const char *arg)
         }
         markers++;
     }
-    if (markers != 1 || strncasecmp(arg, "SELECT", 6)) {
-        return bad(cmd, "expects one SELECT statement with exactly one %s "
-                   "parameter", arg);
+    if (markers < 1 || markers > 4 || strncasecmp(arg, "SELECT", 6)) {
+        return bad(cmd, "expects one SELECT statement with 1 to 4 %s "
+                   "markers, all given the same value", arg);
     }
     *(const char **)((char *)sconf(cmd) + offset) = arg;
     return NULL;

@@ -76,44 +76,6 @@ json_t *sms_message_json(const sms_message_t *m, apr_pool_t *p)
     return j;
 }
 
-/* The query string as a table; every name allowed and given once, and
- * every value decoded (ap_args_to_table would keep one of two values). */
-static apr_status_t query_args(apr_table_t **args, sms_error_t **err,
-                               request_rec *r, const char *const *allowed)
-{
-    char *rest = apr_pstrdup(r->pool, r->args ? r->args : ""), *pair, *last;
-
-    *args = apr_table_make(r->pool, 8);
-    for (pair = apr_strtok(rest, "&", &last); pair;
-         pair = apr_strtok(NULL, "&", &last)) {
-        char *eq = strchr(pair, '='), *value = eq ? eq + 1 : "";
-        const char *const *a;
-
-        if (eq) {
-            *eq = '\0';
-        }
-        if (ap_unescape_urlencoded(pair) || ap_unescape_urlencoded(value)) {
-            *err = sms_error_make(r->pool, 400, "invalid_parameter", NULL,
-                                  "the query string is not well encoded");
-            return APR_EINVAL;
-        }
-        for (a = allowed; *a && strcmp(*a, pair); a++)
-            ;
-        if (!*a) {
-            *err = sms_error_make(r->pool, 400, "invalid_parameter", pair,
-                                  "unknown query parameter '%s'", pair);
-            return APR_EINVAL;
-        }
-        if (apr_table_get(*args, pair)) {
-            *err = sms_error_make(r->pool, 400, "invalid_parameter", pair,
-                                  "query parameter '%s' is given twice", pair);
-            return APR_EINVAL;
-        }
-        apr_table_setn(*args, pair, value);
-    }
-    return APR_SUCCESS;
-}
-
 static int bad_param(sms_req *rq, const char *name, const char *what)
 {
     return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_parameter", name,
@@ -136,7 +98,7 @@ int sms_route_messages(sms_req *rq)
     sms_db_t *db;
     int done = OK, i;
 
-    if (query_args(&args, &err, r, allowed)) {
+    if (sms_params(&args, &err, rq, allowed)) {
         return sms_reply_error(rq, err);
     }
     memset(&f, 0, sizeof(f));

@@ -100,6 +100,8 @@ typedef struct sms_req {
     const sms_dir_conf *dc;
     const char **params;        /* path parameters, in pattern order */
     json_t *body;               /* the JSON object of a POST/PUT, or NULL */
+    const char *form;           /* an urlencoded body (BODY_FORM), or NULL */
+    apr_size_t form_len;
     int reply_status;           /* what sms_reply sent, for Idempotency-Key */
     const char *reply_text;
 } sms_req;
@@ -119,6 +121,11 @@ int sms_fail(sms_req *rq, int status, const char *code, const char *field,
 /* A ready store connection for this request, or NULL after replying 503
  * (*done then holds the handler's return value). */
 sms_db_t *sms_db(sms_req *rq, int *done);
+
+/* Query string (and urlencoded body) parameters: each allowed and given
+ * once, decoded; 400 invalid_parameter otherwise. */
+apr_status_t sms_params(apr_table_t **args, sms_error_t **err, sms_req *rq,
+                        const char *const *allowed);
 
 /* The authenticated user, or NULL. */
 const char *sms_user(sms_req *rq);
@@ -147,6 +154,17 @@ int sms_route_template_create(sms_req *rq);
 int sms_route_template_get(sms_req *rq);
 int sms_route_template_update(sms_req *rq);
 int sms_route_template_delete(sms_req *rq);
+
+/* mod_sms_webhooks.c: provider callbacks and the opt-out list */
+int sms_route_dlr(sms_req *rq);
+int sms_route_inbound(sms_req *rq);
+int sms_route_optouts(sms_req *rq);
+int sms_route_optout_add(sms_req *rq);
+int sms_route_optout_remove(sms_req *rq);
+/* 422 opted_out when number is on the opt-out list; DECLINED otherwise
+ * (or the 503 it answered). */
+int sms_refuse_opted_out(sms_req *rq, sms_db_t *db, const char *number,
+                         const char *field);
 
 /* mod_sms_sender.c: the provider and the background sender */
 void sms_sender_register(apr_pool_t *pconf, server_rec *s);

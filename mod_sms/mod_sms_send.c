@@ -342,7 +342,7 @@ static int send_one(sms_req *rq, sms_db_t *db)
     sms_text_t *t;
     sms_message_t *m;
     apr_time_t now = apr_time_now();
-    int sync;
+    int sync, rc;
 
     if (sms_json_only(&err, rq->body, fields, p)
         || sms_json_string(&to_in, NULL, &err, rq->body, "to", 1, p)
@@ -350,6 +350,9 @@ static int send_one(sms_req *rq, sms_db_t *db)
         || sms_phone_normalise(&to, &err, to_in, sc->country_code, "to", p)
         || final_text(&t, &err, &o, NULL, rq)) {
         return sms_reply_error(rq, err);
+    }
+    if ((rc = sms_refuse_opted_out(rq, db, to, "to")) != DECLINED) {
+        return rc;
     }
     m = new_message(rq, &o, t, to, now);
     /* sync: committed as "sending" under this request's lease, then sent */
@@ -427,7 +430,7 @@ static int send_bulk(sms_req *rq, sms_db_t *db)
     apr_time_t now = apr_time_now();
     apr_int64_t batch_id = 0;
     size_t i;
-    int segments = 0, ok = 1;
+    int segments = 0, ok = 1, opted_out = 0;
 
     sms_json_pool(rejected, p);
     if (sms_json_only(&err, rq->body, fields, p)) {
@@ -485,6 +488,17 @@ static int send_bulk(sms_req *rq, sms_db_t *db)
                                 sc->country_code, "to", p)
             || final_text(&t, &err, &o, extra, rq)) {
             reject(rejected, to_json, err);
+            continue;
+        }
+        if (sms_store_optout_check(&opted_out, db, to, p) != APR_SUCCESS) {
+            return sms_fail(rq, HTTP_SERVICE_UNAVAILABLE,
+                            "storage_unavailable", NULL,
+                            "the database did not answer");
+        }
+        if (opted_out) {
+            reject(rejected, to_json, sms_error_make(
+                p, 422, "opted_out", "to", "this number has opted out "
+                "(STOP)"));
             continue;
         }
         if (apr_hash_get(seen, to, APR_HASH_KEY_STRING)) {

@@ -300,6 +300,37 @@ static apr_status_t expire_in_flight(sms_db_t *db, apr_pool_t *p)
                                                                   : APR_EGENERAL;
 }
 
+/* Cancel waiting messages whose number opted out since they were queued:
+ * they are never handed to the provider. */
+static apr_status_t cancel_opted_out(sms_db_t *db, apr_pool_t *p)
+{
+    apr_array_header_t *msgs;
+    apr_time_t now = apr_time_now();
+    apr_status_t rv = sms_store_optout_pending(&msgs, db, p);
+    int i;
+
+    if (rv != APR_SUCCESS || !msgs->nelts) {
+        return rv;
+    }
+    rv = sms_store_begin(db, p);
+    for (i = 0; rv == APR_SUCCESS && i < msgs->nelts; i++) {
+        const sms_message_t *m = APR_ARRAY_IDX(msgs, i, sms_message_t *);
+        sms_transition_t t;
+        int changed;
+
+        memset(&t, 0, sizeof(t));
+        t.id = m->id;
+        t.from = m->status;
+        t.to = "cancelled";
+        t.error = "the number opted out (STOP) before this was sent";
+        t.detail = t.error;
+        t.now = now;
+        rv = sms_store_transition(&changed, db, &t, p);
+    }
+    return sms_store_end(db, rv == APR_SUCCESS, p) == APR_SUCCESS ? rv
+                                                                  : APR_EGENERAL;
+}
+
 apr_status_t sms_sender_run(int *handed, sms_db_t *db, sms_provider_t *pv,
                             const sms_sender_conf_t *c, apr_time_t deadline,
                             apr_pool_t *p)
@@ -309,6 +340,9 @@ apr_status_t sms_sender_run(int *handed, sms_db_t *db, sms_provider_t *pv,
 
     *handed = 0;
     rv = expire_in_flight(db, p);
+    if (rv == APR_SUCCESS) {
+        rv = cancel_opted_out(db, p);
+    }
     while (rv == APR_SUCCESS && apr_time_now() < deadline) {
         apr_array_header_t *claimed;
         apr_pool_t *round;

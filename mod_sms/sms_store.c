@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <apr_lib.h>
 #include <apr_strings.h>
 
 #include "sms_store.h"
@@ -138,8 +139,87 @@ static const sms_statement_t statements[] = {
     {"sms_state_insert",
      "INSERT INTO sms_state (name, value, updated_at)"
      " VALUES (%s, %s, " BIG() ")", NULL},
+    {"sms_by_smsref",
+     "SELECT " MSG_COLS " FROM sms_message WHERE external_id = %s"
+     " ORDER BY id DESC LIMIT 1", NULL},
+    {"sms_by_ref",
+     "SELECT " MSG_COLS " FROM sms_message WHERE to_number = %s"
+     " AND (id = " BIG() " OR provider_ref = %s) ORDER BY id DESC LIMIT 1",
+     NULL},
+    {"sms_dlr_seen", "SELECT id FROM sms_dlr WHERE dedup_key = %s", NULL},
+    {"sms_dlr_insert",
+     "INSERT INTO sms_dlr (message_id, smsref, ref, to_number, status,"
+     " received_at, dedup_key) VALUES (" BIG() ", %s, %s, %s, %s, " BIG()
+     ", %s)", NULL},
+    {"sms_inbound_seen",
+     "SELECT id FROM sms_inbound WHERE dedup_key = %s"
+     " AND dedup_bucket IN (" BIG() ", " BIG() ")", NULL},
+    {"sms_inbound_insert",
+     "INSERT INTO sms_inbound (from_number, to_number, body, ref,"
+     " message_id, keyword, received_at, dedup_key, dedup_bucket)"
+     " VALUES (%s, %s, %s, %s, " BIG() ", %s, " BIG() ", %s, " BIG() ")"
+     " RETURNING id", NULL},
+    {"sms_inbound_link",
+     "INSERT INTO sms_inbound_patient (inbound_id, patient_id)"
+     " VALUES (" BIG() ", %s)", NULL},
+    {"sms_optout_check", "SELECT number FROM sms_optout WHERE number = %s",
+     NULL},
+    {"sms_optout_add",
+     "INSERT INTO sms_optout (number, source, created_by, created_at)"
+     " VALUES (%s, %s, %s, " BIG() ")", NULL},
+    {"sms_optout_remove", "DELETE FROM sms_optout WHERE number = %s", NULL},
+    {"sms_optout_list",
+     "SELECT number, source, created_by, created_at FROM sms_optout"
+     " WHERE number > %s ORDER BY number LIMIT " INT(), NULL},
+    {"sms_optout_pending",
+     "SELECT " MSG_COLS " FROM sms_message WHERE status IN ('queued',"
+     " 'scheduled') AND to_number IN (SELECT number FROM sms_optout)",
+     NULL},
     {SMS_READY_LABEL, "SELECT 1", NULL}
 };
+
+/* The reference tables' patient queries; SMSPatient*Query replaces them. */
+static struct {
+    const char *label;
+    const char *sql;
+    int markers;
+} patient_queries[] = {
+    {"sms_patient",
+     "SELECT id, first_name, last_name FROM sms_patient WHERE id = %s", 1},
+    {"sms_patient_phones",
+     "SELECT label, number, is_default FROM sms_patient_phone"
+     " WHERE patient_id = %s ORDER BY is_default DESC, id", 1},
+    /* digits equal, or a national number stored with its trunk 0 whose
+     * rest ends the international one (0412... vs 61412...) */
+    {"sms_patient_by_phone",
+     "SELECT DISTINCT patient_id FROM sms_patient_phone WHERE digits = %s"
+     " OR (digits LIKE '0%%' AND length(digits) > 6"
+     " AND %s LIKE '%%' || substr(digits, 2))", 2},
+};
+
+static int count_markers(const char *sql)
+{
+    int n = 0;
+
+    for (; (sql = strchr(sql, '%')) != NULL; sql += 2) {
+        n += sql[1] == 's';
+    }
+    return n;
+}
+
+void sms_store_patient_queries(const char *patient, const char *phones,
+                               const char *by_phone)
+{
+    const char *given[] = {patient, phones, by_phone};
+    int i;
+
+    for (i = 0; i < 3; i++) {
+        if (given[i]) {
+            patient_queries[i].sql = given[i];
+            patient_queries[i].markers = count_markers(given[i]);
+        }
+    }
+}
 
 static apr_dbd_prepared_t *stmt(sms_db_t *db, const char *label)
 {
@@ -224,6 +304,20 @@ apr_status_t sms_store_ready(sms_db_t *db, const char **why, apr_pool_t *p)
         db->prepared = apr_hash_make(db->pool);
     }
     pgsql = !strcmp(apr_dbd_name(db->driver), "pgsql");
+    for (i = 0; i < sizeof(patient_queries) / sizeof(*patient_queries); i++) {
+        apr_dbd_prepared_t *st = NULL;
+        int rc = apr_dbd_prepare(db->driver, db->pool, db->handle,
+                                 patient_queries[i].sql,
+                                 patient_queries[i].label, &st);
+        if (rc) {
+            *why = apr_psprintf(p, "cannot prepare %s: %s",
+                                patient_queries[i].label,
+                                apr_dbd_error(db->driver, db->handle, rc));
+            return APR_EGENERAL;
+        }
+        apr_hash_set(db->prepared, patient_queries[i].label,
+                     APR_HASH_KEY_STRING, st);
+    }
     for (i = 0; i < sizeof(statements) / sizeof(*statements); i++) {
         apr_dbd_prepared_t *st = NULL;
         const char *sql = pgsql && statements[i].pgsql ? statements[i].pgsql
@@ -779,4 +873,224 @@ apr_status_t sms_store_state_set(sms_db_t *db, const char *name,
             name, value, i64(p, now)));
     }
     return rv;
+}
+
+/* ---- provider callbacks ----------------------------------------------------- */
+
+/* The first message of a select, or APR_ENOENT. */
+static apr_status_t one_message(sms_message_t **m, sms_db_t *db,
+                                const char *label, apr_pool_t *p, int nargs,
+                                const char **args)
+{
+    apr_dbd_results_t *res;
+    apr_array_header_t *list;
+    apr_status_t rv = query(&res, db, label, p, nargs, args);
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    read_messages(&list, db, res, p);
+    if (!list->nelts) {
+        return APR_ENOENT;
+    }
+    *m = APR_ARRAY_IDX(list, 0, sms_message_t *);
+    return APR_SUCCESS;
+}
+
+apr_status_t sms_store_by_smsref(sms_message_t **m, sms_db_t *db,
+                                 const char *smsref, apr_pool_t *p)
+{
+    return one_message(m, db, "sms_by_smsref", p, ARGS(smsref));
+}
+
+apr_status_t sms_store_by_ref(sms_message_t **m, sms_db_t *db,
+                              const char *ref, const char *number,
+                              apr_pool_t *p)
+{
+    const char *id = apr_isdigit(*ref) && strlen(ref) <= 18 ? ref : "0";
+
+    return one_message(m, db, "sms_by_ref", p, ARGS(number, id, ref));
+}
+
+apr_status_t sms_store_add_event(sms_db_t *db, apr_int64_t id,
+                                 const char *status, const char *detail,
+                                 apr_time_t now, apr_pool_t *p)
+{
+    return insert_event(db, id, status, detail, now, p);
+}
+
+/* True when a select answers at least one row; drains it. */
+static apr_status_t exists(int *found, sms_db_t *db, const char *label,
+                           apr_pool_t *p, int nargs, const char **args)
+{
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    apr_status_t rv = query(&res, db, label, p, nargs, args);
+
+    *found = 0;
+    if (rv == APR_SUCCESS) {
+        while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+            *found = 1;
+        }
+    }
+    return rv;
+}
+
+apr_status_t sms_store_dlr_seen(int *seen, sms_db_t *db, const char *key,
+                                apr_pool_t *p)
+{
+    return exists(seen, db, "sms_dlr_seen", p, ARGS(key));
+}
+
+apr_status_t sms_store_dlr_insert(sms_db_t *db, apr_int64_t message_id,
+                                  const char *smsref, const char *ref,
+                                  const char *to, const char *status,
+                                  apr_time_t now, const char *key,
+                                  apr_pool_t *p)
+{
+    int rows = 0;
+    /* a failure here is the unique dedup key: the same report, racing */
+    int rc = apr_dbd_pquery(db->driver, p, db->handle, &rows,
+                            stmt(db, "sms_dlr_insert"), ARGS(
+                                opt64(p, message_id), smsref, ref, to,
+                                status, i64(p, now), key));
+
+    return rc ? APR_EEXIST : APR_SUCCESS;
+}
+
+apr_status_t sms_store_inbound_seen(int *seen, sms_db_t *db, const char *key,
+                                    apr_int64_t bucket, apr_pool_t *p)
+{
+    return exists(seen, db, "sms_inbound_seen", p, ARGS(
+        key, i64(p, bucket), i64(p, bucket - 1)));
+}
+
+apr_status_t sms_store_inbound_insert(apr_int64_t *id, sms_db_t *db,
+                                      const char *from, const char *to,
+                                      const char *body, const char *ref,
+                                      apr_int64_t message_id,
+                                      const char *keyword, apr_time_t now,
+                                      const char *key, apr_int64_t bucket,
+                                      apr_pool_t *p)
+{
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    int rc = apr_dbd_pselect(db->driver, p, db->handle, &res,
+                             stmt(db, "sms_inbound_insert"), 0, ARGS(
+                                 from, to, body, ref, opt64(p, message_id),
+                                 keyword, i64(p, now), key, i64(p, bucket)));
+
+    *id = 0;
+    if (rc) {
+        return APR_EEXIST;      /* the (key, bucket) unique index */
+    }
+    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+        if (!*id) {
+            *id = to64(apr_dbd_get_entry(db->driver, row, 0));
+        }
+    }
+    return *id ? APR_SUCCESS : APR_EEXIST;
+}
+
+apr_status_t sms_store_inbound_link(sms_db_t *db, apr_int64_t inbound_id,
+                                    const char *patient_id, apr_pool_t *p)
+{
+    return run(NULL, db, "sms_inbound_link", p, ARGS(i64(p, inbound_id),
+                                                     patient_id));
+}
+
+/* ---- patients ------------------------------------------------------------------ */
+
+apr_status_t sms_store_patients_by_phone(apr_array_header_t **ids,
+                                         sms_db_t *db, const char *number,
+                                         apr_pool_t *p)
+{
+    const char *args[8];
+    int n = patient_queries[2].markers, i;
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    apr_status_t rv;
+
+    for (i = 0; i < n && i < 8; i++) {
+        args[i] = number;
+    }
+    rv = query(&res, db, "sms_patient_by_phone", p, i, args);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    *ids = apr_array_make(p, 2, sizeof(char *));
+    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+        const char *v = apr_dbd_get_entry(db->driver, row, 0);
+        if (v) {
+            APR_ARRAY_PUSH(*ids, const char *) = apr_pstrdup(p, v);
+        }
+    }
+    return APR_SUCCESS;
+}
+
+/* ---- opt-out ------------------------------------------------------------------- */
+
+apr_status_t sms_store_optout_check(int *opted_out, sms_db_t *db,
+                                    const char *number, apr_pool_t *p)
+{
+    return exists(opted_out, db, "sms_optout_check", p, ARGS(number));
+}
+
+apr_status_t sms_store_optout_add(int *added, sms_db_t *db, const char *number,
+                                  const char *source, const char *user,
+                                  apr_time_t now, apr_pool_t *p)
+{
+    int found = 0;
+    apr_status_t rv = sms_store_optout_check(&found, db, number, p);
+
+    *added = 0;
+    if (rv != APR_SUCCESS || found) {
+        return rv;
+    }
+    rv = run(NULL, db, "sms_optout_add", p, ARGS(number, source, user,
+                                                 i64(p, now)));
+    *added = rv == APR_SUCCESS;
+    return rv;
+}
+
+apr_status_t sms_store_optout_remove(int *removed, sms_db_t *db,
+                                     const char *number, apr_pool_t *p)
+{
+    int rows = 0;
+    apr_status_t rv = run(&rows, db, "sms_optout_remove", p, ARGS(number));
+
+    *removed = rows > 0;
+    return rv;
+}
+
+apr_status_t sms_store_optout_list(apr_array_header_t **list, sms_db_t *db,
+                                   const char *after, int limit,
+                                   apr_pool_t *p)
+{
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    apr_status_t rv = query(&res, db, "sms_optout_list", p, ARGS(
+        after ? after : "", i64(p, limit)));
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    *list = apr_array_make(p, 16, sizeof(sms_optout_t));
+    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+        sms_optout_t *o = apr_array_push(*list);
+        o->number = dup_or_null(p, apr_dbd_get_entry(db->driver, row, 0));
+        o->source = dup_or_null(p, apr_dbd_get_entry(db->driver, row, 1));
+        o->created_by = dup_or_null(p, apr_dbd_get_entry(db->driver, row, 2));
+        o->created_at = to64(apr_dbd_get_entry(db->driver, row, 3));
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t sms_store_optout_pending(apr_array_header_t **msgs, sms_db_t *db,
+                                      apr_pool_t *p)
+{
+    apr_dbd_results_t *res;
+    apr_status_t rv = query(&res, db, "sms_optout_pending", p, 0, NULL);
+
+    return rv == APR_SUCCESS ? read_messages(msgs, db, res, p) : rv;
 }

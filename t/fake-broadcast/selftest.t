@@ -59,8 +59,17 @@ my $URL = "http://127.0.0.1:$PORT/api-adv.php";
 # The pidfile is written before the port line.
 is(slurp($pidfile), "$fake_pid\n", 'pidfile holds the server pid');
 
-# Whatever happens, do not leave the server behind.
+# Whatever happens, do not leave the server behind: END covers a normal end
+# or a die, the handlers a harness that goes away (SIGPIPE) or an interrupt.
 END { kill TERM => $fake_pid if $fake_pid && kill 0 => $fake_pid }
+my $TEST_PID = $$;
+for my $sig (qw(INT TERM HUP PIPE)) {
+    $SIG{$sig} = sub {
+        POSIX::_exit(1) if $$ != $TEST_PID;
+        $SIG{PIPE} = 'IGNORE';      # END blocks may still write to a dead pipe
+        exit 1;                     # END stops the server, File::Temp cleans
+    };
+}
 
 # ---------------------------------------------------------------------------
 # Helpers
@@ -522,6 +531,8 @@ subtest 'concurrent connections share the countdown, smsrefs and credits' => sub
     for my $k (1 .. $kids) {
         my $pid = fork // die "fork: $!";
         if (!$pid) {
+            $SIG{$_} = 'DEFAULT' for qw(INT TERM HUP);
+            $SIG{PIPE} = 'IGNORE';
             close $go_w;
             sysread($go_r, my $x, 1);
             my $ua = LWP::UserAgent->new(keep_alive => 1, timeout => 20);
