@@ -22,7 +22,14 @@ my @routes = (
     ['GET',    '/api/sms/templates/1/',  1, undef],
     ['PUT',    '/api/sms/templates/1/',  1, {name => "routes put $$", body => 'y'}],
     ['DELETE', '/api/sms/templates/1/',  1, undef],
+    ['GET',    '/api/sms/optouts/',      1, undef],
+    ['POST',   '/api/sms/optouts/',      1, {number => '0412000125'}],
+    ['DELETE', '/api/sms/optouts/0412000125/', 1, undef],
+    ['GET',    '/api/sms/webhook/dlr/?secret=suite-hook-secret&smsref=1&status=Delivered', 2, undef],
+    ['GET',    '/api/sms/webhook/inbound/?secret=suite-hook-secret&from=0412000126&message=hi', 2, undef],
 );
+# protected: 1 = needs a user (401), 2 = a provider callback (403 without
+# the secret, never 401)
 my @unknown = qw(/api/sms /api/sms/ /api/sms/nope /api/sms/preview/extra
                  /api/sms/bogus/preview /api/sms/healthz /api/sms/preview/x/y
                  /api/sms/Preview);
@@ -38,7 +45,7 @@ for my $r (@routes) {
     my ($res, $data) = api($ua, $method, $path, $body);
     ok t_cmp($res->code, qr/^(2\d\d|404|409)$/, "$method $path is routed when logged in")
         or diag $res->content;
-    (my $bare = $path) =~ s{/$}{};
+    (my $bare = $path) =~ s{/(\?|$)}{$1};
     ($res, $data) = api($ua, $method, $bare, $body);
     ok t_cmp($res->code, qr/^(2\d\d|404|409)$/, "$method $bare is routed without the trailing slash")
         or diag $res->content;
@@ -48,7 +55,13 @@ for my $r (@routes) {
     # anonymous, with and without httpd's Require in front
     for my $c (client(), $noauth) {
         ($res, $data) = api($c, $method, $path, $body);
-        if ($protected) {
+        if ($protected == 2) {
+            (my $nosecret = $path) =~ s/secret=[^&]*&?//;
+            ($res, $data) = api($c, $method, $nosecret, $body);
+            ok is_envelope($res, $data, 403, 'forbidden')
+                or diag "$method $nosecret: " . $res->status_line;
+        }
+        elsif ($protected) {
             ok is_envelope($res, $data, 401, 'unauthenticated')
                 or diag "$method $path: " . $res->status_line;
         }
