@@ -17,7 +17,7 @@
 #include "sms_core.h"
 
 /* Schema version this build needs (sql/<driver>/NNN_*.sql). */
-#define SMS_SCHEMA_VERSION 2
+#define SMS_SCHEMA_VERSION 3
 
 /* The schema is missing, or older than SMS_SCHEMA_VERSION. */
 #define SMS_STORE_ENOSCHEMA (APR_OS_START_USERERR + 1)
@@ -266,6 +266,55 @@ apr_status_t sms_store_inbound_link(sms_db_t *db, apr_int64_t inbound_id,
  * connection is made ready. */
 void sms_store_patient_queries(const char *patient, const char *phones,
                                const char *by_phone);
+typedef struct sms_patient_t {
+    const char *id;
+    const char *first_name;
+    const char *last_name;
+} sms_patient_t;
+
+typedef struct sms_phone_row_t {
+    const char *label;
+    const char *number;          /* as the patient tables hold it */
+    int is_default;
+} sms_phone_row_t;
+
+/* One patient (SMSPatientQuery), or APR_ENOENT. */
+apr_status_t sms_store_patient(sms_patient_t **pt, sms_db_t *db,
+                               const char *id, apr_pool_t *p);
+/* A patient's numbers (SMSPatientPhonesQuery), as sms_phone_row_t. */
+apr_status_t sms_store_patient_phones(apr_array_header_t **phones,
+                                      sms_db_t *db, const char *id,
+                                      apr_pool_t *p);
+/* Check that the three patient queries answer the columns the module
+ * reads; on failure *directive names the directive and *why says how. */
+apr_status_t sms_store_check_patient_queries(const char **directive,
+                                             const char **why, sms_db_t *db,
+                                             apr_pool_t *p);
+
+/* An inbound message of a conversation. */
+typedef struct sms_inbound_t {
+    apr_int64_t id;
+    const char *from;
+    const char *body;
+    apr_int64_t message_id;
+    apr_time_t received_at;
+} sms_inbound_t;
+
+/* The newest change of a patient's thread: the last updated_at of the
+ * messages sent for the patient, and the last inbound id linked to it. */
+apr_status_t sms_store_thread_version(apr_time_t *updated, apr_int64_t *inbound,
+                                      sms_db_t *db, const char *patient_id,
+                                      apr_pool_t *p);
+/* Messages sent for the patient changed after `after` (0: all), by id. */
+apr_status_t sms_store_thread_out(apr_array_header_t **msgs, sms_db_t *db,
+                                  const char *patient_id, apr_time_t after,
+                                  apr_pool_t *p);
+/* Inbound messages linked to the patient with ids above after, by id
+ * (array of sms_inbound_t). */
+apr_status_t sms_store_thread_in(apr_array_header_t **ins, sms_db_t *db,
+                                 const char *patient_id, apr_int64_t after,
+                                 apr_pool_t *p);
+
 /* Ids of the patients one of whose numbers is number (normalised). */
 apr_status_t sms_store_patients_by_phone(apr_array_header_t **ids,
                                          sms_db_t *db, const char *number,

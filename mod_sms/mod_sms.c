@@ -59,6 +59,7 @@ static int sms_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 static void sms_child_init(apr_pool_t *pchild, server_rec *s)
 {
     sms_sender_child_init(pchild, s);
+    sms_patients_child_init(pchild, s);
 }
 
 static void sms_register_hooks(apr_pool_t *p)

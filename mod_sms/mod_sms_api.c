@@ -51,6 +51,11 @@ static const sms_route_t routes[] = {
     {M_GET,    "optouts",         1, BODY_NONE, sms_route_optouts},
     {M_POST,   "optouts",         1, BODY_JSON, sms_route_optout_add},
     {M_DELETE, "optouts/{number}", 1, BODY_NONE, sms_route_optout_remove},
+    {M_GET,    "patient/{id}/phones", 1, BODY_NONE, sms_route_patient_phones},
+    {M_GET,    "patient/{id}/conversation", 1, BODY_NONE,
+     sms_route_patient_conversation},
+    {M_POST,   "patient/{id}/send", 1, BODY_JSON, sms_route_patient_send},
+    {M_GET,    "csrf-token",      1, BODY_NONE, sms_route_csrf_token},
     {M_GET,    "webhook/dlr",     0, BODY_NONE, sms_route_dlr},
     {M_POST,   "webhook/dlr",     0, BODY_FORM, sms_route_dlr},
     {M_GET,    "webhook/inbound", 0, BODY_NONE, sms_route_inbound},
@@ -86,7 +91,8 @@ int sms_reply(sms_req *rq, int status, json_t *body)
     rq->reply_status = status;
     rq->reply_text = text;
     ap_set_content_type(r, "application/json");
-    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    apr_table_setn(r->headers_out, "Cache-Control",
+                   rq->cache_control ? rq->cache_control : "no-store");
     apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
     if (!r->header_only) {
         ap_rputs(text, r);
@@ -521,6 +527,10 @@ int sms_api_handler(request_rec *r)
     if (route->needs_user && (!r->user || !*r->user)) {
         return sms_fail(rq, HTTP_UNAUTHORIZED, "unauthenticated", NULL,
                         "this route needs an authenticated user");
+    }
+    if (route->needs_user && route->method != M_GET
+        && (rc = sms_check_csrf(rq)) != DECLINED) {
+        return rc;
     }
     if (route->body == BODY_JSON) {
         if (!is_json_type(apr_table_get(r->headers_in, "Content-Type"))) {

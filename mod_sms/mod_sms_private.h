@@ -102,6 +102,7 @@ typedef struct sms_req {
     json_t *body;               /* the JSON object of a POST/PUT, or NULL */
     const char *form;           /* an urlencoded body (BODY_FORM), or NULL */
     apr_size_t form_len;
+    const char *cache_control;  /* NULL: no-store */
     int reply_status;           /* what sms_reply sent, for Idempotency-Key */
     const char *reply_text;
 } sms_req;
@@ -137,6 +138,31 @@ int sms_route_health(sms_req *rq);
 /* mod_sms_send.c */
 int sms_route_send(sms_req *rq);
 int sms_route_send_bulk(sms_req *rq);
+/* Who a single send goes to, once the route has decided. */
+typedef struct sms_target_t {
+    const char *to;             /* normalised */
+    const char *field;          /* request field the number came from */
+    const char *patient_id;     /* NULL: the body's patient_id, if any */
+    const char *phone_label;
+    json_t *vars;               /* placeholder values that win, or NULL */
+} sms_target_t;
+/* Validate the body's text and options, store, send (sync) and answer. */
+int sms_send_to(sms_req *rq, sms_db_t *db, const sms_target_t *target);
+/* Run fn under the request's Idempotency-Key (and a store connection). */
+int sms_with_idempotency(sms_req *rq, int (*fn)(sms_req *, sms_db_t *));
+
+/* mod_sms_patients.c */
+int sms_route_patient_phones(sms_req *rq);
+int sms_route_patient_conversation(sms_req *rq);
+int sms_route_patient_send(sms_req *rq);
+int sms_route_csrf_token(sms_req *rq);
+/* 403 csrf_failed unless X-CSRFToken is this user's, unexpired; DECLINED
+ * when it is (or the check is off). */
+int sms_check_csrf(sms_req *rq);
+/* The patient's placeholder values: patient_name, first_name, last_name. */
+json_t *sms_patient_vars(const sms_patient_t *pt, apr_pool_t *p);
+/* Check the SMSPatient*Query columns once per child. */
+void sms_patients_child_init(apr_pool_t *pchild, server_rec *s);
 
 /* mod_sms_history.c */
 int sms_route_messages(sms_req *rq);

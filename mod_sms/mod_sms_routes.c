@@ -4,6 +4,8 @@
 #include "mod_sms_private.h"
 #include <string.h>
 
+#include <apr_strings.h>
+
 #include "sms_json.h"
 #include "sms_template.h"
 #include "sms_text.h"
@@ -37,7 +39,7 @@ static apr_status_t preview_text(const char **text, apr_size_t *len,
                                  sms_error_t **err, sms_req *rq, int *done)
 {
     apr_pool_t *p = rq->r->pool;
-    json_t *ctx = json_object_get(rq->body, "context");
+    json_t *ctx = json_object_get(rq->body, "context"), *vars, *pv;
     sms_template_row_t *t;
     json_int_t id;
     int present;
@@ -55,9 +57,11 @@ static apr_status_t preview_text(const char **text, apr_size_t *len,
                                   "'message' is required");
             return APR_EINVAL;
         }
-        if (ctx) {
-            *err = sms_error_make(p, 400, "invalid_json", "context",
-                                  "'context' goes with 'template_id'");
+        if (ctx || json_object_get(rq->body, "patient_id")) {
+            *err = sms_error_make(p, 400, "invalid_json",
+                                  ctx ? "context" : "patient_id",
+                                  "'%s' goes with 'template_id'",
+                                  ctx ? "context" : "patient_id");
             return APR_EINVAL;
         }
         return APR_SUCCESS;
@@ -85,9 +89,37 @@ static apr_status_t preview_text(const char **text, apr_size_t *len,
                                 "the database did not answer");
         return APR_EINVAL;
     }
-    if (sms_template_render(text, err, t->body, json_is_object(ctx) ? ctx
-                                                                    : NULL,
-                            p)) {
+    vars = json_object();
+    sms_json_pool(vars, p);
+    if (json_is_object(ctx)) {
+        json_object_update(vars, ctx);
+    }
+    pv = json_object_get(rq->body, "patient_id");
+    if (pv && !json_is_null(pv)) {
+        const char *pid = json_is_string(pv) ? json_string_value(pv)
+                          : json_is_integer(pv)
+                          ? apr_psprintf(p, "%" APR_INT64_T_FMT,
+                                         (apr_int64_t)json_integer_value(pv))
+                          : NULL;
+        sms_patient_t *pt;
+        if (!pid) {
+            *err = sms_error_make(p, 400, "invalid_json", "patient_id",
+                                  "'patient_id' must be a string or an "
+                                  "integer");
+            return APR_EINVAL;
+        }
+        rv = sms_store_patient(&pt, db, pid, p);
+        if (rv != APR_SUCCESS) {
+            *err = rv == APR_ENOENT
+                   ? sms_error_make(p, 400, "unknown_patient", "patient_id",
+                                    "there is no patient '%s'", pid)
+                   : sms_error_make(p, 503, "storage_unavailable", NULL,
+                                    "the database did not answer");
+            return APR_EINVAL;
+        }
+        json_object_update(vars, sms_patient_vars(pt, p));
+    }
+    if (sms_template_render(text, err, t->body, vars, p)) {
         return APR_EINVAL;
     }
     *len = strlen(*text);
@@ -97,7 +129,7 @@ static apr_status_t preview_text(const char **text, apr_size_t *len,
 int sms_route_preview(sms_req *rq)
 {
     static const char *const fields[] = {"message", "template_id", "context",
-                                         "max_parts", NULL};
+                                         "patient_id", "max_parts", NULL};
     apr_pool_t *p = rq->r->pool;
     sms_error_t *err;
     const char *text = NULL, *why;

@@ -329,32 +329,30 @@ static sms_message_t *new_message(sms_req *rq, const send_opts_t *o,
 
 /* ---- POST /send/ -------------------------------------------------------------- */
 
-static int send_one(sms_req *rq, sms_db_t *db)
+int sms_send_to(sms_req *rq, sms_db_t *db, const sms_target_t *target)
 {
-    static const char *const fields[] = {
-        "to", "message", "template_id", "context", "sender_id", "max_parts",
-        "send_at", "patient_id", NULL};
     apr_pool_t *p = rq->r->pool;
     const sms_server_conf *sc = rq->sc;
     sms_error_t *err;
     send_opts_t o;
-    const char *to_in, *to;
     sms_text_t *t;
     sms_message_t *m;
     apr_time_t now = apr_time_now();
     int sync, rc;
 
-    if (sms_json_only(&err, rq->body, fields, p)
-        || sms_json_string(&to_in, NULL, &err, rq->body, "to", 1, p)
-        || parse_opts(&o, &err, rq, db)
-        || sms_phone_normalise(&to, &err, to_in, sc->country_code, "to", p)
-        || final_text(&t, &err, &o, NULL, rq)) {
+    if (parse_opts(&o, &err, rq, db)
+        || final_text(&t, &err, &o, target->vars, rq)) {
         return sms_reply_error(rq, err);
     }
-    if ((rc = sms_refuse_opted_out(rq, db, to, "to")) != DECLINED) {
+    if (target->patient_id) {
+        o.patient_id = target->patient_id;
+    }
+    if ((rc = sms_refuse_opted_out(rq, db, target->to, target->field))
+        != DECLINED) {
         return rc;
     }
-    m = new_message(rq, &o, t, to, now);
+    m = new_message(rq, &o, t, target->to, now);
+    m->phone_label = target->phone_label;
     /* sync: committed as "sending" under this request's lease, then sent */
     sync = sc->send_mode == SMS_SEND_SYNC && !o.send_at && sc->pv
            && sc->rate_limit == 0;
@@ -389,7 +387,28 @@ static int send_one(sms_req *rq, sms_db_t *db)
                      sms_message_json(m, p));
 }
 
-int sms_route_send(sms_req *rq)
+static int send_one(sms_req *rq, sms_db_t *db)
+{
+    static const char *const fields[] = {
+        "to", "message", "template_id", "context", "sender_id", "max_parts",
+        "send_at", "patient_id", NULL};
+    apr_pool_t *p = rq->r->pool;
+    sms_target_t target;
+    sms_error_t *err;
+    const char *to_in;
+
+    memset(&target, 0, sizeof(target));
+    target.field = "to";
+    if (sms_json_only(&err, rq->body, fields, p)
+        || sms_json_string(&to_in, NULL, &err, rq->body, "to", 1, p)
+        || sms_phone_normalise(&target.to, &err, to_in, rq->sc->country_code,
+                               "to", p)) {
+        return sms_reply_error(rq, err);
+    }
+    return sms_send_to(rq, db, &target);
+}
+
+int sms_with_idempotency(sms_req *rq, int (*fn)(sms_req *, sms_db_t *))
 {
     int done = OK, rc;
     const char *key;
@@ -402,7 +421,12 @@ int sms_route_send(sms_req *rq)
     if (rc != DECLINED) {
         return rc;
     }
-    return idem_end(rq, db, key, send_one(rq, db));
+    return idem_end(rq, db, key, fn(rq, db));
+}
+
+int sms_route_send(sms_req *rq)
+{
+    return sms_with_idempotency(rq, send_one);
 }
 
 /* ---- POST /send-bulk/ ------------------------------------------------------------ */
@@ -541,16 +565,5 @@ static int send_bulk(sms_req *rq, sms_db_t *db)
 
 int sms_route_send_bulk(sms_req *rq)
 {
-    int done = OK, rc;
-    const char *key;
-    sms_db_t *db = sms_db(rq, &done);
-
-    if (!db) {
-        return done;
-    }
-    rc = idem_begin(rq, db, &key);
-    if (rc != DECLINED) {
-        return rc;
-    }
-    return idem_end(rq, db, key, send_bulk(rq, db));
+    return sms_with_idempotency(rq, send_bulk);
 }

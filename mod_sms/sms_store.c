@@ -175,6 +175,18 @@ static const sms_statement_t statements[] = {
      "SELECT " MSG_COLS " FROM sms_message WHERE status IN ('queued',"
      " 'scheduled') AND to_number IN (SELECT number FROM sms_optout)",
      NULL},
+    {"sms_thread_version",
+     "SELECT (SELECT max(updated_at) FROM sms_message WHERE patient_id = %s),"
+     " (SELECT max(inbound_id) FROM sms_inbound_patient"
+     " WHERE patient_id = %s)", NULL},
+    {"sms_thread_out",
+     "SELECT " MSG_COLS " FROM sms_message WHERE patient_id = %s"
+     " AND updated_at > " BIG() " ORDER BY id", NULL},
+    {"sms_thread_in",
+     "SELECT i.id, i.from_number, i.body, i.message_id, i.received_at"
+     " FROM sms_inbound_patient ip JOIN sms_inbound i ON i.id = ip.inbound_id"
+     " WHERE ip.patient_id = %s AND ip.inbound_id > " BIG()
+     " ORDER BY ip.inbound_id", NULL},
     {SMS_READY_LABEL, "SELECT 1", NULL}
 };
 
@@ -183,18 +195,24 @@ static struct {
     const char *label;
     const char *sql;
     int markers;
+    const char *directive;
+    int columns;
+    const char *shape;
 } patient_queries[] = {
     {"sms_patient",
-     "SELECT id, first_name, last_name FROM sms_patient WHERE id = %s", 1},
+     "SELECT id, first_name, last_name FROM sms_patient WHERE id = %s", 1,
+     "SMSPatientQuery", 3, "(id, first_name, last_name)"},
     {"sms_patient_phones",
      "SELECT label, number, is_default FROM sms_patient_phone"
-     " WHERE patient_id = %s ORDER BY is_default DESC, id", 1},
+     " WHERE patient_id = %s ORDER BY is_default DESC, id", 1,
+     "SMSPatientPhonesQuery", 3, "(label, number, is_default)"},
     /* digits equal, or a national number stored with its trunk 0 whose
      * rest ends the international one (0412... vs 61412...) */
     {"sms_patient_by_phone",
      "SELECT DISTINCT patient_id FROM sms_patient_phone WHERE digits = %s"
      " OR (digits LIKE '0%%' AND length(digits) > 6"
-     " AND %s LIKE '%%' || substr(digits, 2))", 2},
+     " AND %s LIKE '%%' || substr(digits, 2))", 2,
+     "SMSPatientByPhoneQuery", 1, "(patient_id)"},
 };
 
 static int count_markers(const char *sql)
@@ -310,8 +328,8 @@ apr_status_t sms_store_ready(sms_db_t *db, const char **why, apr_pool_t *p)
                                  patient_queries[i].sql,
                                  patient_queries[i].label, &st);
         if (rc) {
-            *why = apr_psprintf(p, "cannot prepare %s: %s",
-                                patient_queries[i].label,
+            *why = apr_psprintf(p, "%s: cannot prepare the query: %s",
+                                patient_queries[i].directive,
                                 apr_dbd_error(db->driver, db->handle, rc));
             return APR_EGENERAL;
         }
@@ -1093,4 +1111,157 @@ apr_status_t sms_store_optout_pending(apr_array_header_t **msgs, sms_db_t *db,
     apr_status_t rv = query(&res, db, "sms_optout_pending", p, 0, NULL);
 
     return rv == APR_SUCCESS ? read_messages(msgs, db, res, p) : rv;
+}
+
+/* ---- patients and conversations ---------------------------------------------- */
+
+/* Run patient query i with the same value for each of its markers. */
+static apr_status_t patient_query(apr_dbd_results_t **res, sms_db_t *db,
+                                  int i, const char *value, apr_pool_t *p)
+{
+    const char *args[8];
+    int n;
+
+    for (n = 0; n < patient_queries[i].markers && n < 8; n++) {
+        args[n] = value;
+    }
+    return query(res, db, patient_queries[i].label, p, n, args);
+}
+
+apr_status_t sms_store_patient(sms_patient_t **pt, sms_db_t *db,
+                               const char *id, apr_pool_t *p)
+{
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    apr_status_t rv = patient_query(&res, db, 0, id, p);
+
+    *pt = NULL;
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+        if (!*pt) {
+            *pt = apr_pcalloc(p, sizeof(**pt));
+            (*pt)->id = dup_or_null(p, apr_dbd_get_entry(db->driver, row, 0));
+            (*pt)->first_name = dup_or_null(p, apr_dbd_get_entry(db->driver,
+                                                                 row, 1));
+            (*pt)->last_name = dup_or_null(p, apr_dbd_get_entry(db->driver,
+                                                                row, 2));
+        }
+    }
+    return *pt ? APR_SUCCESS : APR_ENOENT;
+}
+
+/* is_default as the host's tables may spell it: 1, t, true, yes. */
+static int truthy(const char *v)
+{
+    return v && (*v == '1' || *v == 't' || *v == 'T' || *v == 'y'
+                 || *v == 'Y');
+}
+
+apr_status_t sms_store_patient_phones(apr_array_header_t **phones,
+                                      sms_db_t *db, const char *id,
+                                      apr_pool_t *p)
+{
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    apr_status_t rv = patient_query(&res, db, 1, id, p);
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    *phones = apr_array_make(p, 4, sizeof(sms_phone_row_t));
+    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+        sms_phone_row_t *ph = apr_array_push(*phones);
+        ph->label = dup_or_null(p, apr_dbd_get_entry(db->driver, row, 0));
+        ph->number = dup_or_null(p, apr_dbd_get_entry(db->driver, row, 1));
+        ph->is_default = truthy(apr_dbd_get_entry(db->driver, row, 2));
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t sms_store_check_patient_queries(const char **directive,
+                                             const char **why, sms_db_t *db,
+                                             apr_pool_t *p)
+{
+    int i;
+
+    for (i = 0; i < (int)(sizeof(patient_queries) / sizeof(*patient_queries));
+         i++) {
+        apr_dbd_results_t *res = NULL;
+        apr_dbd_row_t *row = NULL;
+        int cols;
+
+        if (patient_query(&res, db, i, "", p) != APR_SUCCESS) {
+            *directive = patient_queries[i].directive;
+            *why = apr_psprintf(p, "the query fails: %s",
+                                apr_dbd_error(db->driver, db->handle, 1));
+            return APR_EGENERAL;
+        }
+        cols = apr_dbd_num_cols(db->driver, res);
+        while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0)
+            ;
+        if (cols != patient_queries[i].columns) {
+            *directive = patient_queries[i].directive;
+            *why = apr_psprintf(p, "the query answers %d column(s); it must "
+                                "answer %s", cols, patient_queries[i].shape);
+            return APR_EGENERAL;
+        }
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t sms_store_thread_version(apr_time_t *updated, apr_int64_t *inbound,
+                                      sms_db_t *db, const char *patient_id,
+                                      apr_pool_t *p)
+{
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    apr_status_t rv = query(&res, db, "sms_thread_version", p, ARGS(
+        patient_id, patient_id));
+
+    *updated = 0;
+    *inbound = 0;
+    if (rv == APR_SUCCESS) {
+        while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+            *updated = to64(apr_dbd_get_entry(db->driver, row, 0));
+            *inbound = to64(apr_dbd_get_entry(db->driver, row, 1));
+        }
+    }
+    return rv;
+}
+
+apr_status_t sms_store_thread_out(apr_array_header_t **msgs, sms_db_t *db,
+                                  const char *patient_id, apr_time_t after,
+                                  apr_pool_t *p)
+{
+    apr_dbd_results_t *res;
+    apr_status_t rv = query(&res, db, "sms_thread_out", p, ARGS(
+        patient_id, i64(p, after)));
+
+    return rv == APR_SUCCESS ? read_messages(msgs, db, res, p) : rv;
+}
+
+apr_status_t sms_store_thread_in(apr_array_header_t **ins, sms_db_t *db,
+                                 const char *patient_id, apr_int64_t after,
+                                 apr_pool_t *p)
+{
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    apr_status_t rv = query(&res, db, "sms_thread_in", p, ARGS(
+        patient_id, i64(p, after)));
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    *ins = apr_array_make(p, 8, sizeof(sms_inbound_t));
+    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+        sms_inbound_t *in = apr_array_push(*ins);
+        in->id = to64(apr_dbd_get_entry(db->driver, row, 0));
+        in->from = dup_or_null(p, apr_dbd_get_entry(db->driver, row, 1));
+        in->body = dup_or_null(p, apr_dbd_get_entry(db->driver, row, 2));
+        in->message_id = to64(apr_dbd_get_entry(db->driver, row, 3));
+        in->received_at = to64(apr_dbd_get_entry(db->driver, row, 4));
+    }
+    return APR_SUCCESS;
 }

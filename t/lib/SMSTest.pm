@@ -47,11 +47,18 @@ sub client {
     return $ua;
 }
 
-# Log in through the real mod_auth_form login handler; returns the response.
+# Log in through the real mod_auth_form login handler, then fetch a CSRF
+# token and send it with every request, as the browser UI does. Returns the
+# login response.
 sub login {
     my ($ua, $user, $pass) = @_;
-    return $ua->post($ua->{sms_base} . '/login',
-                     {httpd_username => $user, httpd_password => $pass});
+    my $res = $ua->post($ua->{sms_base} . '/login',
+                        {httpd_username => $user, httpd_password => $pass});
+    my $t = $ua->get($ua->{sms_base} . '/api/sms/csrf-token/');
+    if ($t->code == 200) {
+        $ua->default_header('X-CSRFToken' => json_body($t)->{csrf_token});
+    }
+    return $res;
 }
 
 # api($ua, METHOD, '/api/sms/preview/', $body, %headers): $body is a Perl

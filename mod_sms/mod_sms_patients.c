@@ -1,0 +1,400 @@
+/*
+ * mod_sms_patients.c - a patient's numbers, the patient's conversation
+ * (cheap polling: a signed cursor, ETag and 304) and sending from the
+ * patient; CSRF tokens for browser sessions.
+ */
+#include <string.h>
+
+#include <apr_strings.h>
+#include <http_protocol.h>
+
+#include "mod_sms_private.h"
+#include "sms_json.h"
+#include "sms_phone.h"
+#include "sms_token.h"
+
+#define CSRF_LIFETIME apr_time_from_sec(8 * 3600)
+#define CSRF_PREFIX "csrf:"
+#define CONV_PREFIX "conv:"
+
+static APR_OPTIONAL_FN_TYPE(ap_dbd_open) *dbd_open;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_close) *dbd_close;
+
+/* ---- CSRF ------------------------------------------------------------------ */
+
+int sms_route_csrf_token(sms_req *rq)
+{
+    apr_time_t expires = apr_time_now() + CSRF_LIFETIME;
+    const char *token = sms_token_sign(
+        rq->sc->secret, rq->sc->secret_len,
+        apr_psprintf(rq->r->pool, CSRF_PREFIX "%" APR_TIME_T_FMT ":%s",
+                     apr_time_sec(expires), sms_user(rq)), rq->r->pool);
+
+    return sms_reply(rq, HTTP_OK, json_pack(
+        "{s:s, s:s}", "csrf_token", token, "expires_at",
+        sms_time_format(expires, rq->r->pool)));
+}
+
+int sms_check_csrf(sms_req *rq)
+{
+    const char *token = apr_table_get(rq->r->headers_in, "X-CSRFToken");
+    const char *payload, *user;
+    char *end;
+    apr_int64_t expires;
+
+    if (!rq->dc->csrf) {
+        return DECLINED;        /* SMSCSRF Off here */
+    }
+    if (!token) {
+        return sms_fail(rq, HTTP_FORBIDDEN, "csrf_failed", "X-CSRFToken",
+                        "this request needs the X-CSRFToken header (GET "
+                        "/api/sms/csrf-token/)");
+    }
+    if (sms_token_verify(&payload, rq->sc->secret, rq->sc->secret_len, token,
+                         rq->r->pool) != APR_SUCCESS
+        || strncmp(payload, CSRF_PREFIX, strlen(CSRF_PREFIX))) {
+        return sms_fail(rq, HTTP_FORBIDDEN, "csrf_failed", "X-CSRFToken",
+                        "the CSRF token is not valid");
+    }
+    expires = apr_strtoi64(payload + strlen(CSRF_PREFIX), &end, 10);
+    user = *end == ':' ? end + 1 : NULL;
+    if (!user || strcmp(user, sms_user(rq))) {
+        return sms_fail(rq, HTTP_FORBIDDEN, "csrf_failed", "X-CSRFToken",
+                        "the CSRF token belongs to another user");
+    }
+    if (apr_time_from_sec(expires) < apr_time_now()) {
+        return sms_fail(rq, HTTP_FORBIDDEN, "csrf_failed", "X-CSRFToken",
+                        "the CSRF token has expired; fetch a new one");
+    }
+    return DECLINED;
+}
+
+/* ---- patients ---------------------------------------------------------------- */
+
+json_t *sms_patient_vars(const sms_patient_t *pt, apr_pool_t *p)
+{
+    const char *first = pt->first_name ? pt->first_name : "";
+    const char *last = pt->last_name ? pt->last_name : "";
+
+    return sms_json_pool(json_pack(
+        "{s:s, s:s, s:s}", "first_name", first, "last_name", last,
+        "patient_name", *first && *last ? apr_pstrcat(p, first, " ", last,
+                                                      NULL)
+                                        : apr_pstrcat(p, first, last, NULL)),
+        p);
+}
+
+/* A patient's numbers, normalised; unusable entries are left out. */
+typedef struct {
+    const char *label;
+    const char *number;
+    int is_default;
+} phone_t;
+
+/* The patient of the path and the patient's numbers (default first), or
+ * NULL after answering 404/503. */
+static sms_patient_t *find_patient(sms_req *rq, sms_db_t *db,
+                                   apr_array_header_t **phones, int *done)
+{
+    apr_pool_t *p = rq->r->pool;
+    const char *id = rq->params[0];
+    apr_array_header_t *rows;
+    sms_patient_t *pt;
+    apr_status_t rv;
+    int i, pass;
+
+    if (strlen(id) > 64) {
+        *done = sms_fail(rq, HTTP_NOT_FOUND, "unknown_patient", NULL,
+                         "there is no such patient");
+        return NULL;
+    }
+    rv = sms_store_patient(&pt, db, id, p);
+    if (rv == APR_ENOENT) {
+        *done = sms_fail(rq, HTTP_NOT_FOUND, "unknown_patient", NULL,
+                         "there is no patient '%s'", id);
+        return NULL;
+    }
+    if (rv != APR_SUCCESS
+        || sms_store_patient_phones(&rows, db, id, p) != APR_SUCCESS) {
+        *done = sms_fail(rq, HTTP_SERVICE_UNAVAILABLE, "storage_unavailable",
+                         NULL, "the database did not answer");
+        return NULL;
+    }
+    *phones = apr_array_make(p, rows->nelts + 1, sizeof(phone_t));
+    for (pass = 1; pass >= 0; pass--) {     /* defaults first */
+        for (i = 0; i < rows->nelts; i++) {
+            const sms_phone_row_t *r = &APR_ARRAY_IDX(rows, i,
+                                                      sms_phone_row_t);
+            const char *n;
+            sms_error_t *err;
+            phone_t *ph;
+            int j, dup = 0;
+
+            if (r->is_default != pass || !r->number
+                || sms_phone_normalise(&n, &err, r->number,
+                                       rq->sc->country_code, NULL, p)) {
+                continue;
+            }
+            for (j = 0; j < (*phones)->nelts; j++) {
+                dup |= !strcmp(APR_ARRAY_IDX(*phones, j, phone_t).number, n);
+            }
+            if (dup) {
+                continue;
+            }
+            ph = apr_array_push(*phones);
+            ph->label = r->label ? r->label : "";
+            ph->number = n;
+            ph->is_default = r->is_default;
+        }
+    }
+    return pt;
+}
+
+static const char *label_of(apr_array_header_t *phones, const char *number)
+{
+    int i;
+
+    for (i = 0; i < phones->nelts; i++) {
+        if (!strcmp(APR_ARRAY_IDX(phones, i, phone_t).number, number)) {
+            return APR_ARRAY_IDX(phones, i, phone_t).label;
+        }
+    }
+    return NULL;
+}
+
+int sms_route_patient_phones(sms_req *rq)
+{
+    apr_array_header_t *phones;
+    json_t *out;
+    sms_db_t *db;
+    int done = OK, i;
+
+    if (!(db = sms_db(rq, &done))
+        || !find_patient(rq, db, &phones, &done)) {
+        return done;
+    }
+    out = json_array();
+    for (i = 0; i < phones->nelts; i++) {
+        const phone_t *ph = &APR_ARRAY_IDX(phones, i, phone_t);
+        json_array_append_new(out, json_pack(
+            "{s:s, s:s, s:b}", "label", ph->label, "number", ph->number,
+            "is_default", ph->is_default));
+    }
+    return sms_reply(rq, HTTP_OK, out);
+}
+
+/* ---- the conversation -------------------------------------------------------- */
+
+static int etag_matches(const char *header, const char *etag)
+{
+    const char *found;
+
+    if (!header) {
+        return 0;
+    }
+    if (!strcmp(header, "*")) {
+        return 1;
+    }
+    found = strstr(header, etag);
+    return found != NULL;
+}
+
+int sms_route_patient_conversation(sms_req *rq)
+{
+    static const char *const allowed[] = {"since", NULL};
+    request_rec *r = rq->r;
+    apr_pool_t *p = r->pool;
+    const char *id = rq->params[0], *since, *etag;
+    apr_time_t updated = 0, after_updated = 0;
+    apr_int64_t inbound = 0, after_inbound = 0;
+    apr_array_header_t *phones, *out, *in;
+    apr_table_t *args;
+    sms_patient_t *pt;
+    sms_error_t *err;
+    json_t *list;
+    sms_db_t *db;
+    int done = OK, i, j;
+
+    if (sms_params(&args, &err, rq, allowed)) {
+        return sms_reply_error(rq, err);
+    }
+    if ((since = apr_table_get(args, "since"))) {
+        const char *payload, *want = apr_pstrcat(p, CONV_PREFIX, id, ":",
+                                                 NULL);
+        char *end;
+        if (sms_token_verify(&payload, rq->sc->secret, rq->sc->secret_len,
+                             since, p) != APR_SUCCESS
+            || strncmp(payload, want, strlen(want))) {
+            return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_parameter",
+                            "since", "'since' is not a cursor this server "
+                            "issued for this patient");
+        }
+        after_updated = apr_strtoi64(payload + strlen(want), &end, 10);
+        after_inbound = *end == ':' ? apr_strtoi64(end + 1, NULL, 10) : 0;
+    }
+    if (!(db = sms_db(rq, &done))) {
+        return done;
+    }
+    /* the poll: one indexed look-up, and 304 when nothing moved */
+    if (sms_store_thread_version(&updated, &inbound, db, id, p)
+        != APR_SUCCESS) {
+        return sms_fail(rq, HTTP_SERVICE_UNAVAILABLE, "storage_unavailable",
+                        NULL, "the database did not answer");
+    }
+    etag = apr_psprintf(p, "\"%s-%" APR_TIME_T_FMT "-%" APR_INT64_T_FMT
+                        "-%" APR_TIME_T_FMT "-%" APR_INT64_T_FMT "\"",
+                        since ? "s" : "a", updated, inbound, after_updated,
+                        after_inbound);
+    apr_table_setn(r->headers_out, "ETag", etag);
+    /* revalidated with If-None-Match on every poll, never stored shared */
+    rq->cache_control = "private, no-cache";
+    apr_table_setn(r->headers_out, "Cache-Control", rq->cache_control);
+    if ((updated || inbound)
+        && etag_matches(apr_table_get(r->headers_in, "If-None-Match"),
+                        etag)) {
+        r->status = HTTP_NOT_MODIFIED;
+        return OK;
+    }
+    if (!(pt = find_patient(rq, db, &phones, &done))) {
+        return done;
+    }
+    if (sms_store_thread_out(&out, db, id, after_updated, p) != APR_SUCCESS
+        || sms_store_thread_in(&in, db, id, after_inbound, p)
+           != APR_SUCCESS) {
+        return sms_fail(rq, HTTP_SERVICE_UNAVAILABLE, "storage_unavailable",
+                        NULL, "the database did not answer");
+    }
+    /* merge both directions, oldest first */
+    list = json_array();
+    for (i = 0, j = 0; i < out->nelts || j < in->nelts;) {
+        const sms_message_t *m = i < out->nelts
+                                 ? APR_ARRAY_IDX(out, i, sms_message_t *)
+                                 : NULL;
+        const sms_inbound_t *n = j < in->nelts
+                                 ? &APR_ARRAY_IDX(in, j, sms_inbound_t)
+                                 : NULL;
+        if (m && (!n || m->created_at <= n->received_at)) {
+            json_t *o = sms_message_json(m, p);
+            json_object_set_new(o, "direction", json_string("out"));
+            json_object_set_new(o, "phone", json_string(m->to));
+            if (!m->phone_label && label_of(phones, m->to)) {
+                json_object_set_new(o, "phone_label",
+                                    json_string(label_of(phones, m->to)));
+            }
+            json_array_append_new(list, o);
+            i++;
+        }
+        else {
+            const char *label = label_of(phones, n->from);
+            json_array_append_new(list, json_pack(
+                "{s:s, s:I, s:s, s:s?, s:s, s:s, s:o}", "direction", "in",
+                "id", (json_int_t)n->id, "phone", n->from, "phone_label",
+                label, "body", n->body, "created_at",
+                sms_time_format(n->received_at, p), "reply_to",
+                n->message_id ? json_integer((json_int_t)n->message_id)
+                              : json_null()));
+            j++;
+        }
+    }
+    return sms_reply(rq, HTTP_OK, json_pack(
+        "{s:{s:s, s:s}, s:o, s:s}", "patient", "id", pt->id, "name",
+        json_string_value(json_object_get(sms_patient_vars(pt, p),
+                                          "patient_name")),
+        "messages", list, "cursor",
+        sms_token_sign(rq->sc->secret, rq->sc->secret_len,
+                       apr_psprintf(p, CONV_PREFIX "%s:%" APR_TIME_T_FMT
+                                    ":%" APR_INT64_T_FMT, id,
+                                    updated > after_updated ? updated
+                                                            : after_updated,
+                                    inbound > after_inbound ? inbound
+                                                            : after_inbound),
+                       p)));
+}
+
+/* ---- sending from the patient ----------------------------------------------- */
+
+static int patient_send(sms_req *rq, sms_db_t *db)
+{
+    static const char *const fields[] = {
+        "phone", "message", "template_id", "context", "sender_id",
+        "max_parts", "send_at", NULL};
+    apr_pool_t *p = rq->r->pool;
+    apr_array_header_t *phones;
+    const char *given, *number = NULL;
+    sms_target_t target;
+    sms_patient_t *pt;
+    sms_error_t *err;
+    int done = OK, i;
+
+    if (sms_json_only(&err, rq->body, fields, p)
+        || sms_json_string(&given, NULL, &err, rq->body, "phone", 0, p)
+        || (given && sms_phone_normalise(&number, &err, given,
+                                         rq->sc->country_code, "phone",
+                                         p))) {
+        return sms_reply_error(rq, err);
+    }
+    if (!(pt = find_patient(rq, db, &phones, &done))) {
+        return done;
+    }
+    memset(&target, 0, sizeof(target));
+    for (i = 0; i < phones->nelts; i++) {
+        const phone_t *ph = &APR_ARRAY_IDX(phones, i, phone_t);
+        if (number ? !strcmp(number, ph->number) : !target.to) {
+            target.to = ph->number;
+            target.phone_label = ph->label;
+        }
+    }
+    if (!target.to) {
+        return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_phone", "phone",
+                        number ? "%s is not one of this patient's numbers"
+                               : "this patient has no usable phone number%s",
+                        number ? number : "");
+    }
+    target.field = "phone";
+    target.patient_id = pt->id;
+    target.vars = sms_patient_vars(pt, p);
+    return sms_send_to(rq, db, &target);
+}
+
+int sms_route_patient_send(sms_req *rq)
+{
+    return sms_with_idempotency(rq, patient_send);
+}
+
+/* ---- the patient queries, checked once per child ----------------------------- */
+
+void sms_patients_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    const char *directive = NULL, *why = NULL;
+    apr_pool_t *p;
+    ap_dbd_t *dbd;
+    sms_db_t db;
+
+    dbd_open = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
+    dbd_close = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
+    if (!dbd_open || !(dbd = dbd_open(pchild, s))) {
+        return;
+    }
+    apr_pool_create(&p, pchild);
+    memset(&db, 0, sizeof(db));
+    db.driver = dbd->driver;
+    db.handle = dbd->handle;
+    db.prepared = dbd->prepared;
+    db.pool = dbd->pool;
+    if (sms_store_ready(&db, &why, p) == APR_SUCCESS) {
+        dbd->prepared = db.prepared;
+        if (sms_store_check_patient_queries(&directive, &why, &db, p)
+            != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "%s: %s", directive,
+                         why);
+        }
+    }
+    else {
+        dbd->prepared = db.prepared;
+        if (why && strstr(why, "Query:")) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "%s", why);
+        }
+    }
+    dbd_close(s, dbd);
+    apr_pool_destroy(p);
+}
