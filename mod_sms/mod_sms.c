@@ -71,7 +71,8 @@ static void sms_register_hooks(apr_pool_t *p)
     ap_hook_check_config(sms_check_config, after_dbd, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(sms_post_config, after_dbd, before_watchdog,
                         APR_HOOK_MIDDLE);
-    ap_hook_child_init(sms_child_init, NULL, before_watchdog,
+    /* after mod_dbd has made its pools, before the watchdog starts ours */
+    ap_hook_child_init(sms_child_init, after_dbd, before_watchdog,
                        APR_HOOK_MIDDLE);
     ap_hook_handler(sms_api_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }

@@ -373,6 +373,8 @@ void sms_patients_child_init(apr_pool_t *pchild, server_rec *s)
     dbd_open = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
     dbd_close = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
     if (!dbd_open || !(dbd = dbd_open(pchild, s))) {
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, "patient queries not "
+                     "checked: no database connection at child start");
         return;
     }
     apr_pool_create(&p, pchild);
@@ -387,6 +389,10 @@ void sms_patients_child_init(apr_pool_t *pchild, server_rec *s)
             != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "%s: %s", directive,
                          why);
+        }
+        else {
+            ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, "patient queries "
+                         "answer the columns mod_sms reads");
         }
     }
     else {

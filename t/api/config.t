@@ -6,6 +6,7 @@ use Apache::Test;
 use Apache::TestUtil;
 use lib 't/lib';
 use SMSTest;
+use IO::Socket::INET;
 
 my $logs = Apache::Test::vars('t_logs');
 my $httpd = $ENV{SMS_HTTPD} or die 'SMS_HTTPD not set';
@@ -75,7 +76,7 @@ SMSPatientQuery "SELECT id, first_name, last_name FROM patients WHERE id = %s"
 </Location>
 CONF
 
-plan tests => 2 * @bad + 3;
+plan tests => 2 * @bad + 5;
 
 my $n = 0;
 sub httpd_t {
@@ -107,3 +108,39 @@ print $fh "$no_dbd\nServerName config.test\nErrorLog \"$logs/config_error_log\"\
 close $fh;
 $out = `"$httpd" -t -f "$logs/nodbd.conf" 2>&1`;
 ok t_cmp($out, qr/mod_sms needs mod_dbd/, 'missing_mod_dbd_named');
+
+# A patient query with the wrong columns: the error log of a real start
+# names the directive (checked when a child starts).
+{
+    my $port = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                     Listen => 1)->sockport;
+    my $conf = "$logs/badquery.conf";
+    my $log = "$logs/badquery_error_log";
+    unlink $log;
+    open my $fh, '>', $conf or die;
+    print $fh "Include \"$system\"\nServerName badquery.test\nListen 127.0.0.1:$port\n"
+        . "PidFile \"$logs/badquery.pid\"\nErrorLog \"$log\"\n"
+        . "TypesConfig /dev/null\nDefaultRuntimeDir \"$logs\"\n"
+        . "DBDriver sqlite3\nDBDParams \"$ENV{SMS_STATE}/sms.db\"\n"
+        . "SMSSecret suite-secret-0123456789abcdef\nSMSWebhookSecret x\n"
+        . "SMSPatientQuery \"SELECT id, first_name FROM sms_patient WHERE id = %s\"\n";
+    close $fh;
+    system("\"$httpd\" -f \"$conf\" -k start");
+    my $found = 0;
+    for (1 .. 50) {
+        if (open my $l, '<', $log) {
+            local $/;
+            my $text = <$l>;
+            if ($text =~ /SMSPatientQuery: the query answers 2 column\(s\); it must answer \(id, first_name, last_name\)/) {
+                $found = 1;
+                last;
+            }
+        }
+        select undef, undef, undef, 0.1;
+    }
+    system("\"$httpd\" -f \"$conf\" -k stop");
+    ok t_cmp($found, 1, 'wrong_patient_query_columns_named_at_start');
+    # an SMSPatientQuery naming a missing table, through -t, is still syntax
+    my ($rc2) = httpd_t('SMSPatientQuery "SELECT a, b, c FROM nowhere WHERE id = %s"');
+    ok t_cmp($rc2, 0, 'queries_are_checked_against_the_database_not_by_t');
+}

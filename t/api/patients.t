@@ -7,7 +7,7 @@ use Apache::TestUtil;
 use lib 't/lib';
 use SMSTest;
 
-plan tests => 36;
+plan tests => 38;
 
 my $S = 'suite-hook-secret';
 my $ua = client();
@@ -108,3 +108,8 @@ ok is_envelope($res, $n, 404, 'unknown_patient');
 ($res, $n) = api($ua, GET => '/api/sms/patient/18/conversation/');
 ok t_cmp(join('|', map { "$_->{direction}:$_->{body}" } @{$n->{messages}}), 'in:Bob speaking|out:For Bob only',
          'bobs_thread_is_bobs_in_time_order');
+
+# the poll is one indexed look-up: SQLite's plan for the statement
+my $plan = `sqlite3 "$ENV{SMS_STATE}/sms.db" "EXPLAIN QUERY PLAN SELECT (SELECT max(updated_at) FROM sms_message WHERE patient_id = '17'), (SELECT max(inbound_id) FROM sms_inbound_patient WHERE patient_id = '17')"`;
+ok t_cmp($plan, qr/COVERING INDEX sms_message_patient_updated/, 'poll_uses_the_message_index');
+ok t_cmp($plan, qr/COVERING INDEX sms_inbound_patient_latest/, 'poll_uses_the_inbound_index');
