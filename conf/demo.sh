@@ -66,6 +66,11 @@ else
     : "${SMS_DBD_PARAMS:?set SMS_DBD_PARAMS for $SMS_DBD_DRIVER}"
 fi
 sh "$SMS_SRCDIR/sql/migrate.sh" "$SMS_DBD_DRIVER" "$SMS_DBD_PARAMS"
+# demo patients, once, into an empty reference table
+if [ "$SMS_DBD_DRIVER" = sqlite3 ] \
+   && [ "$(sqlite3 "$SMS_DBD_PARAMS" 'SELECT count(*) FROM sms_patient')" = 0 ]; then
+    sqlite3 -bail "$SMS_DBD_PARAMS" < "$SMS_SRCDIR/conf/demo-patients.sql"
+fi
 
 if [ "${SMS_PROVIDER:-sandbox}" = broadcast ]; then
     export SMS_BROADCAST_URL=${SMS_BROADCAST_URL:-https://api.smsbroadcast.com.au/api-adv.php}
