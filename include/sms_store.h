@@ -29,6 +29,7 @@ typedef struct sms_db_t {
     apr_hash_t *prepared;    /* label -> apr_dbd_prepared_t, per connection */
     apr_pool_t *pool;        /* the connection's pool */
     apr_dbd_transaction_t *trans;   /* open transaction, or NULL */
+    int random;              /* fetch select results whole (pgsql) */
 } sms_db_t;
 
 /* Make this connection ready: check the schema version and prepare every

@@ -7,6 +7,7 @@
 
 #include <apr_strings.h>
 #include <apr_portable.h>
+#include <apr_thread_mutex.h>
 #include <apr_thread_proc.h>
 #include <mod_watchdog.h>
 
@@ -18,6 +19,24 @@
 static APR_OPTIONAL_FN_TYPE(ap_dbd_open) *dbd_open;
 static APR_OPTIONAL_FN_TYPE(ap_dbd_close) *dbd_close;
 static char hostname[128];
+
+/* A tick holds a pooled connection. When the child exits, mod_dbd's pool
+ * (a subpool of the child pool) is destroyed before the watchdog thread
+ * is joined, and a connection still out aborts the process: so the child
+ * pool's pre-cleanup waits for a running tick and forbids new ones. */
+static apr_thread_mutex_t *tick_mutex;
+static volatile int stopping;
+
+static apr_status_t stop_ticks(void *data)
+{
+    (void)data;
+    if (tick_mutex) {
+        apr_thread_mutex_lock(tick_mutex);
+        stopping = 1;
+        apr_thread_mutex_unlock(tick_mutex);
+    }
+    return APR_SUCCESS;
+}
 
 /* One tick of the outbox for server s (its database, its provider). */
 static apr_status_t sender_tick(int state, void *data, apr_pool_t *pool)
@@ -32,12 +51,13 @@ static apr_status_t sender_tick(int state, void *data, apr_pool_t *pool)
     int handed = 0;
     apr_status_t rv;
 
-    if (state != AP_WATCHDOG_STATE_RUNNING || !sc->pv) {
+    if (state != AP_WATCHDOG_STATE_RUNNING || !sc->pv || !tick_mutex) {
         return APR_SUCCESS;
     }
-    dbd = dbd_open(pool, s);
-    if (!dbd) {
-        return APR_SUCCESS;     /* mod_dbd has logged why */
+    apr_thread_mutex_lock(tick_mutex);
+    if (stopping || !(dbd = dbd_open(pool, s))) {
+        apr_thread_mutex_unlock(tick_mutex);
+        return APR_SUCCESS;     /* stopping, or mod_dbd has logged why */
     }
     memset(&db, 0, sizeof(db));
     db.driver = dbd->driver;
@@ -61,6 +81,7 @@ static apr_status_t sender_tick(int state, void *data, apr_pool_t *pool)
                      "sender idle for %s: %s", s->server_hostname, why);
     }
     dbd_close(s, dbd);
+    apr_thread_mutex_unlock(tick_mutex);
     return APR_SUCCESS;     /* anything else and we are never called again */
 }
 
@@ -104,6 +125,10 @@ void sms_sender_child_init(apr_pool_t *pchild, server_rec *s)
     server_rec *v;
 
     gethostname(hostname, sizeof(hostname) - 1);
+    if (apr_thread_mutex_create(&tick_mutex, APR_THREAD_MUTEX_DEFAULT,
+                                pchild) == APR_SUCCESS) {
+        apr_pool_pre_cleanup_register(pchild, NULL, stop_ticks);
+    }
     for (v = s; v; v = v->next) {
         sms_server_conf *sc = ap_get_module_config(v->module_config,
                                                    &sms_module);

@@ -239,6 +239,19 @@ void sms_store_patient_queries(const char *patient, const char *phones,
     }
 }
 
+/* Column i of a row, NULL for SQL NULL (pgsql's get_entry answers "" for
+ * NULL; the datum call tells them apart in both drivers). */
+static const char *col(sms_db_t *db, apr_dbd_row_t *row, int i)
+{
+    char *v = NULL;
+
+    if (apr_dbd_datum_get(db->driver, row, i, APR_DBD_TYPE_STRING, &v)
+        == APR_ENOENT) {
+        return NULL;
+    }
+    return apr_dbd_get_entry(db->driver, row, i);
+}
+
 static apr_dbd_prepared_t *stmt(sms_db_t *db, const char *label)
 {
     return apr_hash_get(db->prepared, label, APR_HASH_KEY_STRING);
@@ -260,7 +273,7 @@ static apr_status_t select_int(long *out, sms_db_t *db, const char *label,
         return APR_EGENERAL;
     }
     while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
-        const char *v = apr_dbd_get_entry(db->driver, row, 0);
+        const char *v = col(db, row, 0);
         if (!got && v) {
             *out = strtol(v, NULL, 10);
             got = 1;
@@ -290,7 +303,7 @@ static apr_status_t schema_version(long *version, sms_db_t *db,
     }
     *version = 0;
     while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
-        const char *v = apr_dbd_get_entry(db->driver, row, 0);
+        const char *v = col(db, row, 0);
         if (v) {
             *version = strtol(v, NULL, 10);
         }
@@ -304,10 +317,19 @@ apr_status_t sms_store_ready(sms_db_t *db, const char **why, apr_pool_t *p)
     apr_size_t i;
     int pgsql;
 
+    /* pgsql's sequential selects go through libpq's asynchronous calls,
+     * which cost a delayed-ACK wait per statement on loopback; results
+     * are small, so fetch them whole */
+    db->random = !strcmp(apr_dbd_name(db->driver), "pgsql");
     if (db->prepared && stmt(db, SMS_READY_LABEL)) {
         return APR_SUCCESS;
     }
     if (schema_version(&version, db, p) != APR_SUCCESS) {
+        *why = "the mod_sms schema is missing (no sms_schema table): apply "
+               "sql/<driver>/*.sql with sql/migrate.sh";
+        return SMS_STORE_ENOSCHEMA;
+    }
+    if (version == 0) {     /* pgsql reports the missing table late */
         *why = "the mod_sms schema is missing (no sms_schema table): apply "
                "sql/<driver>/*.sql with sql/migrate.sh";
         return SMS_STORE_ENOSCHEMA;
@@ -419,8 +441,8 @@ static apr_status_t query(apr_dbd_results_t **res, sms_db_t *db,
     int rc;
 
     *res = NULL;
-    rc = apr_dbd_pselect(db->driver, p, db->handle, res, stmt(db, label), 0,
-                         nargs, args);
+    rc = apr_dbd_pselect(db->driver, p, db->handle, res, stmt(db, label),
+                         db->random, nargs, args);
     return rc ? db_error(db, label, rc, p) : APR_SUCCESS;
 }
 
@@ -442,7 +464,7 @@ static apr_status_t returning_id(apr_int64_t *id, sms_db_t *db,
     }
     while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
         if (!*id) {
-            *id = to64(apr_dbd_get_entry(db->driver, row, 0));
+            *id = to64(col(db, row, 0));
         }
     }
     return *id ? APR_SUCCESS : APR_EGENERAL;
@@ -481,7 +503,7 @@ static sms_message_t *read_message(sms_db_t *db, apr_dbd_row_t *row,
     int i;
 
     for (i = 0; i < MSG_NCOLS; i++) {
-        v[i] = dup_or_null(p, apr_dbd_get_entry(db->driver, row, i));
+        v[i] = dup_or_null(p, col(db, row, i));
     }
     m->id = to64(v[0]);
     m->to = v[1];
@@ -564,9 +586,9 @@ apr_status_t sms_store_events(apr_array_header_t **events, sms_db_t *db,
     *events = apr_array_make(p, 4, sizeof(sms_event_t));
     while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
         sms_event_t *e = apr_array_push(*events);
-        e->status = dup_or_null(p, apr_dbd_get_entry(db->driver, row, 0));
-        e->detail = dup_or_null(p, apr_dbd_get_entry(db->driver, row, 1));
-        e->at = to64(apr_dbd_get_entry(db->driver, row, 2));
+        e->status = dup_or_null(p, col(db, row, 0));
+        e->detail = dup_or_null(p, col(db, row, 1));
+        e->at = to64(col(db, row, 2));
     }
     return APR_SUCCESS;
 }
@@ -668,8 +690,8 @@ apr_status_t sms_store_batch_counts(apr_hash_t **counts, apr_time_t *created,
     }
     while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
         found = 1;
-        *created = to64(apr_dbd_get_entry(db->driver, row, 0));
-        *created_by = dup_or_null(p, apr_dbd_get_entry(db->driver, row, 1));
+        *created = to64(col(db, row, 0));
+        *created_by = dup_or_null(p, col(db, row, 1));
     }
     if (!found) {
         return APR_ENOENT;
@@ -678,12 +700,13 @@ apr_status_t sms_store_batch_counts(apr_hash_t **counts, apr_time_t *created,
     if (rv != APR_SUCCESS) {
         return rv;
     }
+    row = NULL;     /* pgsql keeps a row tied to the result it came from */
     *counts = apr_hash_make(p);
     while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
         int *n = apr_palloc(p, sizeof(int));
-        *n = (int)to64(apr_dbd_get_entry(db->driver, row, 1));
+        *n = (int)to64(col(db, row, 1));
         apr_hash_set(*counts,
-                     apr_pstrdup(p, apr_dbd_get_entry(db->driver, row, 0)),
+                     apr_pstrdup(p, col(db, row, 0)),
                      APR_HASH_KEY_STRING, n);
     }
     return APR_SUCCESS;
@@ -699,12 +722,12 @@ static apr_status_t read_templates(apr_array_header_t **out, sms_db_t *db,
     *out = apr_array_make(p, 8, sizeof(sms_template_row_t *));
     while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
         sms_template_row_t *t = apr_pcalloc(p, sizeof(*t));
-        t->id = to64(apr_dbd_get_entry(db->driver, row, 0));
-        t->name = dup_or_null(p, apr_dbd_get_entry(db->driver, row, 1));
-        t->body = dup_or_null(p, apr_dbd_get_entry(db->driver, row, 2));
-        t->created_by = dup_or_null(p, apr_dbd_get_entry(db->driver, row, 3));
-        t->created_at = to64(apr_dbd_get_entry(db->driver, row, 4));
-        t->updated_at = to64(apr_dbd_get_entry(db->driver, row, 5));
+        t->id = to64(col(db, row, 0));
+        t->name = dup_or_null(p, col(db, row, 1));
+        t->body = dup_or_null(p, col(db, row, 2));
+        t->created_by = dup_or_null(p, col(db, row, 3));
+        t->created_at = to64(col(db, row, 4));
+        t->updated_at = to64(col(db, row, 5));
         APR_ARRAY_PUSH(*out, sms_template_row_t *) = t;
     }
     return APR_SUCCESS;
@@ -721,7 +744,7 @@ static apr_status_t template_by_name(apr_int64_t *id, sms_db_t *db,
     *id = 0;
     if (rv == APR_SUCCESS) {
         while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
-            *id = to64(apr_dbd_get_entry(db->driver, row, 0));
+            *id = to64(col(db, row, 0));
         }
     }
     return rv;
@@ -817,9 +840,9 @@ apr_status_t sms_store_idem_get(const char **hash, int *status,
     }
     while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
         found = 1;
-        *hash = dup_or_null(p, apr_dbd_get_entry(db->driver, row, 0));
-        *status = (int)to64(apr_dbd_get_entry(db->driver, row, 1));
-        *response = dup_or_null(p, apr_dbd_get_entry(db->driver, row, 2));
+        *hash = dup_or_null(p, col(db, row, 0));
+        *status = (int)to64(col(db, row, 1));
+        *response = dup_or_null(p, col(db, row, 2));
     }
     return found ? APR_SUCCESS : APR_ENOENT;
 }
@@ -871,8 +894,8 @@ apr_status_t sms_store_state_get(const char **value, apr_time_t *at,
     *at = 0;
     if (rv == APR_SUCCESS) {
         while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
-            *value = dup_or_null(p, apr_dbd_get_entry(db->driver, row, 0));
-            *at = to64(apr_dbd_get_entry(db->driver, row, 1));
+            *value = dup_or_null(p, col(db, row, 0));
+            *at = to64(col(db, row, 1));
         }
     }
     return rv;
@@ -994,7 +1017,7 @@ apr_status_t sms_store_inbound_insert(apr_int64_t *id, sms_db_t *db,
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
     int rc = apr_dbd_pselect(db->driver, p, db->handle, &res,
-                             stmt(db, "sms_inbound_insert"), 0, ARGS(
+                             stmt(db, "sms_inbound_insert"), db->random, ARGS(
                                  from, to, body, ref, opt64(p, message_id),
                                  keyword, i64(p, now), key, i64(p, bucket)));
 
@@ -1004,7 +1027,7 @@ apr_status_t sms_store_inbound_insert(apr_int64_t *id, sms_db_t *db,
     }
     while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
         if (!*id) {
-            *id = to64(apr_dbd_get_entry(db->driver, row, 0));
+            *id = to64(col(db, row, 0));
         }
     }
     return *id ? APR_SUCCESS : APR_EEXIST;
@@ -1038,7 +1061,7 @@ apr_status_t sms_store_patients_by_phone(apr_array_header_t **ids,
     }
     *ids = apr_array_make(p, 2, sizeof(char *));
     while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
-        const char *v = apr_dbd_get_entry(db->driver, row, 0);
+        const char *v = col(db, row, 0);
         if (v) {
             APR_ARRAY_PUSH(*ids, const char *) = apr_pstrdup(p, v);
         }
@@ -1096,10 +1119,10 @@ apr_status_t sms_store_optout_list(apr_array_header_t **list, sms_db_t *db,
     *list = apr_array_make(p, 16, sizeof(sms_optout_t));
     while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
         sms_optout_t *o = apr_array_push(*list);
-        o->number = dup_or_null(p, apr_dbd_get_entry(db->driver, row, 0));
-        o->source = dup_or_null(p, apr_dbd_get_entry(db->driver, row, 1));
-        o->created_by = dup_or_null(p, apr_dbd_get_entry(db->driver, row, 2));
-        o->created_at = to64(apr_dbd_get_entry(db->driver, row, 3));
+        o->number = dup_or_null(p, col(db, row, 0));
+        o->source = dup_or_null(p, col(db, row, 1));
+        o->created_by = dup_or_null(p, col(db, row, 2));
+        o->created_at = to64(col(db, row, 3));
     }
     return APR_SUCCESS;
 }
@@ -1117,15 +1140,19 @@ apr_status_t sms_store_optout_pending(apr_array_header_t **msgs, sms_db_t *db,
 
 /* Run patient query i with the same value for each of its markers. */
 static apr_status_t patient_query(apr_dbd_results_t **res, sms_db_t *db,
-                                  int i, const char *value, apr_pool_t *p)
+                                  int i, const char *value, int random,
+                                  apr_pool_t *p)
 {
     const char *args[8];
-    int n;
+    int n, rc;
 
     for (n = 0; n < patient_queries[i].markers && n < 8; n++) {
         args[n] = value;
     }
-    return query(res, db, patient_queries[i].label, p, n, args);
+    *res = NULL;
+    rc = apr_dbd_pselect(db->driver, p, db->handle, res,
+                         stmt(db, patient_queries[i].label), random, n, args);
+    return rc ? db_error(db, patient_queries[i].label, rc, p) : APR_SUCCESS;
 }
 
 apr_status_t sms_store_patient(sms_patient_t **pt, sms_db_t *db,
@@ -1133,7 +1160,7 @@ apr_status_t sms_store_patient(sms_patient_t **pt, sms_db_t *db,
 {
     apr_dbd_results_t *res;
     apr_dbd_row_t *row = NULL;
-    apr_status_t rv = patient_query(&res, db, 0, id, p);
+    apr_status_t rv = patient_query(&res, db, 0, id, 0, p);
 
     *pt = NULL;
     if (rv != APR_SUCCESS) {
@@ -1142,11 +1169,9 @@ apr_status_t sms_store_patient(sms_patient_t **pt, sms_db_t *db,
     while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
         if (!*pt) {
             *pt = apr_pcalloc(p, sizeof(**pt));
-            (*pt)->id = dup_or_null(p, apr_dbd_get_entry(db->driver, row, 0));
-            (*pt)->first_name = dup_or_null(p, apr_dbd_get_entry(db->driver,
-                                                                 row, 1));
-            (*pt)->last_name = dup_or_null(p, apr_dbd_get_entry(db->driver,
-                                                                row, 2));
+            (*pt)->id = dup_or_null(p, col(db, row, 0));
+            (*pt)->first_name = dup_or_null(p, col(db, row, 1));
+            (*pt)->last_name = dup_or_null(p, col(db, row, 2));
         }
     }
     return *pt ? APR_SUCCESS : APR_ENOENT;
@@ -1165,7 +1190,7 @@ apr_status_t sms_store_patient_phones(apr_array_header_t **phones,
 {
     apr_dbd_results_t *res;
     apr_dbd_row_t *row = NULL;
-    apr_status_t rv = patient_query(&res, db, 1, id, p);
+    apr_status_t rv = patient_query(&res, db, 1, id, 0, p);
 
     if (rv != APR_SUCCESS) {
         return rv;
@@ -1173,9 +1198,9 @@ apr_status_t sms_store_patient_phones(apr_array_header_t **phones,
     *phones = apr_array_make(p, 4, sizeof(sms_phone_row_t));
     while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
         sms_phone_row_t *ph = apr_array_push(*phones);
-        ph->label = dup_or_null(p, apr_dbd_get_entry(db->driver, row, 0));
-        ph->number = dup_or_null(p, apr_dbd_get_entry(db->driver, row, 1));
-        ph->is_default = truthy(apr_dbd_get_entry(db->driver, row, 2));
+        ph->label = dup_or_null(p, col(db, row, 0));
+        ph->number = dup_or_null(p, col(db, row, 1));
+        ph->is_default = truthy(col(db, row, 2));
     }
     return APR_SUCCESS;
 }
@@ -1192,7 +1217,8 @@ apr_status_t sms_store_check_patient_queries(const char **directive,
         apr_dbd_row_t *row = NULL;
         int cols;
 
-        if (patient_query(&res, db, i, "", p) != APR_SUCCESS) {
+        /* random access: pgsql knows the columns before any row */
+        if (patient_query(&res, db, i, "", 1, p) != APR_SUCCESS) {
             *directive = patient_queries[i].directive;
             *why = apr_psprintf(p, "the query fails: %s",
                                 apr_dbd_error(db->driver, db->handle, 1));
@@ -1201,6 +1227,7 @@ apr_status_t sms_store_check_patient_queries(const char **directive,
         cols = apr_dbd_num_cols(db->driver, res);
         while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0)
             ;
+        (void)row;
         if (cols != patient_queries[i].columns) {
             *directive = patient_queries[i].directive;
             *why = apr_psprintf(p, "the query answers %d column(s); it must "
@@ -1224,8 +1251,8 @@ apr_status_t sms_store_thread_version(apr_time_t *updated, apr_int64_t *inbound,
     *inbound = 0;
     if (rv == APR_SUCCESS) {
         while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
-            *updated = to64(apr_dbd_get_entry(db->driver, row, 0));
-            *inbound = to64(apr_dbd_get_entry(db->driver, row, 1));
+            *updated = to64(col(db, row, 0));
+            *inbound = to64(col(db, row, 1));
         }
     }
     return rv;
@@ -1257,11 +1284,11 @@ apr_status_t sms_store_thread_in(apr_array_header_t **ins, sms_db_t *db,
     *ins = apr_array_make(p, 8, sizeof(sms_inbound_t));
     while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
         sms_inbound_t *in = apr_array_push(*ins);
-        in->id = to64(apr_dbd_get_entry(db->driver, row, 0));
-        in->from = dup_or_null(p, apr_dbd_get_entry(db->driver, row, 1));
-        in->body = dup_or_null(p, apr_dbd_get_entry(db->driver, row, 2));
-        in->message_id = to64(apr_dbd_get_entry(db->driver, row, 3));
-        in->received_at = to64(apr_dbd_get_entry(db->driver, row, 4));
+        in->id = to64(col(db, row, 0));
+        in->from = dup_or_null(p, col(db, row, 1));
+        in->body = dup_or_null(p, col(db, row, 2));
+        in->message_id = to64(col(db, row, 3));
+        in->received_at = to64(col(db, row, 4));
     }
     return APR_SUCCESS;
 }

@@ -88,6 +88,7 @@ ok t_cmp($calls[0]{time} >= time - 60 && $calls[0]{fields}{to} =~ /61412990002/ 
 my @many = map { sprintf '04%08d', 50000000 + $_ } 1 .. 2500;
 my $from = () = grep { ($_->{action} // '') eq 'send' } fake_log();
 ($res, $b) = api($queue, POST => '/api/sms/send-bulk/', {recipients => \@many, message => 'paced'});
+diag "paced bulk: " . $res->status_line . " " . substr($res->content, 0, 200) unless $b && $b->{batch_id};
 wait_for(sub {
     my (undef, $x) = api($queue, GET => "/api/sms/batches/$b->{batch_id}/");
     return $x->{counts}{sent} == 2500;

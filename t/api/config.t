@@ -121,7 +121,7 @@ ok t_cmp($out, qr/mod_sms needs mod_dbd/, 'missing_mod_dbd_named');
     print $fh "Include \"$system\"\nServerName badquery.test\nListen 127.0.0.1:$port\n"
         . "PidFile \"$logs/badquery.pid\"\nErrorLog \"$log\"\n"
         . "TypesConfig /dev/null\nDefaultRuntimeDir \"$logs\"\n"
-        . "DBDriver sqlite3\nDBDParams \"$ENV{SMS_STATE}/sms.db\"\n"
+        . "DBDriver $ENV{SMS_DBD_DRIVER}\nDBDParams \"$ENV{SMS_DB_SMS}\"\n"
         . "SMSSecret suite-secret-0123456789abcdef\nSMSWebhookSecret x\n"
         . "SMSPatientQuery \"SELECT id, first_name FROM sms_patient WHERE id = %s\"\n";
     close $fh;

@@ -13,24 +13,23 @@ my $anon = client();
 my ($res, $data) = api($anon, GET => '/api/sms/health/');
 ok t_cmp($res->code, 200, 'health_answers_without_login');
 ok t_cmp($res->header('Content-Type'), qr{^application/json}, 'health_is_json');
-ok $data && $data->{status} eq 'ok' && $data->{storage} eq 'ok';
-ok t_cmp($data->{queue_depth}, 0, 'health_queue_depth_starts_at_zero');
+ok t_cmp($data && $data->{storage}, 'ok', 'health_storage_ok');
+ok t_cmp($data->{queue_depth}, qr/^\d+$/, 'health_has_a_queue_depth');
+my $depth = $data->{queue_depth};
 ok t_cmp($data->{provider}, 'sandbox', 'health_names_the_provider');
 
 # The count comes from the database: add queued rows behind the module's
 # back and watch the number change.
-my $db = "$ENV{SMS_STATE}/sms.db";
 my $now = time * 1_000_000;
-system('sqlite3', $db, "INSERT INTO sms_message (to_number, body, encoding,"
+sql_value('sms.db', "INSERT INTO sms_message (to_number, body, encoding,"
     . " segments, max_parts, status, created_at, updated_at) VALUES"
     . " ('61400000001', 'x', 'GSM-7', 1, 5, 'queued', $now, $now),"
-    . " ('61400000002', 'y', 'GSM-7', 1, 5, 'sent', $now, $now)") == 0
-    or die "sqlite3 failed";
+    . " ('61400000002', 'y', 'GSM-7', 1, 5, 'sent', $now, $now)");
 ($res, $data) = api($anon, GET => '/api/sms/health');
-ok t_cmp($data->{queue_depth}, 1, 'health_counts_queued_messages_from_the_database');
-system('sqlite3', $db, "DELETE FROM sms_message") == 0 or die;
+ok t_cmp($data->{queue_depth}, $depth + 1, 'health_counts_queued_messages_from_the_database');
+sql_value('sms.db', "DELETE FROM sms_message WHERE to_number IN ('61400000001', '61400000002')");
 ($res, $data) = api($anon, GET => '/api/sms/health/');
-ok t_cmp($data->{queue_depth}, 0, 'health_sees_the_rows_gone');
+ok t_cmp($data->{queue_depth}, $depth, 'health_sees_the_rows_gone');
 
 $res = $anon->head(base_url() . '/api/sms/health/');
 ok t_cmp($res->code, 200, 'health_answers_head');

@@ -16,7 +16,7 @@ use Apache::TestRequest ();
 
 our @EXPORT = qw(base_url vhost_url client login api json_body
                  load_vectors error_log_lines is_envelope diag $JSON
-                 basic_client fake_log fake_mode fake_calls wait_for sql_value);
+                 basic_client fake_log fake_mode fake_calls wait_for sql_value driver);
 
 our $JSON = JSON::PP->new->utf8->canonical->allow_nonref;
 
@@ -141,11 +141,23 @@ sub wait_for {
     }
 }
 
-# One value from a test database (state dir), through the sqlite3 CLI.
+# The driver under test: sqlite3 or pgsql.
+sub driver { $ENV{SMS_DBD_DRIVER} || 'sqlite3' }
+
+# One value (rows joined by newlines) from a test database ('sms.db',
+# 'broadcast.db', 'queue.db'), through the sqlite3 or psql client.
 sub sql_value {
     my ($db, $sql) = @_;
-    my $out = `sqlite3 "$ENV{SMS_STATE}/$db" "$sql"`;
-    chomp $out;
+    (my $name = $db) =~ s/\.db$//;
+    my $params = $ENV{'SMS_DB_' . uc $name} or die "no database $db";
+    my @cmd = driver() eq 'pgsql'
+        ? ('psql', '-qtAX', '-v', 'ON_ERROR_STOP=1', '-d', $params, '-c', $sql)
+        : ('sqlite3', $params, $sql);
+    open my $fh, '-|', @cmd or die "@cmd: $!";
+    local $/;
+    my $out = <$fh> // '';
+    close $fh or die "$cmd[0] failed on: $sql";
+    $out =~ s/\s+\z//;
     return $out;
 }
 
