@@ -153,8 +153,11 @@ void sms_sender_child_init(apr_pool_t *pchild, server_rec *s)
         sc->sender.retry_backoff = sc->retry_backoff;
         sc->sender.batch_size = sc->batch_size;
         sc->sender.rate_limit = sc->rate_limit;
-        /* a claim or a call outlives the slowest provider answer */
-        sc->sender.lease = 2 * sc->provider_timeout + apr_time_from_sec(30);
+        /* a claim or a call outlives the slowest provider answer and the
+         * writes around it; after that another server may take it over */
+        sc->sender.lease = 2 * sc->provider_timeout
+                           + (sc->provider_timeout > apr_time_from_sec(5)
+                              ? sc->provider_timeout : apr_time_from_sec(5));
         sc->sender.pace = apr_pcalloc(pchild, sizeof(sms_pace_t));
         sc->sender.owner = apr_psprintf(pchild, "%s:%" APR_PID_T_FMT ":wd",
                                         hostname, getpid());

@@ -224,8 +224,8 @@ static apr_status_t start_group(apr_array_header_t **sending, sms_db_t *db,
         t.lease_until = now + c->lease;
         t.next_attempt_at = m->next_attempt_at;
         t.error = m->error;
-        t.detail = m->attempts ? apr_psprintf(p, "attempt %d",
-                                              m->attempts + 1) : NULL;
+        t.detail = apr_psprintf(p, "attempt %d by %s", m->attempts + 1,
+                                c->owner);
         t.now = now;
         rv = sms_store_transition(&changed, db, &t, p);
         if (rv == APR_SUCCESS && changed) {

@@ -411,8 +411,20 @@ static const char *dup_or_null(apr_pool_t *p, const char *v)
 static apr_status_t db_error(sms_db_t *db, const char *label, int rc,
                              apr_pool_t *p)
 {
-    sms_log(SMS_LOG_ERR, APR_EGENERAL, p, "store: %s failed: %s", label,
-            apr_dbd_error(db->driver, db->handle, rc));
+    const char *msg = apr_dbd_error(db->driver, db->handle, rc);
+
+    /* pgsql: mod_dbd's check resets a broken connection in place
+     * (PQreset), and the new session has none of our statements: forget
+     * them so that the next use of this connection prepares them again */
+    if (msg && strstr(msg, "prepared statement") && strstr(msg, "does not exist")
+        && db->prepared) {
+        apr_hash_set(db->prepared, SMS_READY_LABEL, APR_HASH_KEY_STRING, NULL);
+        sms_log(SMS_LOG_WARNING, APR_EGENERAL, p, "store: %s: the database "
+                "connection was reset; statements will be prepared again",
+                label);
+        return APR_EGENERAL;
+    }
+    sms_log(SMS_LOG_ERR, APR_EGENERAL, p, "store: %s failed: %s", label, msg);
     return APR_EGENERAL;
 }
 
