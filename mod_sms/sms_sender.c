@@ -267,52 +267,16 @@ static void pace(const sms_sender_conf_t *c, int n)
     w->in_window += n;
 }
 
-/* Mark messages left "sending" by a stopped sender as unknown. */
-static apr_status_t expire_in_flight(sms_db_t *db, apr_pool_t *p)
+/* Move every message of msgs from its status to `to`, with error as the
+ * reason, in one transaction. */
+static apr_status_t finish_all(sms_db_t *db, apr_array_header_t *msgs,
+                               const char *to, const char *error,
+                               apr_pool_t *p)
 {
-    apr_array_header_t *stale;
     apr_time_t now = apr_time_now();
-    apr_status_t rv = sms_store_stale_sending(&stale, db, now, p);
+    apr_status_t rv = sms_store_begin(db, p);
     int i;
 
-    if (rv != APR_SUCCESS || !stale->nelts) {
-        return rv;
-    }
-    rv = sms_store_begin(db, p);
-    for (i = 0; rv == APR_SUCCESS && i < stale->nelts; i++) {
-        const sms_message_t *m = APR_ARRAY_IDX(stale, i, sms_message_t *);
-        sms_transition_t t;
-        int changed;
-
-        memset(&t, 0, sizeof(t));
-        t.id = m->id;
-        t.from = "sending";
-        t.to = "unknown";
-        t.error = "the sender stopped while this message was with the "
-                  "provider; not resent";
-        t.detail = t.error;
-        t.now = now;
-        rv = sms_store_transition(&changed, db, &t, p);
-    }
-    sms_log(SMS_LOG_WARNING, 0, p, "%d in-flight message(s) of a stopped "
-            "sender marked unknown", stale->nelts);
-    return sms_store_end(db, rv == APR_SUCCESS, p) == APR_SUCCESS ? rv
-                                                                  : APR_EGENERAL;
-}
-
-/* Cancel waiting messages whose number opted out since they were queued:
- * they are never handed to the provider. */
-static apr_status_t cancel_opted_out(sms_db_t *db, apr_pool_t *p)
-{
-    apr_array_header_t *msgs;
-    apr_time_t now = apr_time_now();
-    apr_status_t rv = sms_store_optout_pending(&msgs, db, p);
-    int i;
-
-    if (rv != APR_SUCCESS || !msgs->nelts) {
-        return rv;
-    }
-    rv = sms_store_begin(db, p);
     for (i = 0; rv == APR_SUCCESS && i < msgs->nelts; i++) {
         const sms_message_t *m = APR_ARRAY_IDX(msgs, i, sms_message_t *);
         sms_transition_t t;
@@ -321,14 +285,43 @@ static apr_status_t cancel_opted_out(sms_db_t *db, apr_pool_t *p)
         memset(&t, 0, sizeof(t));
         t.id = m->id;
         t.from = m->status;
-        t.to = "cancelled";
-        t.error = "the number opted out (STOP) before this was sent";
-        t.detail = t.error;
+        t.to = to;
+        t.error = error;
+        t.detail = error;
         t.now = now;
         rv = sms_store_transition(&changed, db, &t, p);
     }
     return sms_store_end(db, rv == APR_SUCCESS, p) == APR_SUCCESS ? rv
                                                                   : APR_EGENERAL;
+}
+
+/* Mark messages left "sending" by a stopped sender as unknown. */
+static apr_status_t expire_in_flight(sms_db_t *db, apr_pool_t *p)
+{
+    apr_array_header_t *stale;
+    apr_status_t rv = sms_store_stale_sending(&stale, db, apr_time_now(), p);
+
+    if (rv != APR_SUCCESS || !stale->nelts) {
+        return rv;
+    }
+    sms_log(SMS_LOG_WARNING, 0, p, "%d in-flight message(s) of a stopped "
+            "sender marked unknown", stale->nelts);
+    return finish_all(db, stale, "unknown", "the sender stopped while this "
+                      "message was with the provider; not resent", p);
+}
+
+/* Cancel waiting messages whose number opted out since they were queued:
+ * they are never handed to the provider. */
+static apr_status_t cancel_opted_out(sms_db_t *db, apr_pool_t *p)
+{
+    apr_array_header_t *msgs;
+    apr_status_t rv = sms_store_optout_pending(&msgs, db, p);
+
+    if (rv != APR_SUCCESS || !msgs->nelts) {
+        return rv;
+    }
+    return finish_all(db, msgs, "cancelled", "the number opted out (STOP) "
+                      "before this was sent", p);
 }
 
 apr_status_t sms_sender_run(int *handed, sms_db_t *db, sms_provider_t *pv,
