@@ -30,7 +30,13 @@ typedef struct sms_db_t {
     apr_pool_t *pool;        /* the connection's pool */
     apr_dbd_transaction_t *trans;   /* open transaction, or NULL */
     int random;              /* fetch select results whole (pgsql) */
+    int serialize;           /* one writer per process (sqlite3) */
+    int locked;              /* the open transaction holds the write lock */
 } sms_db_t;
+
+/* Once per child process: the lock that keeps SQLite writers of this
+ * process from waiting inside the driver. */
+apr_status_t sms_store_child_init(apr_pool_t *pchild);
 
 /* Make this connection ready: check the schema version and prepare every
  * statement (once per connection). SMS_STORE_ENOSCHEMA with *why when the

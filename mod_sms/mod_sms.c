@@ -58,6 +58,10 @@ static int sms_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 
 static void sms_child_init(apr_pool_t *pchild, server_rec *s)
 {
+    if (sms_store_child_init(pchild) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                     "mod_sms: cannot create the store's write lock");
+    }
     sms_sender_child_init(pchild, s);
     sms_patients_child_init(pchild, s);
 }

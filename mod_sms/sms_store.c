@@ -12,6 +12,7 @@
 
 #include <apr_lib.h>
 #include <apr_strings.h>
+#include <apr_thread_mutex.h>
 
 #include "sms_store.h"
 
@@ -321,6 +322,7 @@ apr_status_t sms_store_ready(sms_db_t *db, const char **why, apr_pool_t *p)
      * which cost a delayed-ACK wait per statement on loopback; results
      * are small, so fetch them whole */
     db->random = !strcmp(apr_dbd_name(db->driver), "pgsql");
+    db->serialize = !strcmp(apr_dbd_name(db->driver), "sqlite3");
     if (db->prepared && stmt(db, SMS_READY_LABEL)) {
         return APR_SUCCESS;
     }
@@ -428,13 +430,46 @@ static apr_status_t db_error(sms_db_t *db, const char *label, int rc,
     return APR_EGENERAL;
 }
 
+/* SQLite: one writer per process. apr-util's sqlite3 driver holds a
+ * process-wide mutex while SQLite waits out busy_timeout, so a writer
+ * waiting inside SQLite would stall the thread that holds the write lock
+ * (and sleep 100 ms per SQLITE_BUSY): writers queue here instead, before
+ * they reach the driver. Other processes still wait in busy_timeout. */
+static apr_thread_mutex_t *write_mutex;
+
+apr_status_t sms_store_child_init(apr_pool_t *pchild)
+{
+    return apr_thread_mutex_create(&write_mutex, APR_THREAD_MUTEX_DEFAULT,
+                                   pchild);
+}
+
+/* Take the write lock for a statement outside a transaction; returns
+ * whether it must be given back. */
+static int write_lock(sms_db_t *db)
+{
+    if (!write_mutex || !db->serialize || db->trans) {
+        return 0;
+    }
+    apr_thread_mutex_lock(write_mutex);
+    return 1;
+}
+
+static void write_unlock(int locked)
+{
+    if (locked) {
+        apr_thread_mutex_unlock(write_mutex);
+    }
+}
+
 /* Run a prepared write with string arguments. */
 static apr_status_t run(int *nrows, sms_db_t *db, const char *label,
                         apr_pool_t *p, int nargs, const char **args)
 {
-    int rows = 0;
+    int rows = 0, locked = write_lock(db);
     int rc = apr_dbd_pquery(db->driver, p, db->handle, &rows,
                             stmt(db, label), nargs, args);
+
+    write_unlock(locked);
 
     if (rc) {
         return db_error(db, label, rc, p);
@@ -468,25 +503,36 @@ static apr_status_t returning_id(apr_int64_t *id, sms_db_t *db,
 {
     apr_dbd_results_t *res;
     apr_dbd_row_t *row = NULL;
+    int locked = write_lock(db);
     apr_status_t rv = query(&res, db, label, p, nargs, args);
 
     *id = 0;
+    if (rv == APR_SUCCESS) {
+        while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+            if (!*id) {
+                *id = to64(col(db, row, 0));
+            }
+        }
+    }
+    write_unlock(locked);
     if (rv != APR_SUCCESS) {
         return rv;
-    }
-    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
-        if (!*id) {
-            *id = to64(col(db, row, 0));
-        }
     }
     return *id ? APR_SUCCESS : APR_EGENERAL;
 }
 
 apr_status_t sms_store_begin(sms_db_t *db, apr_pool_t *p)
 {
-    int rc = apr_dbd_transaction_start(db->driver, p, db->handle, &db->trans);
+    int locked = write_lock(db), rc;
 
-    return rc ? db_error(db, "begin", rc, p) : APR_SUCCESS;
+    rc = apr_dbd_transaction_start(db->driver, p, db->handle, &db->trans);
+    if (rc) {
+        db->trans = NULL;
+        write_unlock(locked);
+        return db_error(db, "begin", rc, p);
+    }
+    db->locked = locked;
+    return APR_SUCCESS;
 }
 
 apr_status_t sms_store_end(sms_db_t *db, int ok, apr_pool_t *p)
@@ -502,6 +548,8 @@ apr_status_t sms_store_end(sms_db_t *db, int ok, apr_pool_t *p)
     }
     rc = apr_dbd_transaction_end(db->driver, p, db->trans);
     db->trans = NULL;
+    write_unlock(db->locked);
+    db->locked = 0;
     return rc ? db_error(db, ok ? "commit" : "rollback", rc, p) : APR_SUCCESS;
 }
 
@@ -866,15 +914,17 @@ apr_status_t sms_store_idem_start(sms_db_t *db, const char *user,
 {
     apr_status_t rv = run(NULL, db, "sms_idem_expire", p, ARGS(
         user, key, i64(p, not_before)));
-    int rows = 0, rc;
+    int rows = 0, rc, locked;
 
     if (rv != APR_SUCCESS) {
         return rv;
     }
     /* a unique-key violation here means another request won the race */
+    locked = write_lock(db);
     rc = apr_dbd_pquery(db->driver, p, db->handle, &rows,
                         stmt(db, "sms_idem_insert"), ARGS(
                             user, key, hash, i64(p, now)));
+    write_unlock(locked);
     return rc ? APR_EEXIST : APR_SUCCESS;
 }
 
@@ -1003,11 +1053,13 @@ apr_status_t sms_store_dlr_insert(sms_db_t *db, apr_int64_t message_id,
 {
     int rows = 0;
     /* a failure here is the unique dedup key: the same report, racing */
+    int locked = write_lock(db);
     int rc = apr_dbd_pquery(db->driver, p, db->handle, &rows,
                             stmt(db, "sms_dlr_insert"), ARGS(
                                 opt64(p, message_id), smsref, ref, to,
                                 status, i64(p, now), key));
 
+    write_unlock(locked);
     return rc ? APR_EEXIST : APR_SUCCESS;
 }
 
@@ -1028,19 +1080,23 @@ apr_status_t sms_store_inbound_insert(apr_int64_t *id, sms_db_t *db,
 {
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
+    int locked = write_lock(db);
     int rc = apr_dbd_pselect(db->driver, p, db->handle, &res,
                              stmt(db, "sms_inbound_insert"), db->random, ARGS(
                                  from, to, body, ref, opt64(p, message_id),
                                  keyword, i64(p, now), key, i64(p, bucket)));
 
     *id = 0;
+    if (!rc) {
+        while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+            if (!*id) {
+                *id = to64(col(db, row, 0));
+            }
+        }
+    }
+    write_unlock(locked);
     if (rc) {
         return APR_EEXIST;      /* the (key, bucket) unique index */
-    }
-    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
-        if (!*id) {
-            *id = to64(col(db, row, 0));
-        }
     }
     return *id ? APR_SUCCESS : APR_EEXIST;
 }
