@@ -10,10 +10,16 @@
 #include "sms_provider.h"
 #include "sms_store.h"
 
-/* SMSRateLimit's window, kept across runs of one server's sender. */
+#define SMS_PACE_SLOTS 256
+
+/* SMSRateLimit's record of the last second's provider requests (time and
+ * recipients), kept across runs of one server's sender. */
 typedef struct sms_pace_t {
-    apr_time_t window_start;
-    int in_window;
+    apr_time_t at[SMS_PACE_SLOTS];
+    int n[SMS_PACE_SLOTS];
+    int head;            /* oldest entry */
+    int count;           /* entries in use */
+    int sum;             /* recipients of the entries */
 } sms_pace_t;
 
 typedef struct sms_sender_conf_t {

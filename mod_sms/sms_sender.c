@@ -250,21 +250,33 @@ static int same_text(const sms_message_t *a, const sms_message_t *b)
 static void pace(const sms_sender_conf_t *c, int n)
 {
     sms_pace_t *w = c->pace;
-    apr_time_t now = apr_time_now();
+    apr_time_t now;
 
     if (c->rate_limit <= 0 || !w) {
         return;
     }
-    if (now - w->window_start >= apr_time_from_sec(1)) {
-        w->window_start = now;
-        w->in_window = 0;
+    /* no one-second interval may see more than rate_limit recipients:
+     * wait until enough of the last second's requests are older than a
+     * second (a sliding window, not fixed ones that allow a double burst
+     * across their boundary) */
+    for (;;) {
+        now = apr_time_now();
+        while (w->count
+               && now - w->at[w->head] >= apr_time_from_sec(1)) {
+            w->sum -= w->n[w->head];
+            w->head = (w->head + 1) % SMS_PACE_SLOTS;
+            w->count--;
+        }
+        if ((w->sum + n <= c->rate_limit || !w->count)
+            && w->count < SMS_PACE_SLOTS) {
+            break;
+        }
+        apr_sleep(w->at[w->head] + apr_time_from_sec(1) - now);
     }
-    else if (w->in_window + n > c->rate_limit) {
-        apr_sleep(apr_time_from_sec(1) - (now - w->window_start));
-        w->window_start = apr_time_now();
-        w->in_window = 0;
-    }
-    w->in_window += n;
+    w->at[(w->head + w->count) % SMS_PACE_SLOTS] = now;
+    w->n[(w->head + w->count) % SMS_PACE_SLOTS] = n;
+    w->count++;
+    w->sum += n;
 }
 
 /* Move every message of msgs from its status to `to`, with error as the
@@ -330,6 +342,9 @@ apr_status_t sms_sender_run(int *handed, sms_db_t *db, sms_provider_t *pv,
 {
     apr_status_t rv;
     int rounds = 0;
+    /* a request never carries more than a second's worth of recipients */
+    int max_group = c->rate_limit > 0 && c->rate_limit < c->batch_size
+                    ? c->rate_limit : c->batch_size;
 
     *handed = 0;
     rv = expire_in_flight(db, p);
@@ -360,9 +375,9 @@ apr_status_t sms_sender_run(int *handed, sms_db_t *db, sms_provider_t *pv,
                                                       sms_message_t *);
             int j;
 
-            group = apr_array_make(round, c->batch_size,
+            group = apr_array_make(round, max_group,
                                    sizeof(sms_message_t *));
-            for (j = i; j < claimed->nelts && group->nelts < c->batch_size;
+            for (j = i; j < claimed->nelts && group->nelts < max_group;
                  j++) {
                 sms_message_t *m = APR_ARRAY_IDX(claimed, j, sms_message_t *);
                 if (!same_text(head, m)) {
