@@ -48,6 +48,7 @@ CONF
     system(qq{"$httpd" -f "$conf" -k start}) == 0 or die 'server B did not start';
 }
 sub kill_b { system(qq{pkill -KILL -f "$conf"}); unlink "$logs/cluster_b.pid" }
+END { kill_b() if driver() eq 'pgsql' && -e "$logs/cluster_b.pid" }   # never leave it running
 
 sub batch_done {
     my ($id, $seconds) = @_;
