@@ -130,6 +130,27 @@ int sms_fail(sms_req *rq, int status, const char *code, const char *field,
     return sms_reply_error(rq, &e);
 }
 
+apr_status_t sms_db_adopt(sms_db_t *db, ap_dbd_t *dbd, const char **why,
+                         apr_pool_t *p)
+{
+    apr_status_t rv;
+
+    memset(db, 0, sizeof(*db));
+    db->driver = dbd->driver;
+    db->handle = dbd->handle;
+    db->prepared = dbd->prepared;
+    db->pool = dbd->pool;
+    rv = sms_store_ready(db, why, p);
+    dbd->prepared = db->prepared;   /* the store may have made the table */
+    return rv;
+}
+
+int sms_storage_failed(sms_req *rq)
+{
+    return sms_fail(rq, HTTP_SERVICE_UNAVAILABLE, "storage_unavailable", NULL,
+                    "the database did not answer");
+}
+
 sms_db_t *sms_db(sms_req *rq, int *done)
 {
     request_rec *r = rq->r;
@@ -143,13 +164,8 @@ sms_db_t *sms_db(sms_req *rq, int *done)
                          NULL, "the database is not reachable");
         return NULL;
     }
-    db = apr_pcalloc(r->pool, sizeof(*db));
-    db->driver = dbd->driver;
-    db->handle = dbd->handle;
-    db->prepared = dbd->prepared;
-    db->pool = dbd->pool;
-    rv = sms_store_ready(db, &why, r->pool);
-    dbd->prepared = db->prepared;
+    db = apr_palloc(r->pool, sizeof(*db));
+    rv = sms_db_adopt(db, dbd, &why, r->pool);
     if (rv == SMS_STORE_ENOSCHEMA) {
         /* one clear line per process, not one per request */
         if (apr_atomic_cas32(&schema_logged, 1, 0) == 0) {

@@ -162,8 +162,7 @@ int sms_route_messages(sms_req *rq)
         return done;
     }
     if (sms_store_list_messages(&msgs, db, &f, p) != APR_SUCCESS) {
-        return sms_fail(rq, HTTP_SERVICE_UNAVAILABLE, "storage_unavailable",
-                        NULL, "the database did not answer");
+        return sms_storage_failed(rq);
     }
     list = json_array();
     for (i = 0; i < msgs->nelts; i++) {
@@ -207,8 +206,7 @@ int sms_route_message(sms_req *rq)
     }
     if (rv != APR_SUCCESS
         || sms_store_events(&events, db, id, p) != APR_SUCCESS) {
-        return sms_fail(rq, HTTP_SERVICE_UNAVAILABLE, "storage_unavailable",
-                        NULL, "the database did not answer");
+        return sms_storage_failed(rq);
     }
     j = sms_message_json(m, p);
     ev = json_array();
@@ -255,8 +253,7 @@ int sms_route_batch(sms_req *rq)
                         "there is no batch %" APR_INT64_T_FMT, id);
     }
     if (rv != APR_SUCCESS) {
-        return sms_fail(rq, HTTP_SERVICE_UNAVAILABLE, "storage_unavailable",
-                        NULL, "the database did not answer");
+        return sms_storage_failed(rq);
     }
     by_status = json_object();
     for (s = statuses; *s; s++) {

@@ -116,8 +116,7 @@ static sms_patient_t *find_patient(sms_req *rq, sms_db_t *db,
     }
     if (rv != APR_SUCCESS
         || sms_store_patient_phones(&rows, db, id, p) != APR_SUCCESS) {
-        *done = sms_fail(rq, HTTP_SERVICE_UNAVAILABLE, "storage_unavailable",
-                         NULL, "the database did not answer");
+        *done = sms_storage_failed(rq);
         return NULL;
     }
     *phones = apr_array_make(p, rows->nelts + 1, sizeof(phone_t));
@@ -238,8 +237,7 @@ int sms_route_patient_conversation(sms_req *rq)
     /* the poll: one indexed look-up, and 304 when nothing moved */
     if (sms_store_thread_version(&updated, &inbound, db, id, p)
         != APR_SUCCESS) {
-        return sms_fail(rq, HTTP_SERVICE_UNAVAILABLE, "storage_unavailable",
-                        NULL, "the database did not answer");
+        return sms_storage_failed(rq);
     }
     etag = apr_psprintf(p, "\"%s-%" APR_TIME_T_FMT "-%" APR_INT64_T_FMT
                         "-%" APR_TIME_T_FMT "-%" APR_INT64_T_FMT "\"",
@@ -261,8 +259,7 @@ int sms_route_patient_conversation(sms_req *rq)
     if (sms_store_thread_out(&out, db, id, after_updated, p) != APR_SUCCESS
         || sms_store_thread_in(&in, db, id, after_inbound, p)
            != APR_SUCCESS) {
-        return sms_fail(rq, HTTP_SERVICE_UNAVAILABLE, "storage_unavailable",
-                        NULL, "the database did not answer");
+        return sms_storage_failed(rq);
     }
     /* merge both directions, oldest first */
     list = json_array();
@@ -378,13 +375,7 @@ void sms_patients_child_init(apr_pool_t *pchild, server_rec *s)
         return;
     }
     apr_pool_create(&p, pchild);
-    memset(&db, 0, sizeof(db));
-    db.driver = dbd->driver;
-    db.handle = dbd->handle;
-    db.prepared = dbd->prepared;
-    db.pool = dbd->pool;
-    if (sms_store_ready(&db, &why, p) == APR_SUCCESS) {
-        dbd->prepared = db.prepared;
+    if (sms_db_adopt(&db, dbd, &why, p) == APR_SUCCESS) {
         if (sms_store_check_patient_queries(&directive, &why, &db, p)
             != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "%s: %s", directive,
@@ -396,7 +387,6 @@ void sms_patients_child_init(apr_pool_t *pchild, server_rec *s)
         }
     }
     else {
-        dbd->prepared = db.prepared;
         if (why && strstr(why, "Query:")) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "%s", why);
         }

@@ -119,6 +119,12 @@ int sms_reply_error(sms_req *rq, const sms_error_t *e);
 /* Shorthand for sms_reply_error(sms_error_make(...)). */
 int sms_fail(sms_req *rq, int status, const char *code, const char *field,
              const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Wrap a mod_dbd connection for the store and make it ready (schema
+ * checked, statements prepared once per connection). */
+apr_status_t sms_db_adopt(sms_db_t *db, ap_dbd_t *dbd, const char **why,
+                         apr_pool_t *p);
+/* 503 storage_unavailable: the database did not answer. */
+int sms_storage_failed(sms_req *rq);
 /* A ready store connection for this request, or NULL after replying 503
  * (*done then holds the handler's return value). */
 sms_db_t *sms_db(sms_req *rq, int *done);

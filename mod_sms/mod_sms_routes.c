@@ -174,8 +174,7 @@ int sms_route_health(sms_req *rq)
         || sms_store_state_get(&provider_error, &since, db,
                                SMS_STATE_PROVIDER_ERROR, rq->r->pool)
            != APR_SUCCESS) {
-        return sms_fail(rq, HTTP_SERVICE_UNAVAILABLE, "storage_unavailable",
-                        NULL, "the database did not answer");
+        return sms_storage_failed(rq);
     }
     /* a provider refusing our credentials degrades every server alike:
      * still 200, so a load balancer keeps the nodes, but said plainly */

@@ -515,9 +515,7 @@ static int send_bulk(sms_req *rq, sms_db_t *db)
             continue;
         }
         if (sms_store_optout_check(&opted_out, db, to, p) != APR_SUCCESS) {
-            return sms_fail(rq, HTTP_SERVICE_UNAVAILABLE,
-                            "storage_unavailable", NULL,
-                            "the database did not answer");
+            return sms_storage_failed(rq);
         }
         if (opted_out) {
             reject(rejected, to_json, sms_error_make(

@@ -59,13 +59,7 @@ static apr_status_t sender_tick(int state, void *data, apr_pool_t *pool)
         apr_thread_mutex_unlock(tick_mutex);
         return APR_SUCCESS;     /* stopping, or mod_dbd has logged why */
     }
-    memset(&db, 0, sizeof(db));
-    db.driver = dbd->driver;
-    db.handle = dbd->handle;
-    db.prepared = dbd->prepared;
-    db.pool = dbd->pool;
-    rv = sms_store_ready(&db, &why, pool);
-    dbd->prepared = db.prepared;
+    rv = sms_db_adopt(&db, dbd, &why, pool);
     if (rv == APR_SUCCESS) {
         rv = sms_sender_run(&handed, &db, sc->pv, &sc->sender,
                             apr_time_now() + RUN_BUDGET, pool);

@@ -68,12 +68,6 @@ static apr_status_t parse_template(sms_template_row_t *t, sms_error_t **err,
     return sms_template_check(err, t->body, p);
 }
 
-static int storage_failed(sms_req *rq)
-{
-    return sms_fail(rq, HTTP_SERVICE_UNAVAILABLE, "storage_unavailable", NULL,
-                    "the database did not answer");
-}
-
 static int name_taken(sms_req *rq, const char *name)
 {
     return sms_fail(rq, HTTP_CONFLICT, "template_exists", "name",
@@ -95,7 +89,7 @@ int sms_route_templates(sms_req *rq)
         return done;
     }
     if (sms_store_template_list(&list, db, rq->r->pool) != APR_SUCCESS) {
-        return storage_failed(rq);
+        return sms_storage_failed(rq);
     }
     out = json_array();
     for (i = 0; i < list->nelts; i++) {
@@ -127,7 +121,7 @@ int sms_route_template_create(sms_req *rq)
         return name_taken(rq, t.name);
     }
     if (rv != APR_SUCCESS) {
-        return storage_failed(rq);
+        return sms_storage_failed(rq);
     }
     apr_table_setn(rq->r->headers_out, "Location",
                    apr_psprintf(rq->r->pool, "%s%s%" APR_INT64_T_FMT "/",
@@ -159,7 +153,7 @@ static sms_template_row_t *find(sms_req *rq, sms_db_t **db, int *done)
         return NULL;
     }
     if (rv != APR_SUCCESS) {
-        *done = storage_failed(rq);
+        *done = sms_storage_failed(rq);
         return NULL;
     }
     return t;
@@ -200,7 +194,7 @@ int sms_route_template_update(sms_req *rq)
     if (rv != APR_SUCCESS) {
         return rv == APR_ENOENT ? sms_fail(rq, HTTP_NOT_FOUND, "not_found",
                                            NULL, "the template is gone")
-                                : storage_failed(rq);
+                                : sms_storage_failed(rq);
     }
     return sms_reply(rq, HTTP_OK, template_json(t, rq->r->pool));
 }
@@ -215,7 +209,7 @@ int sms_route_template_delete(sms_req *rq)
         return done;
     }
     if (sms_store_template_delete(db, t->id, rq->r->pool) != APR_SUCCESS) {
-        return storage_failed(rq);
+        return sms_storage_failed(rq);
     }
     rq->r->status = HTTP_NO_CONTENT;
     return OK;

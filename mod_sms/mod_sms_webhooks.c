@@ -74,12 +74,6 @@ static apr_table_t *callback_params(sms_req *rq, const char *const *allowed,
     return args;
 }
 
-static int storage_failed(sms_req *rq)
-{
-    return sms_fail(rq, HTTP_SERVICE_UNAVAILABLE, "storage_unavailable",
-                    NULL, "the database did not answer; call again");
-}
-
 /* A normalised number from a callback parameter, or NULL. */
 static const char *callback_number(sms_req *rq, const char *v)
 {
@@ -164,7 +158,7 @@ int sms_route_dlr(sms_req *rq)
     key = dedup_key(p, 4, (const char *[]){smsref, ref, to ? to : to_raw,
                                            mapped ? mapped : status});
     if (sms_store_dlr_seen(&seen, db, key, p) != APR_SUCCESS) {
-        return storage_failed(rq);
+        return sms_storage_failed(rq);
     }
     if (seen) {
         return sms_reply(rq, HTTP_OK, json_pack("{s:s}", "result",
@@ -175,7 +169,7 @@ int sms_route_dlr(sms_req *rq)
         rv = sms_store_by_ref(&m, db, ref, to, p);
     }
     if (rv != APR_SUCCESS && rv != APR_ENOENT) {
-        return storage_failed(rq);
+        return sms_storage_failed(rq);
     }
     if (rv == APR_ENOENT || (m && to && strcmp(m->to, to))) {
         m = NULL;       /* unknown, or a number that is not the message's */
@@ -218,7 +212,7 @@ int sms_route_dlr(sms_req *rq)
                                  now, p) == APR_SUCCESS;
     }
     if (sms_store_end(db, ok, p) != APR_SUCCESS || !ok) {
-        return storage_failed(rq);
+        return sms_storage_failed(rq);
     }
     return sms_reply(rq, HTTP_OK, json_pack(
         "{s:s, s:o, s:s?}", "result", result, "message_id",
@@ -315,7 +309,7 @@ int sms_route_inbound(sms_req *rq)
     }
     key = dedup_key(p, 4, (const char *[]){from, to, ref, text});
     if (sms_store_inbound_seen(&seen, db, key, bucket, p) != APR_SUCCESS) {
-        return storage_failed(rq);
+        return sms_storage_failed(rq);
     }
     if (seen) {
         return sms_reply(rq, HTTP_OK, json_pack("{s:s}", "result",
@@ -323,10 +317,10 @@ int sms_route_inbound(sms_req *rq)
     }
     rv = ref ? sms_store_by_ref(&m, db, ref, from, p) : APR_ENOENT;
     if (rv != APR_SUCCESS && rv != APR_ENOENT) {
-        return storage_failed(rq);
+        return sms_storage_failed(rq);
     }
     if (sms_store_patients_by_phone(&patients, db, from, p) != APR_SUCCESS) {
-        return storage_failed(rq);
+        return sms_storage_failed(rq);
     }
     word = keyword_of(text, p);
     if (is_optout(rq->sc, word)) {
@@ -359,7 +353,7 @@ int sms_route_inbound(sms_req *rq)
         ok = sms_store_optout_remove(&changed, db, from, p) == APR_SUCCESS;
     }
     if (sms_store_end(db, ok, p) != APR_SUCCESS || !ok) {
-        return storage_failed(rq);
+        return sms_storage_failed(rq);
     }
     if (opt) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, rq->r, "%s opted %s",
@@ -387,7 +381,7 @@ int sms_refuse_opted_out(sms_req *rq, sms_db_t *db, const char *number,
 
     if (sms_store_optout_check(&opted_out, db, number, rq->r->pool)
         != APR_SUCCESS) {
-        return storage_failed(rq);
+        return sms_storage_failed(rq);
     }
     if (opted_out) {
         return sms_fail(rq, 422, "opted_out", field, "%s has opted out (STOP)"
@@ -444,7 +438,7 @@ int sms_route_optouts(sms_req *rq)
         return done;
     }
     if (sms_store_optout_list(&list, db, after, limit, p) != APR_SUCCESS) {
-        return storage_failed(rq);
+        return sms_storage_failed(rq);
     }
     out = json_array();
     for (i = 0; i < list->nelts; i++) {
@@ -486,7 +480,7 @@ int sms_route_optout_add(sms_req *rq)
     o.created_at = apr_time_now();
     if (sms_store_optout_add(&added, db, number, o.source, o.created_by,
                              o.created_at, p) != APR_SUCCESS) {
-        return storage_failed(rq);
+        return sms_storage_failed(rq);
     }
     if (!added) {
         return sms_reply(rq, HTTP_OK, json_pack("{s:s, s:b}", "number",
@@ -511,7 +505,7 @@ int sms_route_optout_remove(sms_req *rq)
         return done;
     }
     if (sms_store_optout_remove(&removed, db, number, p) != APR_SUCCESS) {
-        return storage_failed(rq);
+        return sms_storage_failed(rq);
     }
     if (!removed) {
         return sms_fail(rq, HTTP_NOT_FOUND, "not_found", NULL,

@@ -616,21 +616,15 @@ apr_status_t sms_store_insert_message(apr_int64_t *id, sms_db_t *db,
         i64(p, m->created_at)));
 }
 
+/* one_message() is defined with the callback statements below */
+static apr_status_t one_message(sms_message_t **m, sms_db_t *db,
+                                const char *label, apr_pool_t *p, int nargs,
+                                const char **args);
+
 apr_status_t sms_store_get_message(sms_message_t **m, sms_db_t *db,
                                    apr_int64_t id, apr_pool_t *p)
 {
-    apr_dbd_results_t *res;
-    apr_array_header_t *list;
-    apr_status_t rv = query(&res, db, "sms_msg_get", p, ARGS(i64(p, id)));
-
-    if (rv == APR_SUCCESS) {
-        read_messages(&list, db, res, p);
-        if (!list->nelts) {
-            return APR_ENOENT;
-        }
-        *m = APR_ARRAY_IDX(list, 0, sms_message_t *);
-    }
-    return rv;
+    return one_message(m, db, "sms_msg_get", p, ARGS(i64(p, id)));
 }
 
 apr_status_t sms_store_events(apr_array_header_t **events, sms_db_t *db,
