@@ -633,6 +633,37 @@ subtest 'reset' => sub {
     new_entries();
 };
 
+subtest 'reset_mid' => sub {
+    my $bal = body(api(action => 'balance'));
+    new_entries();
+    set_mode('{"mode": "reset_mid", "count": 1}');
+    my $s = raw_request(form(username => $USER, password => $PASS,
+                             to => '0400111222,0400111333', message => 'cut'));
+    my ($got, $err) = ('', undef);
+    while (IO::Select->new($s)->can_read(5)) {
+        my $n = sysread($s, my $buf, 65536);
+        if (!defined $n) { $err = $!{ECONNRESET}; last }
+        last unless $n;
+        $got .= $buf;
+    }
+    close $s;
+    like($got, qr{\AHTTP/1\.1 200 OK\r\n}, 'reset_mid: a 200 status line');
+    my ($len) = $got =~ /^Content-Length: (\d+)\r$/mi;
+    my ($head, $part) = split /\r\n\r\n/, $got, 2;
+    ok(defined $len && length($part // '') < $len,
+       'reset_mid: less body than Content-Length promised')
+        or diag("got: $got");
+    ok($err, 'reset_mid: the connection ends with a reset');
+    my ($e) = new_entries();
+    is($e->{mode}, 'reset_mid', 'log: mode reset_mid');
+    is(scalar @{$e->{accepted}}, 2, 'log: both recipients were accepted');
+    like($e->{answer}, qr/\AOK: 61400111222:\d+\nOK: 61400111333:\d+\n\z/,
+         'log: the whole answer meant');
+    is($e->{sent_bytes}, length($part // ''), 'log: sent_bytes');
+    isnt(body(api(action => 'balance')), $bal, 'credits spent');
+    new_entries();
+};
+
 subtest 'hang blocks nobody else' => sub {
     set_mode('{"mode": "hang", "count": 1}');
     my $s = raw_request(form(username => $USER, password => $PASS,
@@ -675,6 +706,7 @@ subtest 'slow' => sub {
     my @e = new_entries();
     is($e[1]{mode}, 'slow', 'log: mode slow');
     is(scalar @{$e[1]{accepted}}, 1, 'log: ... but the message was accepted');
+    is($e[1]{delay_ms}, 2500, 'log: delay_ms');
     like($e[1]{answer}, qr/\AOK: 61400111222:/, 'log: with the answer it held back');
 };
 
