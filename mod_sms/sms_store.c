@@ -283,6 +283,65 @@ static apr_status_t select_int(long *out, sms_db_t *db, const char *label,
     return got ? APR_SUCCESS : APR_ENOENT;
 }
 
+/* SQLite: apr-util's sqlite3 driver retries a statement that finds the
+ * database locked by another process (a backup, the sqlite3 shell, the
+ * other child) up to 16 times, each after a whole busy_timeout and a
+ * 100 ms sleep, holding its process-wide mutex meanwhile: at the usual
+ * busy_timeout of 5000 ms a held lock stalls every request of the child
+ * for some 80 s, where it should answer 503 storage_unavailable. The
+ * busy_timeout set by DBDInitSQL is split over those tries, so that it
+ * bounds the whole wait again. PRAGMA takes no parameters: the values are
+ * constant statements. */
+#define SQLITE_DRIVER_TRIES 16
+#define SQLITE_DRIVER_SLEEP_MS 100
+static const struct {
+    long ms;
+    const char *sql;
+} busy_steps[] = {
+    {1000, "PRAGMA busy_timeout = 1000"}, {500, "PRAGMA busy_timeout = 500"},
+    {300, "PRAGMA busy_timeout = 300"}, {200, "PRAGMA busy_timeout = 200"},
+    {100, "PRAGMA busy_timeout = 100"}, {50, "PRAGMA busy_timeout = 50"},
+    {20, "PRAGMA busy_timeout = 20"},
+};
+
+static void sqlite_busy_split(sms_db_t *db, apr_pool_t *p)
+{
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    long total = -1, each;
+    apr_size_t i;
+
+    if (apr_dbd_select(db->driver, p, db->handle, &res, "PRAGMA busy_timeout",
+                       0)) {
+        return;
+    }
+    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+        const char *v = apr_dbd_get_entry(db->driver, row, 0);
+        if (v && total < 0) {
+            total = atol(v);
+        }
+    }
+    if (total <= 0) {
+        return;     /* no busy_timeout: SQLITE_BUSY at once, nothing to split */
+    }
+    each = total / SQLITE_DRIVER_TRIES - SQLITE_DRIVER_SLEEP_MS;
+    for (i = 0; i < sizeof(busy_steps) / sizeof(*busy_steps) - 1; i++) {
+        if (busy_steps[i].ms <= each) {
+            break;
+        }
+    }
+    if (busy_steps[i].ms >= total) {
+        return;     /* already as short as it gets */
+    }
+    res = NULL;
+    row = NULL;
+    if (apr_dbd_select(db->driver, p, db->handle, &res, busy_steps[i].sql,
+                       0) == 0) {
+        while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+        }
+    }
+}
+
 /* Highest applied schema version, via a statement prepared only for this
  * check; a failed prepare means the sms_schema table does not exist. */
 static apr_status_t schema_version(long *version, sms_db_t *db,
@@ -344,6 +403,9 @@ apr_status_t sms_store_ready(sms_db_t *db, const char **why, apr_pool_t *p)
     }
     if (!db->prepared) {
         db->prepared = apr_hash_make(db->pool);
+    }
+    if (db->serialize) {    /* once per connection: it is not ready yet */
+        sqlite_busy_split(db, p);
     }
     pgsql = !strcmp(apr_dbd_name(db->driver), "pgsql");
     for (i = 0; i < sizeof(patient_queries) / sizeof(*patient_queries); i++) {
