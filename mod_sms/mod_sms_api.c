@@ -14,6 +14,7 @@
 #include <util_filter.h>
 
 #include "mod_sms_private.h"
+#include "sms_form.h"
 #include "sms_json.h"
 
 #define SMS_MAX_PARAMS 4
@@ -186,55 +187,18 @@ sms_db_t *sms_db(sms_req *rq, int *done)
     return db;
 }
 
-/* Add the name=value pairs of an urlencoded string to args. */
-static apr_status_t add_pairs(apr_table_t *args, sms_error_t **err,
-                              const char *encoded, apr_size_t len,
-                              const char *const *allowed, apr_pool_t *p)
-{
-    char *rest = apr_pstrmemdup(p, encoded, len), *pair, *last;
-
-    for (pair = apr_strtok(rest, "&", &last); pair;
-         pair = apr_strtok(NULL, "&", &last)) {
-        char *eq = strchr(pair, '='), *value = eq ? eq + 1 : "";
-        const char *const *a;
-
-        if (eq) {
-            *eq = '\0';
-        }
-        if (ap_unescape_urlencoded(pair) || ap_unescape_urlencoded(value)) {
-            *err = sms_error_make(p, 400, "invalid_parameter", NULL,
-                                  "the parameters are not well encoded");
-            return APR_EINVAL;
-        }
-        for (a = allowed; *a && strcmp(*a, pair); a++)
-            ;
-        if (!*a) {
-            *err = sms_error_make(p, 400, "invalid_parameter", pair,
-                                  "unknown parameter '%s'", pair);
-            return APR_EINVAL;
-        }
-        if (apr_table_get(args, pair)) {
-            *err = sms_error_make(p, 400, "invalid_parameter", pair,
-                                  "parameter '%s' is given twice", pair);
-            return APR_EINVAL;
-        }
-        apr_table_setn(args, pair, value);
-    }
-    return APR_SUCCESS;
-}
-
 apr_status_t sms_params(apr_table_t **args, sms_error_t **err, sms_req *rq,
                         const char *const *allowed)
 {
     request_rec *r = rq->r;
 
     *args = apr_table_make(r->pool, 8);
-    if (r->args && add_pairs(*args, err, r->args, strlen(r->args), allowed,
-                             r->pool)) {
+    if (r->args && sms_form_parse(*args, err, r->args, strlen(r->args),
+                                  allowed, r->pool)) {
         return APR_EINVAL;
     }
-    if (rq->form && add_pairs(*args, err, rq->form, rq->form_len, allowed,
-                              r->pool)) {
+    if (rq->form && sms_form_parse(*args, err, rq->form, rq->form_len,
+                                   allowed, r->pool)) {
         return APR_EINVAL;
     }
     return APR_SUCCESS;

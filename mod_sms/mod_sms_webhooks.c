@@ -8,42 +8,19 @@
  */
 #include <string.h>
 
-#include <apr_lib.h>
-#include <apr_sha1.h>
 #include <apr_strings.h>
 #include <http_protocol.h>
 
 #include "mod_sms_private.h"
+#include "sms_form.h"
 #include "sms_json.h"
 #include "sms_phone.h"
-#include "sms_text.h"
 #include "sms_token.h"
 
 #define INBOUND_BUCKET apr_time_from_sec(600)
 #define OPTOUT_LIMIT_DEFAULT 100
 #define OPTOUT_LIMIT_MAX 1000
 #define OPTOUT_CURSOR "optouts:"
-
-/* SHA-1 hex of the parts joined by NUL: the dedup key of a callback. */
-static const char *dedup_key(apr_pool_t *p, int n, const char **parts)
-{
-    unsigned char digest[APR_SHA1_DIGESTSIZE];
-    apr_sha1_ctx_t ctx;
-    char *hex = apr_palloc(p, 2 * APR_SHA1_DIGESTSIZE + 1);
-    int i;
-
-    apr_sha1_init(&ctx);
-    for (i = 0; i < n; i++) {
-        const char *s = parts[i] ? parts[i] : "";
-        apr_sha1_update(&ctx, s, (unsigned int)strlen(s));
-        apr_sha1_update_binary(&ctx, (const unsigned char *)"", 1);
-    }
-    apr_sha1_final(digest, &ctx);
-    for (i = 0; i < APR_SHA1_DIGESTSIZE; i++) {
-        apr_snprintf(hex + 2 * i, 3, "%02x", digest[i]);
-    }
-    return hex;
-}
 
 /* The callback's parameters, after the SMSWebhookSecret check; NULL
  * after answering 403 or 400. */
@@ -74,36 +51,7 @@ static apr_table_t *callback_params(sms_req *rq, const char *const *allowed,
     return args;
 }
 
-/* A normalised number from a callback parameter, or NULL. */
-static const char *callback_number(sms_req *rq, const char *v)
-{
-    const char *out = NULL;
-    sms_error_t *err;
-
-    if (!v || !*v
-        || sms_phone_normalise(&out, &err, v, rq->sc->country_code, NULL,
-                               rq->r->pool)) {
-        return NULL;
-    }
-    return out;
-}
-
 /* ---- delivery receipts -------------------------------------------------- */
-
-/* Delivered/Expired/Failed -> our status; NULL for any other value. */
-static const char *receipt_status(const char *v)
-{
-    if (!strcasecmp(v, "Delivered")) {
-        return "delivered";
-    }
-    if (!strcasecmp(v, "Expired")) {
-        return "expired";
-    }
-    if (!strcasecmp(v, "Failed")) {
-        return "failed";
-    }
-    return NULL;
-}
 
 /* A receipt may finish a message the provider had (or may have had). */
 static int receipt_applies(const char *status)
@@ -114,49 +62,37 @@ static int receipt_applies(const char *status)
 
 int sms_route_dlr(sms_req *rq)
 {
-    static const char *const allowed[] = {"to", "ref", "smsref", "status",
-                                          "secret", NULL};
     apr_pool_t *p = rq->r->pool;
     const char *to_raw, *to, *ref, *smsref, *status, *mapped, *key, *detail;
     const char *result;
     sms_message_t *m = NULL;
+    sms_form_dlr_t dlr;
+    sms_error_t *err;
     apr_table_t *args;
     apr_time_t now = apr_time_now();
     apr_status_t rv;
     sms_db_t *db;
     int done = OK, seen = 0, ok;
 
-    if (!(args = callback_params(rq, allowed, &done))) {
+    if (!(args = callback_params(rq, sms_form_dlr_names, &done))) {
         return done;
     }
-    status = apr_table_get(args, "status");
-    smsref = apr_table_get(args, "smsref");
-    ref = apr_table_get(args, "ref");
-    to_raw = apr_table_get(args, "to");
-    if (smsref && !*smsref) {
-        smsref = NULL;
+    if (sms_form_dlr(&dlr, &err, args, rq->sc->country_code, p)) {
+        return sms_reply_error(rq, err);
     }
-    if (ref && !*ref) {
-        ref = NULL;
-    }
-    if (!status || !*status || (!smsref && !ref)) {
-        return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_parameter",
-                        !status || !*status ? "status" : "smsref",
-                        "a delivery receipt needs 'status' and 'smsref' or "
-                        "'ref' (and 'to')");
-    }
-    if (strlen(status) > 32 || (smsref && strlen(smsref) > 64)
-        || (ref && strlen(ref) > 64) || (to_raw && strlen(to_raw) > 32)) {
-        return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_parameter", NULL,
-                        "a receipt parameter is too long");
-    }
-    to = callback_number(rq, to_raw);
-    mapped = receipt_status(status);
+    status = dlr.status;
+    mapped = dlr.mapped;
+    smsref = dlr.smsref;
+    ref = dlr.ref;
+    to_raw = dlr.to_raw;
+    to = dlr.to;
     if (!(db = sms_db(rq, &done))) {
         return done;
     }
-    key = dedup_key(p, 4, (const char *[]){smsref, ref, to ? to : to_raw,
-                                           mapped ? mapped : status});
+    key = sms_form_dedup_key(4, (const char *[]){smsref, ref,
+                                                 to ? to : to_raw,
+                                                 mapped ? mapped : status},
+                             p);
     if (sms_store_dlr_seen(&seen, db, key, p) != APR_SUCCESS) {
         return sms_storage_failed(rq);
     }
@@ -222,32 +158,6 @@ int sms_route_dlr(sms_req *rq)
 
 /* ---- inbound replies ---------------------------------------------------------- */
 
-/* The keyword a whole message is (STOP, START...), upper case and without
- * surrounding white space, or NULL when it is more than one word. */
-static const char *keyword_of(const char *text, apr_pool_t *p)
-{
-    const char *b = text, *e;
-    char *w;
-    apr_size_t i;
-
-    while (apr_isspace(*b)) {
-        b++;
-    }
-    for (e = b; *e && !apr_isspace(*e); e++)
-        ;
-    for (i = 0; e[i]; i++) {
-        if (!apr_isspace(e[i])) {
-            return NULL;
-        }
-    }
-    if (e == b || e - b > 32) {
-        return NULL;
-    }
-    w = apr_pstrmemdup(p, b, (apr_size_t)(e - b));
-    ap_str_toupper(w);
-    return w;
-}
-
 static int is_optout(const sms_server_conf *sc, const char *word)
 {
     int i;
@@ -263,12 +173,12 @@ static int is_optout(const sms_server_conf *sc, const char *word)
 
 int sms_route_inbound(sms_req *rq)
 {
-    static const char *const allowed[] = {"to", "from", "message", "ref",
-                                          "secret", NULL};
     apr_pool_t *p = rq->r->pool;
-    const char *from, *to, *text, *ref, *key, *word, *why, *opt = NULL;
+    const char *from, *to, *text, *ref, *key, *word, *opt = NULL;
     apr_array_header_t *patients;
     sms_message_t *m = NULL;
+    sms_form_inbound_t in;
+    sms_error_t *err;
     apr_table_t *args;
     apr_time_t now = apr_time_now();
     apr_int64_t bucket = now / INBOUND_BUCKET, id = 0;
@@ -277,37 +187,20 @@ int sms_route_inbound(sms_req *rq)
     apr_status_t rv;
     int done = OK, seen = 0, ok, i, changed = 0;
 
-    if (!(args = callback_params(rq, allowed, &done))) {
+    if (!(args = callback_params(rq, sms_form_inbound_names, &done))) {
         return done;
     }
-    text = apr_table_get(args, "message");
-    ref = apr_table_get(args, "ref");
-    to = apr_table_get(args, "to");
-    if (!apr_table_get(args, "from") || !text) {
-        return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_parameter",
-                        text ? "from" : "message", "an inbound message needs "
-                        "'from' and 'message'");
+    if (sms_form_inbound(&in, &err, args, rq->sc->country_code, p)) {
+        return sms_reply_error(rq, err);
     }
-    if (!(from = callback_number(rq, apr_table_get(args, "from")))) {
-        return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_phone", "from",
-                        "'from' is not a phone number");
-    }
-    if (sms_text_validate(&why, text, strlen(text), p)) {
-        return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_message", "message",
-                        "%s", why);
-    }
-    if (strlen(text) > 8192 || (ref && strlen(ref) > 64)
-        || (to && strlen(to) > 32)) {
-        return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_parameter", NULL,
-                        "an inbound parameter is too long");
-    }
-    if (ref && !*ref) {
-        ref = NULL;
-    }
+    from = in.from;
+    to = in.to;
+    text = in.text;
+    ref = in.ref;
     if (!(db = sms_db(rq, &done))) {
         return done;
     }
-    key = dedup_key(p, 4, (const char *[]){from, to, ref, text});
+    key = sms_form_dedup_key(4, (const char *[]){from, to, ref, text}, p);
     if (sms_store_inbound_seen(&seen, db, key, bucket, p) != APR_SUCCESS) {
         return sms_storage_failed(rq);
     }
@@ -322,7 +215,7 @@ int sms_route_inbound(sms_req *rq)
     if (sms_store_patients_by_phone(&patients, db, from, p) != APR_SUCCESS) {
         return sms_storage_failed(rq);
     }
-    word = keyword_of(text, p);
+    word = in.keyword;
     if (is_optout(rq->sc, word)) {
         opt = "STOP";
     }

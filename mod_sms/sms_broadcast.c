@@ -303,8 +303,8 @@ void sms_broadcast_parse(sms_send_req_t *req, const char *body,
         int nf, k;
         sms_recipient_t *rc;
 
-        if (!line.n) {
-            continue;
+        if (!line.n || memchr(line.s, '\0', line.n)) {
+            continue;   /* a NUL would cut an smsref or reason short */
         }
         nf = split_fields(f, 3, line);
         if (nf >= 2 && span_is(f[0], "ERROR")) {
@@ -412,7 +412,8 @@ apr_status_t sms_broadcast_parse_balance(long *credits, const char **error,
     *error = NULL;
     while (next_line(&line, &at, end)) {
         span_t f[3];
-        int nf = line.n ? split_fields(f, 2, line) : 0;
+        int nf = line.n && !memchr(line.s, '\0', line.n)
+                 ? split_fields(f, 2, line) : 0;
 
         if (nf == 2 && span_is(f[0], "OK") && parse_credits(credits, f[1])) {
             return APR_SUCCESS;

@@ -495,6 +495,31 @@ static void check_garbage(apr_pool_t *p)
     }
 }
 
+/* Regression (found by t/fuzz/fuzz_provider): a NUL byte inside a line
+ * cut the smsref or reason short, so "OK: <number>:\0..." was ACCEPTED
+ * with an empty smsref that no receipt could ever match. A line holding
+ * a NUL is garbage now: that recipient is UNKNOWN, never resent. */
+static void check_nul_lines(apr_pool_t *p)
+{
+    static const char body[] = "OK: 61400111222:\0\0002\n"
+                               "BAD:61400111333:\0reason\n"
+                               "OK: 61400111444:77\n";
+    static const char balance[] = "ERROR: \0x\nOK: 12\n";
+    sms_send_req_t *req = mkreq(p, "hi", "61400111222", "61400111333",
+                                "61400111444", NULL);
+    const char *error;
+    long credits = 0;
+
+    sms_broadcast_parse(req, body, sizeof(body) - 1, p);
+    expect(req, 0, SMS_OUT_UNKNOWN, NULL, "*", "NUL in smsref", p);
+    expect(req, 1, SMS_OUT_UNKNOWN, NULL, "*", "NUL in reason", p);
+    expect(req, 2, SMS_OUT_ACCEPTED, "77", NULL, "line after NULs", p);
+    tap_ok(sms_broadcast_parse_balance(&credits, &error, balance,
+                                       sizeof(balance) - 1, p)
+               == APR_SUCCESS && credits == 12,
+           "balance: a line with a NUL is skipped");
+}
+
 static void check_thousand(apr_pool_t *p)
 {
     sms_send_req_t *req = mkreq(p, "hi", NULL);
@@ -727,6 +752,7 @@ int main(void)
     check_errors(p);
     check_mixed_error(p);
     check_garbage(p);
+    check_nul_lines(p);
     check_thousand(p);
     check_balance(p);
     check_sandbox(p);
