@@ -12,7 +12,8 @@ export SMS_SRCDIR SMS_MODULE SMS_RUNDIR
 export SMS_PORT=${SMS_PORT:-8080}
 export SMS_MODDIR="$("$APXS" -q LIBEXECDIR)"
 state=$SMS_RUNDIR/state
-conf=$SMS_SRCDIR/conf/demo.conf
+# SMS_CONF: another configuration that includes demo.conf (t/bench does)
+conf=${SMS_CONF:-$SMS_SRCDIR/conf/demo.conf}
 
 if [ "$cmd" = stop ]; then
     if [ ! -f "$SMS_RUNDIR/httpd.pid" ]; then
@@ -54,8 +55,10 @@ random_key() { od -An -N24 -tx1 /dev/urandom | tr -d ' \n'; }
 [ -s "$state/sms.key" ] || random_key > "$state/sms.key"
 [ -s "$state/session.key" ] || random_key > "$state/session.key"
 [ -s "$state/webhook.secret" ] || random_key > "$state/webhook.secret"
+[ -s "$state/site.passphrase" ] || random_key > "$state/site.passphrase"
 [ -s "$state/htpasswd" ] || htpasswd -bcB "$state/htpasswd" demo demo 2>/dev/null
 export SMS_WEBHOOK_SECRET=${SMS_WEBHOOK_SECRET:-$(cat "$state/webhook.secret")}
+export SMS_SITE_PASSPHRASE="$(cat "$state/site.passphrase")"
 
 export SMS_DBD_DRIVER=${SMS_DBD_DRIVER:-sqlite3}
 defines=

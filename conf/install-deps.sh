@@ -2,15 +2,22 @@
 # Install what mod_sms needs on Debian 12, as root, without prompts.
 #   sh conf/install-deps.sh          build + run the demo site
 #   sh conf/install-deps.sh --test   ... and everything `make check` uses
+#   sh conf/install-deps.sh --bench  ... and what `make bench` adds
 set -eu
 pkgs="build-essential autoconf automake libtool pkg-config
       apache2 apache2-dev apache2-utils
       libapr1-dev libaprutil1-dev libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql
       libcurl4-openssl-dev libjansson-dev sqlite3 ca-certificates"
-if [ "${1:-}" = "--test" ]; then
-    pkgs="$pkgs libapache2-mod-perl2 libwww-perl libhttp-daemon-perl
-          libjson-pp-perl postgresql postgresql-client python3"
-fi
+test_pkgs="libapache2-mod-perl2 libwww-perl libhttp-daemon-perl
+           libjson-pp-perl postgresql postgresql-client python3"
+for opt in "$@"; do
+    case "$opt" in
+    --test) pkgs="$pkgs $test_pkgs" ;;
+    # make bench: wrk, and Kannel with its fakesmsc (kannel-extras)
+    --bench) pkgs="$pkgs $test_pkgs wrk kannel kannel-extras" ;;
+    *) ;;
+    esac
+done
 missing=
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \
