@@ -13,7 +13,8 @@ const char *sms_token_sign(const unsigned char *key, apr_size_t keylen,
                            const char *payload, apr_pool_t *p);
 
 /* The payload of a token signed with key, or APR_EINVAL when the token is
- * malformed or its signature does not match. */
+ * malformed, longer than 1024 characters (payloads up to 700 bytes fit),
+ * or its signature does not match or is not spelled as sign spells it. */
 apr_status_t sms_token_verify(const char **payload, const unsigned char *key,
                               apr_size_t keylen, const char *token,
                               apr_pool_t *p);

@@ -44,6 +44,9 @@ apr_status_t sms_form_unescape(char *s)
             *x = ' ';
         }
     }
+    if (!strchr(s, '%')) {
+        return APR_SUCCESS;     /* nothing written: s may be read-only */
+    }
     for (x = y = s; *y; x++, y++) {
         if (*y != '%') {
             *x = *y;
@@ -76,7 +79,8 @@ apr_status_t sms_form_parse(apr_table_t *args, sms_error_t **err,
     rest = apr_pstrmemdup(p, encoded, len);
     for (pair = apr_strtok(rest, "&", &last); pair;
          pair = apr_strtok(NULL, "&", &last)) {
-        char *eq = strchr(pair, '='), *value = eq ? eq + 1 : "";
+        char *eq = strchr(pair, '=');
+        char *value = eq ? eq + 1 : pair + strlen(pair);
         const char *const *a;
 
         if (eq) {

@@ -4,8 +4,7 @@
  *
  * Properties: an accepted body is a JSON object whose compact dump parses
  * back to an equal value; a refused one is a 400 invalid_json or
- * invalid_message whose message is valid UTF-8 (it goes into the JSON
- * error envelope). Member readers return what the object holds: a string
+ * invalid_message with a message and no field. Member readers return what the object holds: a string
  * with its exact length (one holding a NUL is refused), an integer
  * inside the asked bounds, and refuse any other type with a 400 naming
  * the member.
@@ -34,14 +33,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     memcpy(buf, data, size);
     if (sms_json_parse_object(&obj, &err, buf, size, p) != APR_SUCCESS) {
-        json_t *msg;
-
-        FUZZ_CHECK(err && err->status == 400
+        /* the message may quote the broken input (jansson's "near '...'"),
+         * so it need not be UTF-8: sms_reply_error makes it so */
+        FUZZ_CHECK(err && err->status == 400 && err->message
+                   && *err->message && !err->field
                    && (!strcmp(err->code, "invalid_json")
                        || !strcmp(err->code, "invalid_message")));
-        msg = json_string(err->message);
-        FUZZ_CHECK(msg != NULL);
-        json_decref(msg);
         free(buf);
         return 0;
     }
