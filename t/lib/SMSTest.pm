@@ -130,9 +130,12 @@ sub fake_mode {
 }
 
 # Poll until $check returns true or $seconds pass; returns the last value.
+# Waits are scaled by SMS_TEST_TIMEOUT_SCALE (default 1): a slow build
+# (make check-asan) waits longer; what is asserted stays the same.
 sub wait_for {
     my ($check, $seconds) = @_;
-    my $until = time + ($seconds || 10);
+    my $scale = $ENV{SMS_TEST_TIMEOUT_SCALE} || 1;
+    my $until = time + ($seconds || 10) * $scale;
     my $v;
     while (1) {
         $v = $check->();
