@@ -3,6 +3,10 @@
 #   sh conf/install-deps.sh          build + run the demo site
 #   sh conf/install-deps.sh --test   ... and everything `make check` uses
 #   sh conf/install-deps.sh --bench  ... and what `make bench` adds
+#   sh conf/install-deps.sh --fuzz   ... and the hardening tools: clang with
+#                                    libFuzzer (make fuzz), valgrind (make
+#                                    check-valgrind); gcc's ASan/UBSan for
+#                                    make check-asan come with build-essential
 set -eu
 pkgs="build-essential autoconf automake libtool pkg-config
       apache2 apache2-dev apache2-utils
@@ -15,6 +19,8 @@ for opt in "$@"; do
     --test) pkgs="$pkgs $test_pkgs" ;;
     # make bench: wrk, and Kannel with its fakesmsc (kannel-extras)
     --bench) pkgs="$pkgs $test_pkgs wrk kannel kannel-extras" ;;
+    # make fuzz (clang, libFuzzer in libclang-rt-dev), make check-valgrind
+    --fuzz) pkgs="$pkgs $test_pkgs clang libclang-rt-dev valgrind" ;;
     *) ;;
     esac
 done
