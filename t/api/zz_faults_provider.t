@@ -100,7 +100,7 @@ my ($stopped, $restarted);
     $stopped = fake_stop();
     sleep 2;
     $restarted = fake_start();
-}, in_flight => sub { $_[0]{time} > $stopped - 1 }, unposted_unknown => 1);
+}, in_flight => sub { $_[0]{time} > $stopped - 1 && $_[0]{time} <= $stopped }, unposted_unknown => 1);
 ok t_cmp(sql_value('queue.db', "SELECT count(*) FROM sms_event e JOIN sms_message m"
                    . " ON m.id = e.message_id WHERE m.batch_id = $id AND e.detail LIKE 'not sent:%'") > 0
          ? 1 : 0, 1, 'down_connection_refused_seen_and_retried');

@@ -77,7 +77,7 @@ $done = batch_drained('queue.db', $id, 150);
 fake_mode({mode => 'normal'});
 ok t_cmp($done ? 1 : 0, 1, 'kill9_drain_finishes_in_a_new_child');
 $r = outbox_report('queue.db', $id, '7202', accepted => $N,
-                   in_flight => sub { $_[0]{time} > $killed - 1 && $_[0]{time} < $killed + 1 },
+                   in_flight => sub { $_[0]{time} > $killed - 1 && $_[0]{time} < $killed + 0.2 },
                    unposted_unknown => 1);
 diag report_line('kill9', $r);
 ok t_cmp(scalar @{$r->{problems}}, 0, 'kill9_sent_once_or_unknown_in_flight');
