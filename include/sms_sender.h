@@ -30,6 +30,8 @@ typedef struct sms_sender_conf_t {
     apr_interval_time_t lease;          /* how long a claim or a call is ours */
     const char *owner;                  /* this sender's name, unique */
     sms_pace_t *pace;                   /* only the sender thread writes it */
+    volatile int *stop;                 /* set: the process stops, start no
+                                         * provider call (NULL: never) */
 } sms_sender_conf_t;
 
 /* Name of the sms_state fact that says why the provider refuses us. */
@@ -38,7 +40,8 @@ typedef struct sms_sender_conf_t {
 /* One pass of the background sender until nothing is due or deadline:
  * mark abandoned in-flight messages unknown, claim due messages, send
  * them in groups of identical text. *handed counts recipients given to
- * the provider. */
+ * the provider. When *c->stop is set it ends after the provider call in
+ * progress and gives back the claims it has not used. */
 apr_status_t sms_sender_run(int *handed, sms_db_t *db, sms_provider_t *pv,
                             const sms_sender_conf_t *c, apr_time_t deadline,
                             apr_pool_t *p);

@@ -149,6 +149,12 @@ apr_status_t sms_store_claim(int *n, sms_db_t *db, const char *owner,
                              apr_time_t now, apr_time_t lease_until,
                              int limit, apr_pool_t *p);
 
+/* Give back the claims of owner on messages it has not started sending
+ * (a sender that stops), so that another sender takes them at once
+ * rather than after the lease; *n how many. */
+apr_status_t sms_store_release(int *n, sms_db_t *db, const char *owner,
+                               apr_pool_t *p);
+
 /* The messages owner holds and has not sent yet, grouped by identical
  * text and sender (array of sms_message_t *). */
 apr_status_t sms_store_claimed(apr_array_header_t **msgs, sms_db_t *db,

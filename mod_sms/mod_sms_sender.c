@@ -23,16 +23,19 @@ static char hostname[128];
 /* A tick holds a pooled connection. When the child exits, mod_dbd's pool
  * (a subpool of the child pool) is destroyed before the watchdog thread
  * is joined, and a connection still out aborts the process: so the child
- * pool's pre-cleanup waits for a running tick and forbids new ones. */
+ * pool's pre-cleanup waits for a running tick and forbids new ones. The
+ * flag is raised first: a running tick sees it after its provider call in
+ * progress and ends there (a graceful restart does not wait for a whole
+ * run, a stop does not kill the child in the middle of a later call). */
 static apr_thread_mutex_t *tick_mutex;
 static volatile int stopping;
 
 static apr_status_t stop_ticks(void *data)
 {
     (void)data;
+    stopping = 1;
     if (tick_mutex) {
         apr_thread_mutex_lock(tick_mutex);
-        stopping = 1;
         apr_thread_mutex_unlock(tick_mutex);
     }
     return APR_SUCCESS;
@@ -153,6 +156,7 @@ void sms_sender_child_init(apr_pool_t *pchild, server_rec *s)
                            + (sc->provider_timeout > apr_time_from_sec(5)
                               ? sc->provider_timeout : apr_time_from_sec(5));
         sc->sender.pace = apr_pcalloc(pchild, sizeof(sms_pace_t));
+        sc->sender.stop = &stopping;
         sc->sender.owner = apr_psprintf(pchild, "%s:%" APR_PID_T_FMT ":wd",
                                         hostname, getpid());
         ap_log_error(APLOG_MARK, APLOG_TRACE1, 0, v, "sender for %s: %s, "

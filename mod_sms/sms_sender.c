@@ -336,6 +336,11 @@ static apr_status_t cancel_opted_out(sms_db_t *db, apr_pool_t *p)
                       "before this was sent", p);
 }
 
+static int stopping(const sms_sender_conf_t *c)
+{
+    return c->stop && *c->stop;
+}
+
 apr_status_t sms_sender_run(int *handed, sms_db_t *db, sms_provider_t *pv,
                             const sms_sender_conf_t *c, apr_time_t deadline,
                             apr_pool_t *p)
@@ -351,7 +356,7 @@ apr_status_t sms_sender_run(int *handed, sms_db_t *db, sms_provider_t *pv,
     if (rv == APR_SUCCESS) {
         rv = cancel_opted_out(db, p);
     }
-    while (rv == APR_SUCCESS && apr_time_now() < deadline) {
+    while (rv == APR_SUCCESS && apr_time_now() < deadline && !stopping(c)) {
         apr_array_header_t *claimed;
         apr_pool_t *round;
         int n = 0, i = 0;
@@ -368,7 +373,7 @@ apr_status_t sms_sender_run(int *handed, sms_db_t *db, sms_provider_t *pv,
         }
         rounds++;
         /* groups of identical text, each number at most once per call */
-        while (rv == APR_SUCCESS && i < claimed->nelts) {
+        while (rv == APR_SUCCESS && i < claimed->nelts && !stopping(c)) {
             apr_array_header_t *group, *sending;
             apr_hash_t *numbers = apr_hash_make(round);
             const sms_message_t *head = APR_ARRAY_IDX(claimed, i,
@@ -412,6 +417,15 @@ apr_status_t sms_sender_run(int *handed, sms_db_t *db, sms_provider_t *pv,
             }
         }
         apr_pool_destroy(round);
+    }
+    if (stopping(c)) {
+        /* a graceful restart or a stop: what this sender claimed and has
+         * not started goes back now, not when the lease runs out */
+        int n = 0;
+        if (sms_store_release(&n, db, c->owner, p) == APR_SUCCESS && n) {
+            sms_log(SMS_LOG_DEBUG, 0, p, "sender %s stops: %d claim(s) "
+                    "given back", c->owner, n);
+        }
     }
     if (rounds) {
         sms_log(SMS_LOG_DEBUG, rv, p, "sender %s: %d round(s), %d handed",

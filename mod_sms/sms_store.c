@@ -87,6 +87,9 @@ static const sms_statement_t statements[] = {
      " WHERE id IN (" CLAIM_PICK ")",
      "UPDATE sms_message SET lease_owner = %s, lease_until = " BIG()
      " WHERE id IN (" CLAIM_PICK " FOR UPDATE SKIP LOCKED)"},
+    {"sms_release",
+     "UPDATE sms_message SET lease_owner = NULL, lease_until = NULL"
+     " WHERE lease_owner = %s AND status IN ('queued', 'scheduled')", NULL},
     {"sms_claimed",
      "SELECT " MSG_COLS " FROM sms_message WHERE lease_owner = %s"
      " AND status IN ('queued', 'scheduled')"
@@ -759,6 +762,12 @@ apr_status_t sms_store_claim(int *n, sms_db_t *db, const char *owner,
     return run(n, db, "sms_claim", p, ARGS(
         owner, i64(p, lease_until), i64(p, now), i64(p, now),
         i64(p, limit)));
+}
+
+apr_status_t sms_store_release(int *n, sms_db_t *db, const char *owner,
+                               apr_pool_t *p)
+{
+    return run(n, db, "sms_release", p, ARGS(owner));
 }
 
 apr_status_t sms_store_claimed(apr_array_header_t **msgs, sms_db_t *db,

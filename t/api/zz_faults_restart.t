@@ -13,7 +13,7 @@ use lib 't/lib';
 use SMSTest;
 use SMSFault;
 
-plan tests => 17;
+plan tests => 18;
 
 my $queue = basic_client('queue');
 my $N = 2000;
@@ -61,6 +61,10 @@ my @owners = split /\n/, sql_value('queue.db',
   . " WHERE m.batch_id = $id AND e.status = 'sending'");
 my %pids = map { /:(\d+):wd/ ? ($1 => 1) : () } @owners;
 diag 'graceful: sender pids ' . join(' ', sort keys %pids) . "; old children @old";
+# the old child ends its run after the provider call in progress and gives
+# its claims back: the new generation sends the rest
+my %old = map { $_ => 1 } @old;
+ok t_cmp((grep { !$old{$_} } keys %pids) ? 1 : 0, 1, 'graceful_new_generation_takes_over');
 
 # ---- kill -9 of the child that runs the sender ----
 $offset = log_size();
