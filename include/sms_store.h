@@ -32,6 +32,8 @@ typedef struct sms_db_t {
     int random;              /* fetch select results whole (pgsql) */
     int serialize;           /* one writer per process (sqlite3) */
     int locked;              /* the open transaction holds the write lock */
+    int plain_tx;            /* BEGIN/COMMIT as plain statements (pgsql) */
+    int in_plain_tx;         /* such a transaction is open */
 } sms_db_t;
 
 /* Once per child process: the lock that keeps SQLite writers of this

@@ -385,6 +385,7 @@ apr_status_t sms_store_ready(sms_db_t *db, const char **why, apr_pool_t *p)
      * are small, so fetch them whole */
     db->random = !strcmp(apr_dbd_name(db->driver), "pgsql");
     db->serialize = !strcmp(apr_dbd_name(db->driver), "sqlite3");
+    db->plain_tx = db->random;
     if (db->prepared && stmt(db, SMS_READY_LABEL)) {
         return APR_SUCCESS;
     }
@@ -586,10 +587,34 @@ static apr_status_t returning_id(apr_int64_t *id, sms_db_t *db,
     return *id ? APR_SUCCESS : APR_EGENERAL;
 }
 
+/* pgsql: apr-util's pgsql driver (1.6) dereferences a NULL transaction
+ * when BEGIN gets an error answer, which is what a connection whose server
+ * went away since its last use gets ("terminating connection due to
+ * administrator command"): the child dies of SIGSEGV. There BEGIN, COMMIT
+ * and ROLLBACK are plain statements; a failed statement inside aborts the
+ * transaction on the server, and we only COMMIT when none failed. */
+static apr_status_t plain_tx(sms_db_t *db, const char *sql, apr_pool_t *p)
+{
+    int rows = 0;
+    int rc = apr_dbd_query(db->driver, db->handle, &rows, sql);
+
+    return rc ? db_error(db, sql, rc, p) : APR_SUCCESS;
+}
+
 apr_status_t sms_store_begin(sms_db_t *db, apr_pool_t *p)
 {
     int locked = write_lock(db), rc;
 
+    if (db->plain_tx) {
+        apr_status_t rv = plain_tx(db, "BEGIN", p);
+        if (rv != APR_SUCCESS) {
+            write_unlock(locked);
+            return rv;
+        }
+        db->in_plain_tx = 1;
+        db->locked = locked;
+        return APR_SUCCESS;
+    }
     rc = apr_dbd_transaction_start(db->driver, p, db->handle, &db->trans);
     if (rc) {
         db->trans = NULL;
@@ -604,6 +629,13 @@ apr_status_t sms_store_end(sms_db_t *db, int ok, apr_pool_t *p)
 {
     int rc;
 
+    if (db->in_plain_tx) {
+        apr_status_t rv = plain_tx(db, ok ? "COMMIT" : "ROLLBACK", p);
+        db->in_plain_tx = 0;
+        write_unlock(db->locked);
+        db->locked = 0;
+        return rv;
+    }
     if (!db->trans) {
         return APR_SUCCESS;
     }
