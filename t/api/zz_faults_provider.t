@@ -14,10 +14,11 @@ use lib 't/lib';
 use SMSTest;
 use SMSFault;
 
-plan tests => 47;
+plan tests => 48;
 
 my $queue = basic_client('queue');
-my $N = 1000;       # recipients per case: ten provider requests of 100
+my $N = 1000;
+my $log_start = error_log_size();       # recipients per case: ten provider requests of 100
 
 # Runs one case: a paced bulk drain, $fault->() once a fifth of it is
 # sent, then the drain to its end. Returns (report, batch id).
@@ -118,3 +119,6 @@ my $st = wait_for(sub {
     my (undef, $x) = api($queue, GET => "/api/sms/messages/$m->{id}/");
     $x && $x->{status} eq 'sent' ? $x : undef }, 30);
 ok t_cmp($st ? $st->{status} : 'not sent', 'sent', 'provider_recovered');
+
+my @crashes = child_crashes($log_start);
+ok t_cmp(scalar @crashes, 0, 'no_child_crashed') or diag @crashes;

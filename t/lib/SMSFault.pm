@@ -17,7 +17,8 @@ use SMSTest;
 our @EXPORT = qw(bulk_numbers start_bulk batch_counts batch_drained
                  outbox_report report_line pacing fake_stop fake_start
                  httpd_pid httpd_children sender_pid graceful_restart
-                 sqlite_lock sqlite_unlock hires_time);
+                 sqlite_lock sqlite_unlock hires_time error_log_size
+                 child_crashes);
 
 # The queue host's SMSProviderTimeout (t/conf/vhosts.include): an answer
 # held back longer than this is a timeout, and its recipients "unknown".
@@ -228,6 +229,21 @@ sub fake_start {
 }
 
 # ---- the server's processes ---------------------------------------------
+
+sub error_log_file { Apache::Test::vars('t_logs') . '/error_log' }
+
+# Where the server's error log ends now.
+sub error_log_size { -s error_log_file() || 0 }
+
+# Lines since $offset that say a child died of a signal other than the
+# SIGKILL a test sent (AH00051/AH00052 are only [notice]: t/zz_error_log.t
+# does not see them), or anything at crit level or worse.
+sub child_crashes {
+    my ($offset) = @_;
+    open my $fh, '<', error_log_file() or die error_log_file() . ": $!";
+    seek $fh, $offset || 0, 0;
+    return grep { /exit signal (?!Killed)|\[(?:[\w.]+:)?(?:crit|alert|emerg)\]/ } <$fh>;
+}
 
 sub httpd_pid {
     my $file = Apache::Test::vars('t_logs') . '/httpd.pid';
