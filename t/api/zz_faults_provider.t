@@ -20,15 +20,15 @@ my $queue = basic_client('queue');
 my $N = 1000;
 my $log_start = error_log_size();       # recipients per case: ten provider requests of 100
 
-# Runs one case: a paced bulk drain, $fault->() once a fifth of it is
+# Runs one case: a paced bulk drain, $fault->() once a tenth of it is
 # sent, then the drain to its end. Returns (report, batch id).
 sub drain_with_fault {
     my ($name, $prefix, $fault, %opt) = @_;
-    pacing(150);
+    pacing(250);
     my ($res, $b) = start_bulk($queue, $prefix, $N, "fault $name");
     ok t_cmp($res->code, 202, "${name}_bulk_accepted");
     my $id = $b->{batch_id} or die "$name: no batch: " . $res->content;
-    wait_for(sub { (batch_counts('queue.db', $id)->{sent} // 0) >= 200 }, 60)
+    wait_for(sub { (batch_counts('queue.db', $id)->{sent} // 0) >= 100 }, 60)
         or diag "$name: the drain did not start";
     my $before = batch_counts('queue.db', $id);
     $fault->();
@@ -92,14 +92,16 @@ ok t_cmp($r->{ambiguous}, 200, 'reset_mid_two_answers_cut');
 ok t_cmp($r->{unknown}, 200, 'reset_mid_their_recipients_unknown');
 ok t_cmp($r->{sent}, $N - 200, 'reset_mid_the_rest_sent_once');
 
-# ---- down: the fake stopped (connection refused) for two seconds, then
-#      started again on its port. A request it was serving when it stopped
-#      is in flight (unknown); the others are refused before sending, so
-#      retried (or, past SMSRetryLimit, failed with the reason) ----
+# ---- down: the fake stopped (connection refused), then started again on
+#      its port, well within the retries' span (SMSRetryLimit 3, backoff
+#      300 ms: attempts 0.3, 0.9 and 2.1 s after the first). A request it
+#      was serving when it stopped is in flight (unknown); the others are
+#      refused before sending, so retried (or, past SMSRetryLimit, failed
+#      with the reason) ----
 my ($stopped, $restarted);
 ($r, my $id) = drain_with_fault('down', '7106', sub {
     $stopped = fake_stop();
-    sleep 2;
+    select undef, undef, undef, 0.5;
     $restarted = fake_start();
 }, in_flight => sub { $_[0]{time} > $stopped - 1 && $_[0]{time} <= $stopped }, unposted_unknown => 1);
 ok t_cmp(sql_value('queue.db', "SELECT count(*) FROM sms_event e JOIN sms_message m"

@@ -30,11 +30,11 @@ sub log_since {
 # A paced drain of $N recipients, waited for until $min are sent.
 sub paced_bulk {
     my ($prefix, $name) = @_;
-    pacing(150);
+    pacing(200);
     my ($res, $b) = start_bulk($queue, $prefix, $N, "fault $name");
     ok t_cmp($res->code, 202, "${name}_bulk_accepted");
     my $id = $b->{batch_id} or die "$name: no batch: " . $res->content;
-    wait_for(sub { (batch_counts('queue.db', $id)->{sent} // 0) >= 300 }, 60)
+    wait_for(sub { (batch_counts('queue.db', $id)->{sent} // 0) >= 200 }, 60)
         or diag "$name: the drain did not start";
     return $id;
 }
