@@ -33,6 +33,8 @@ typedef struct sms_db_t {
     int serialize;           /* one writer per process (sqlite3) */
     int locked;              /* the open transaction holds the write lock */
     int plain_tx;            /* BEGIN/COMMIT as plain statements (pgsql) */
+    int quiet;               /* statement errors at debug level: the caller
+                              * has already said the database fails */
     int in_plain_tx;         /* such a transaction is open */
 } sms_db_t;
 

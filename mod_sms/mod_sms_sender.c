@@ -30,6 +30,56 @@ static char hostname[128];
 static apr_thread_mutex_t *tick_mutex;
 static volatile int stopping;
 
+/* Servers whose sender's last run failed on the database (server_rec * ->
+ * failing_t): while it keeps failing, each tick's store errors go to the
+ * debug level and one warning a minute says so, not an error per tick.
+ * Only the watchdog thread uses it. */
+typedef struct {
+    server_rec *s;
+    apr_time_t since;
+    apr_time_t said;
+} failing_t;
+static apr_hash_t *failing;
+#define FAILING_REMINDER apr_time_from_sec(60)
+
+static void note_run(server_rec *s, apr_status_t rv)
+{
+    failing_t *f = apr_hash_get(failing, &s, sizeof(s));
+    apr_time_t now = apr_time_now();
+
+    if (rv == APR_SUCCESS) {
+        if (f && f->since) {
+            ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, "sender: the "
+                         "database answers again after %" APR_TIME_T_FMT
+                         " s", apr_time_sec(now - f->since));
+            f->since = 0;
+        }
+        return;
+    }
+    if (!f) {   /* the key is the server_rec's address, kept in f */
+        f = apr_pcalloc(apr_hash_pool_get(failing), sizeof(*f));
+        f->s = s;
+        apr_hash_set(failing, &f->s, sizeof(f->s), f);
+    }
+    if (!f->since) {
+        f->since = f->said = now;
+    }
+    else if (now - f->said >= FAILING_REMINDER) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, "sender: the database "
+                     "has failed for %" APR_TIME_T_FMT " s; queued messages "
+                     "wait (errors at debug level meanwhile)",
+                     apr_time_sec(now - f->since));
+        f->said = now;
+    }
+}
+
+static int is_failing(server_rec *s)
+{
+    failing_t *f = failing ? apr_hash_get(failing, &s, sizeof(s)) : NULL;
+
+    return f && f->since;
+}
+
 static apr_status_t stop_ticks(void *data)
 {
     (void)data;
@@ -64,8 +114,12 @@ static apr_status_t sender_tick(int state, void *data, apr_pool_t *pool)
     }
     rv = sms_db_adopt(&db, dbd, &why, pool);
     if (rv == APR_SUCCESS) {
+        db.quiet = is_failing(s);
         rv = sms_sender_run(&handed, &db, sc->pv, &sc->sender,
                             apr_time_now() + RUN_BUDGET, pool);
+        if (failing) {
+            note_run(s, rv);
+        }
         if (handed) {
             ap_log_error(APLOG_MARK, APLOG_DEBUG, rv, s,
                          "sender: %d recipient(s) handed to the provider",
@@ -122,6 +176,7 @@ void sms_sender_child_init(apr_pool_t *pchild, server_rec *s)
     server_rec *v;
 
     gethostname(hostname, sizeof(hostname) - 1);
+    failing = apr_hash_make(pchild);
     if (apr_thread_mutex_create(&tick_mutex, APR_THREAD_MUTEX_DEFAULT,
                                 pchild) == APR_SUCCESS) {
         apr_pool_pre_cleanup_register(pchild, NULL, stop_ticks);

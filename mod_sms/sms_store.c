@@ -492,7 +492,8 @@ static apr_status_t db_error(sms_db_t *db, const char *label, int rc,
                 label);
         return APR_EGENERAL;
     }
-    sms_log(SMS_LOG_ERR, APR_EGENERAL, p, "store: %s failed: %s", label, msg);
+    sms_log(db->quiet ? SMS_LOG_DEBUG : SMS_LOG_ERR, APR_EGENERAL, p,
+            "store: %s failed: %s", label, msg);
     return APR_EGENERAL;
 }
 

@@ -11,7 +11,6 @@ use IPC::Open2 ();
 use POSIX ();
 use Time::HiRes ();
 use Apache::Test ();
-use lib 't/lib';
 use SMSTest;
 
 our @EXPORT = qw(bulk_numbers start_bulk batch_counts batch_drained
@@ -223,8 +222,11 @@ sub fake_start {
             '--password', 'suite-pass', '--pidfile', fake_pidfile() }
         POSIX::_exit(127);
     }
-    wait_for(sub { -s $out && `cat $out` =~ /^port=/m }, 15)
-        or die "the fake did not start again";
+    wait_for(sub {
+        open my $fh, '<', $out or return 0;
+        local $/;
+        return (<$fh> // '') =~ /^port=\d+$/m;
+    }, 15) or die "the fake did not start again";
     return hires_time();
 }
 
