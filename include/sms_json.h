@@ -23,7 +23,8 @@ apr_status_t sms_json_only(sms_error_t **err, json_t *obj,
                            const char *const *allowed, apr_pool_t *p);
 
 /* String member key: *out NULL when absent (an error when required);
- * a non-string value is an error. *len may be NULL. */
+ * a non-string value is an error, and so is a string holding a NUL
+ * (400 invalid_message). *len may be NULL. */
 apr_status_t sms_json_string(const char **out, apr_size_t *len,
                              sms_error_t **err, json_t *obj,
                              const char *key, int required, apr_pool_t *p);

@@ -23,4 +23,10 @@ apr_status_t sms_phone_normalise(const char **out, sms_error_t **err,
  * 61412345678 -> 614*****678. */
 const char *sms_phone_mask(const char *digits, apr_pool_t *p);
 
+/* Mask every phone number in free text (a request path, a log line):
+ * each run of digits and the separators people type (space - . ( ) +)
+ * that holds at least SMS_PHONE_MIN_DIGITS digits keeps its first and
+ * last 3 digits, "optouts/0412 345 678" -> "optouts/041* *** 678". */
+const char *sms_phone_mask_text(const char *s, apr_pool_t *p);
+
 #endif /* SMS_PHONE_H */

@@ -51,6 +51,10 @@ const char *sms_text_encoding_name(sms_encoding_e enc);
 apr_status_t sms_text_validate(const char **why, const char *s,
                                apr_size_t len, apr_pool_t *p);
 
+/* A copy of s that is valid UTF-8: every byte that does not start a
+ * well-formed sequence becomes U+FFFD. For echoing untrusted input. */
+const char *sms_text_utf8_safe(const char *s, apr_pool_t *p);
+
 /* Validate, optionally smart-encode, count and split a text. Returns
  * APR_EINVAL with *why set when the text is not acceptable message text. */
 apr_status_t sms_text_analyse(sms_text_t **out, const char **why,

@@ -16,6 +16,8 @@
 #include "mod_sms_private.h"
 #include "sms_form.h"
 #include "sms_json.h"
+#include "sms_phone.h"
+#include "sms_text.h"
 
 #define SMS_MAX_PARAMS 4
 #define RETRY_AFTER "5"
@@ -104,8 +106,13 @@ int sms_reply(sms_req *rq, int status, json_t *body)
 
 int sms_reply_error(sms_req *rq, const sms_error_t *e)
 {
+    /* message and field may echo what the client sent: keep them UTF-8,
+     * or jansson refuses them and the client gets a 500 */
+    apr_pool_t *p = rq->r->pool;
     json_t *err = json_pack("{s:s, s:s, s:s?}", "code", e->code, "message",
-                            e->message, "field", e->field);
+                            sms_text_utf8_safe(e->message, p), "field",
+                            e->field ? sms_text_utf8_safe(e->field, p)
+                                     : NULL);
 
     if (!e->field) {
         json_object_set_new(err, "field", json_null());
@@ -187,6 +194,29 @@ sms_db_t *sms_db(sms_req *rq, int *done)
     return db;
 }
 
+/* Decoded parameters are text: valid UTF-8 without control characters
+ * but CR and LF (anything else would reach the database, where
+ * PostgreSQL refuses it, or the JSON answers). */
+static apr_status_t check_params(apr_table_t *args, sms_error_t **err,
+                                 apr_pool_t *p)
+{
+    const apr_array_header_t *arr = apr_table_elts(args);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
+    const char *why;
+    int i;
+
+    for (i = 0; i < arr->nelts; i++) {
+        if (sms_text_validate(&why, e[i].val, strlen(e[i].val), p)) {
+            *err = sms_error_make(p, 400, strcmp(e[i].key, "message")
+                                          ? "invalid_parameter"
+                                          : "invalid_message", e[i].key,
+                                  "'%s': %s", e[i].key, why);
+            return APR_EINVAL;
+        }
+    }
+    return APR_SUCCESS;
+}
+
 apr_status_t sms_params(apr_table_t **args, sms_error_t **err, sms_req *rq,
                         const char *const *allowed)
 {
@@ -201,7 +231,7 @@ apr_status_t sms_params(apr_table_t **args, sms_error_t **err, sms_req *rq,
                                    allowed, r->pool)) {
         return APR_EINVAL;
     }
-    return APR_SUCCESS;
+    return check_params(*args, err, r->pool);
 }
 
 /* Match rel ("messages/42") against a pattern; fills params. */
@@ -319,8 +349,11 @@ static int find_route(sms_req *rq, const sms_route_t **route,
         const char *rel = relative_path(r->uri, base, r->pool);
         char *slash;
 
-        ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r,
-                      "route lookup: '%s' below '%s'", rel, base);
+        if (APLOGrtrace2(r)) {
+            ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r,
+                          "route lookup: '%s' below '%s'",
+                          sms_phone_mask_text(rel, r->pool), base);
+        }
         if (match_routes(rq, rel, route, allow)) {
             return 1;
         }
@@ -389,6 +422,9 @@ static int read_body(sms_req *rq, char **buf, apr_size_t *len)
                                          HUGE_STRING_LEN);
         if (rv != APR_SUCCESS) {
             int status = ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
+            if (status == AP_FILTER_ERROR) {
+                return status;  /* the input filter answered already */
+            }
             return sms_fail(rq, status, status == HTTP_REQUEST_ENTITY_TOO_LARGE
                             ? "payload_too_large" : "invalid_json", NULL,
                             "the request body could not be read");
@@ -468,6 +504,25 @@ static int error_document(sms_req *rq, const char *redirect_status)
                     : "internal_error", NULL, "HTTP error %d", status);
 }
 
+/* SMS_LOG_PATH for the access log: the path of the request as the client
+ * sent it (the first, before any ErrorDocument), without the query string
+ * (webhooks carry message text and numbers there) and with phone numbers
+ * masked (DELETE /optouts/{number}). */
+static void log_path(request_rec *r)
+{
+    request_rec *first = r;
+    const char *path;
+
+    while (first->prev) {
+        first = first->prev;
+    }
+    path = sms_phone_mask_text(first->uri, first->pool);
+    /* mod_log_config reads %{...}e from the last request, %<{...}e from
+     * the first */
+    apr_table_setn(first->subprocess_env, "SMS_LOG_PATH", path);
+    apr_table_setn(r->subprocess_env, "SMS_LOG_PATH", path);
+}
+
 int sms_api_handler(request_rec *r)
 {
     sms_req *rq;
@@ -476,7 +531,7 @@ int sms_api_handler(request_rec *r)
     char *buf = NULL;
     apr_size_t len = 0;
     sms_error_t *err;
-    int rc;
+    int rc, i;
 
     if (!r->handler || strcmp(r->handler, SMS_HANDLER)) {
         return DECLINED;
@@ -486,6 +541,7 @@ int sms_api_handler(request_rec *r)
     rq->sc = ap_get_module_config(r->server->module_config, &sms_module);
     rq->dc = ap_get_module_config(r->per_dir_config, &sms_module);
 
+    log_path(r);
     redirect_status = apr_table_get(r->subprocess_env, "REDIRECT_STATUS");
     if (r->prev && redirect_status) {
         return error_document(rq, redirect_status);
@@ -511,6 +567,16 @@ int sms_api_handler(request_rec *r)
     if (route->needs_user && route->method != M_GET
         && (rc = sms_check_csrf(rq)) != DECLINED) {
         return rc;
+    }
+    for (i = 0; i < SMS_MAX_PARAMS && rq->params[i]; i++) {
+        const char *why;
+        /* an id that is not text names nothing (and must not reach the
+         * database, which may refuse it) */
+        if (sms_text_validate(&why, rq->params[i], strlen(rq->params[i]),
+                              r->pool)) {
+            return sms_fail(rq, HTTP_NOT_FOUND, "not_found", NULL,
+                            "no such resource: %s", why);
+        }
     }
     if (route->body == BODY_JSON) {
         if (!is_json_type(apr_table_get(r->headers_in, "Content-Type"))) {

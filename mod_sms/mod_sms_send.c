@@ -501,7 +501,9 @@ static int send_bulk(sms_req *rq, sms_db_t *db)
                 continue;
             }
         }
-        if (!json_is_string(to_json)) {
+        if (!json_is_string(to_json)
+            || strlen(json_string_value(to_json))
+               != json_string_length(to_json)) {    /* a NUL inside */
             reject(rejected, to_json, sms_error_make(
                 p, 400, "invalid_phone", "to",
                 "a recipient is a phone number string or an object with "

@@ -99,6 +99,13 @@ apr_status_t sms_json_string(const char **out, apr_size_t *len,
                               "'%s' must be a string", key);
         return APR_EINVAL;
     }
+    /* a NUL inside would cut the C string short: "0412345678\u0000x"
+     * must not become a valid number, nor "a\u0000b" the text "a" */
+    if (strlen(json_string_value(v)) != json_string_length(v)) {
+        *err = sms_error_make(p, 400, "invalid_message", key,
+                              "'%s' contains a NUL character", key);
+        return APR_EINVAL;
+    }
     *out = json_string_value(v);
     if (len) {
         *len = json_string_length(v);

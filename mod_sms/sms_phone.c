@@ -18,6 +18,7 @@
  */
 #include <string.h>
 
+#include <apr_lib.h>
 #include <apr_strings.h>
 
 #include "sms_phone.h"
@@ -247,6 +248,35 @@ const char *sms_phone_mask(const char *digits, apr_pool_t *p)
     }
     else {
         memset(out + 3, '*', len - 6);
+    }
+    return out;
+}
+
+const char *sms_phone_mask_text(const char *s, apr_pool_t *p)
+{
+    char *out = apr_pstrdup(p, s ? s : "");
+    apr_size_t i = 0, j;
+
+    while (out[i]) {
+        int digits = 0, seen = 0;
+
+        if (!apr_isdigit(out[i])) {
+            i++;
+            continue;
+        }
+        for (j = i; out[j] && (apr_isdigit(out[j])
+                               || strchr(" -.()+", out[j])); j++) {
+            digits += apr_isdigit(out[j]) ? 1 : 0;
+        }
+        for (; digits >= SMS_PHONE_MIN_DIGITS && i < j; i++) {
+            if (apr_isdigit(out[i])) {
+                seen++;
+                if (seen > 3 && seen <= digits - 3) {
+                    out[i] = '*';
+                }
+            }
+        }
+        i = j;
     }
     return out;
 }

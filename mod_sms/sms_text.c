@@ -149,6 +149,28 @@ static const smart_map_t *smart_lookup(apr_uint32_t cp)
     return NULL;
 }
 
+const char *sms_text_utf8_safe(const char *s, apr_pool_t *p)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    apr_size_t len = strlen(s), i = 0, o = 0;
+    char *out;
+
+    out = apr_palloc(p, 3 * len + 1);   /* U+FFFD is 3 bytes per byte */
+    while (i < len) {
+        apr_size_t at = i;
+        if (utf8_next(u, len, &i) == SMS_UTF8_BAD) {
+            memcpy(out + o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            i = at + 1;
+            continue;
+        }
+        memcpy(out + o, s + at, i - at);
+        o += i - at;
+    }
+    out[o] = '\0';
+    return out;
+}
+
 apr_status_t sms_text_validate(const char **why, const char *s,
                                apr_size_t len, apr_pool_t *p)
 {

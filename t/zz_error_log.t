@@ -13,6 +13,7 @@ my @expected = (
     qr/AH01807|AH01617|AH01618/,                             # wrong passwords
     qr/AH01842|AH01817/,                # api/login.t: tampered session cookie
     qr/provider refuses our request: Username or password/,  # api/outbox.t
+    qr/AH10244: invalid URI path \(\/api\/sms\/\.\.\//,        # api/corpus.t
     # api/zz_cluster.t stops PostgreSQL for a moment: mod_dbd cannot
     # connect, and a statement on a pooled connection finds it closed
     qr/AH00629: Can't connect to pgsql|AH00639: DBD \[pgsql\] Error|AH02655: Failed to acquire DBD/,

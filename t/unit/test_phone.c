@@ -176,6 +176,16 @@ static void check_mask(apr_pool_t *p)
     IS_STR(sms_phone_mask("12", p), "**", "mask 2 digits: all");
     IS_STR(sms_phone_mask("", p), "", "mask empty");
     IS_STR(sms_phone_mask(NULL, p), "", "mask NULL");
+    /* numbers inside free text (request paths for the access log) */
+    IS_STR(sms_phone_mask_text("/api/sms/optouts/0412345678/", p),
+           "/api/sms/optouts/041****678/", "mask text: national");
+    IS_STR(sms_phone_mask_text("optouts/+61 412 345 678", p),
+           "optouts/+61 4** *** 678", "mask text: typed with spaces");
+    IS_STR(sms_phone_mask_text("messages/1234567/batches/9", p),
+           "messages/1234567/batches/9", "mask text: ids stay");
+    IS_STR(sms_phone_mask_text("a61412345678b61298765432", p),
+           "a614*****678b612*****432", "mask text: two numbers");
+    IS_STR(sms_phone_mask_text("", p), "", "mask text: empty");
 }
 
 int main(void)

@@ -3,6 +3,7 @@
  * t/data/text_vectors.json (the same file the httpd preview tests read).
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include <apr_general.h>
 #include <apr_strings.h>
@@ -126,6 +127,14 @@ int main(void)
         apr_pool_destroy(p);
     }
     json_decref(doc);
+    /* untrusted bytes echoed in an error: always valid UTF-8 after */
+    tap_ok(!strcmp(sms_text_utf8_safe("caf\xc3\xa9", pool), "caf\xc3\xa9"),
+           "utf8_safe keeps valid text");
+    tap_ok(!strcmp(sms_text_utf8_safe("a\xff" "b\xc3", pool),
+                   "a\xef\xbf\xbd" "b\xef\xbf\xbd"),
+           "utf8_safe replaces bad bytes with U+FFFD");
+    tap_ok(!strcmp(sms_text_utf8_safe("\xc0\xaf", pool),
+                   "\xef\xbf\xbd\xef\xbf\xbd"), "utf8_safe: overlong");
     apr_pool_destroy(pool);
     apr_terminate();
     return tap_done();

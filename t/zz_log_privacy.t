@@ -1,0 +1,160 @@
+# After the whole suite: the server's logs (error logs and the access log)
+# hold no message text, no password or secret, and phone numbers only
+# masked the way the module masks them (first and last 3 digits kept:
+# 61412345678 -> 614*****678).
+#
+# The test makes some traffic of its own first, so that it proves the
+# paths that would leak even when run alone: a send, an inbound reply and
+# a STOP in a webhook query string, a phone filter, an opt-out removal
+# with the number in the path, a refused Basic login with a number in the
+# query string.
+use strict;
+use warnings;
+use Apache::Test;
+use Apache::TestUtil;
+use URI::Escape qw(uri_escape_utf8);
+use lib 't/lib';
+use SMSTest;
+
+plan tests => 8;
+
+my $S = 'suite-hook-secret';
+my $tag = sprintf '%05d', $$ % 100000;
+my ($n1, $n2, $n3) = map { '04129' . substr("$_$tag", 0, 5) } 1 .. 3;
+my $body = "privacy check $tag: your results are ready";
+my $reply = "privacy reply $tag: thanks, see you then";
+
+# ---- traffic of our own ---------------------------------------------------------
+my $ua = client();
+login($ua, 'alice', 'alice-password');
+my $hook = client();
+my ($res) = api($ua, POST => '/api/sms/send/', {to => $n1, message => $body});
+ok t_cmp($res->code, 201, 'privacy_send_stored') or diag $res->content;
+api($hook, GET => "/api/sms/webhook/inbound/?from=$n2&message=" . uri_escape_utf8($reply)
+    . "&secret=$S");
+api($hook, GET => "/api/sms/webhook/inbound/?from=$n3&message=STOP&secret=$S");
+api($ua, GET => "/api/sms/messages/?phone=$n1");
+api($ua, GET => "/api/sms/messages/?phone=" . uri_escape_utf8("+61 " . substr($n1, 1)));
+($res) = api($ua, DELETE => "/api/sms/optouts/$n3/");
+ok t_cmp($res->code, 204, 'privacy_optout_removed_by_path');
+api(client(base => vhost_url('basic'), basic => ['alice', 'wrong-password']),
+    GET => "/api/sms/messages/?phone=$n1");
+api(client(), GET => "/api/sms/messages/?phone=$n2");      # 401, ErrorDocument
+
+# ---- what must never be logged ------------------------------------------------
+my @secrets = ('alice-password', 'bob-password', 'wrong-password',
+               'suite-pass',                      # SMSBroadcastPassword
+               $S,                                # SMSWebhookSecret
+               'suite-session-passphrase',        # SessionCryptoPassphrase
+               'suite-secret-0123456789abcdef');  # SMSSecret
+
+my (%numbers, %bodies);
+for my $db ('sms.db', 'broadcast.db', 'queue.db') {
+    my @n = split /\n/, sql_value($db, 'SELECT to_number FROM sms_message UNION '
+        . 'SELECT from_number FROM sms_inbound UNION SELECT number FROM sms_optout');
+    $numbers{$_} = 1 for grep { /^\d{8,15}$/ } @n;
+    # bodies may span lines: one per row, by id
+    for my $q ('SELECT id FROM sms_message', 'SELECT id FROM sms_inbound',
+               'SELECT id FROM sms_template') {
+        my ($table) = $q =~ /FROM (\w+)/;
+        for my $id (split /\n/, sql_value($db, "$q WHERE length(body) >= 8")) {
+            my $b = sql_value($db, "SELECT body FROM $table WHERE id = $id");
+            utf8::decode($b);
+            $bodies{$b} = 1 if length($b) >= 8;
+        }
+    }
+}
+$numbers{'61' . substr($_, 1)} = 1 for $n1, $n2, $n3;
+$bodies{$_} = 1 for $body, $reply;
+
+# The forms a number or a text would take in a log line.
+sub number_forms {
+    my ($n) = @_;
+    my @f = ($n);
+    push @f, "0$1" if $n =~ /^61(\d{9})$/;      # national
+    return @f;
+}
+sub body_forms {
+    my ($b) = @_;
+    my $enc = uri_escape_utf8($b);
+    (my $plus = $enc) =~ s/%20/+/g;
+    my @f = ($b, $enc, $plus);
+    utf8::encode($_) for @f;
+    return @f;
+}
+# Lines of $text that give away a secret, a body or a number (each with
+# the first reason found).
+sub leaks {
+    my ($text) = @_;
+    return map { my @why = leak($_); @why ? "$why[0]: $_" : () } split /\n/, $text;
+}
+sub leak {
+    my ($line) = @_;
+    my @found;
+    {
+        for my $s (@secrets) {
+            push @found, "secret '$s'" if index($line, $s) >= 0;
+        }
+        for my $b (keys %bodies) {
+            for my $f (body_forms($b)) {
+                push @found, "a message body" if index($line, $f) >= 0;
+            }
+        }
+        for my $n (keys %numbers) {
+            for my $f (number_forms($n)) {
+                push @found, "number $f" if $line =~ /(?<!\d)\Q$f\E(?!\d)/;
+            }
+        }
+        # any Australian mobile number, ours or not
+        push @found, "a mobile number"
+            if $line =~ /(?<![\d*])(?:\+?61|0)4\d{8}(?!\d)/;
+    }
+    return @found;
+}
+
+# the detector finds what it must, and lets the masked forms pass
+my $m = '61' . substr($n1, 1);
+my $masked = substr($m, 0, 3) . ('*' x (length($m) - 6)) . substr($m, -3);
+my @planted = leaks(join "\n", "[sms:info] sending to $m", "GET /x?to=$n1",
+                    "[sms:debug] text: $body",
+                    "GET /api/sms/webhook/inbound/?message=" . uri_escape_utf8($reply),
+                    "POST /login httpd_password=alice-password",
+                    "[sms:info] $masked opted out",
+                    'DELETE /api/sms/optouts/041****' . substr($n3, -3) . '/');
+ok t_cmp(scalar(@planted), 5, 'the_detector_finds_planted_leaks_and_passes_masked_numbers')
+    or diag join "\n", @planted;
+
+# ---- the logs -------------------------------------------------------------------------
+my $logs = Apache::Test::vars('t_logs');
+opendir my $dh, $logs or die "$logs: $!";
+my @files = sort grep { /(?:^|_)(?:error|access)_log$/ } readdir $dh;
+closedir $dh;
+my %text;
+for my $f (@files) {
+    open my $fh, '<:raw', "$logs/$f" or die "$logs/$f: $!";
+    local $/;
+    $text{$f} = <$fh> // '';
+}
+ok t_cmp((grep { $_ eq 'access_log' } @files) && (grep { $_ eq 'error_log' } @files) ? 1 : 0,
+         1, 'both_logs_are_there');
+
+# the masks this test relies on are really there: the STOP of $n3 in the
+# error log, its removal by path in the access log
+my $m3 = '61' . substr($n3, 1);
+my $mask3 = substr($m3, 0, 3) . ('*' x (length($m3) - 6)) . substr($m3, -3);
+ok t_cmp(scalar(() = $text{error_log} =~ /\Q$mask3\E opted out/g), 1,
+         'error_log_masks_the_number_that_opted_out');
+my $path3 = '/api/sms/optouts/' . substr($n3, 0, 3) . ('*' x (length($n3) - 6))
+    . substr($n3, -3) . '/';
+ok $text{access_log} =~ m{"DELETE \Q$path3\E HTTP/1\.1" 204 }
+    or diag "no masked DELETE line for $path3";
+
+# API requests are logged without their query string (never "/api/sms...?")
+my @queries = grep { m{"\S+ /api/sms[^" ]*\?} } split /\n/, $text{access_log};
+ok !@queries or diag "API query strings in the access log:\n", join("\n", @queries[0 .. ($#queries > 9 ? 9 : $#queries)]);
+
+my @leaks = map { my $f = $_; map { "$f: $_" } leaks($text{$f}) } @files;
+ok !@leaks or diag scalar(@leaks) . " leaks, the first ones:\n",
+    join("\n", @leaks[0 .. ($#leaks > 19 ? 19 : $#leaks)]);
+diag scalar(keys %numbers) . ' numbers, ' . scalar(keys %bodies) . ' bodies, '
+    . scalar(@secrets) . ' secrets checked in ' . join(', ', @files);
