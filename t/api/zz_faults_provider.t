@@ -17,6 +17,7 @@ use SMSFault;
 plan tests => 48;
 
 my $queue = basic_client('queue');
+my $res;
 my $N = 1000;
 my $log_start = error_log_size();       # recipients per case: ten provider requests of 100
 
@@ -93,16 +94,16 @@ ok t_cmp($r->{unknown}, 200, 'reset_mid_their_recipients_unknown');
 ok t_cmp($r->{sent}, $N - 200, 'reset_mid_the_rest_sent_once');
 
 # ---- down: the fake stopped (connection refused), then started again on
-#      its port, well within the retries' span (SMSRetryLimit 3, backoff
-#      300 ms: attempts 0.3, 0.9 and 2.1 s after the first). A request it
-#      was serving when it stopped is in flight (unknown); the others are
-#      refused before sending, so retried (or, past SMSRetryLimit, failed
-#      with the reason) ----
-my ($stopped, $restarted);
+#      its port. A request it was serving when it stopped is in flight
+#      (unknown); the others are refused before sending, so retried, and
+#      past SMSRetryLimit failed with the reason (the queue host retries 3
+#      times over 2.1 s: on a loaded machine the fake's restart may take
+#      longer than that, so how many end failed is not fixed) ----
+my $stopped;
 ($r, my $id) = drain_with_fault('down', '7106', sub {
     $stopped = fake_stop();
     select undef, undef, undef, 0.5;
-    $restarted = fake_start();
+    fake_start();
 }, in_flight => sub { $_[0]{time} > $stopped - 1 && $_[0]{time} <= $stopped }, unposted_unknown => 1);
 ok t_cmp(sql_value('queue.db', "SELECT count(*) FROM sms_event e JOIN sms_message m"
                    . " ON m.id = e.message_id WHERE m.batch_id = $id AND e.detail LIKE 'not sent:%'") > 0
@@ -112,11 +113,16 @@ ok t_cmp($r->{sent} + $r->{unknown} + $r->{failed}, $N, 'down_nothing_lost');
 ok t_cmp(sql_value('queue.db', "SELECT count(*) FROM sms_message WHERE batch_id = $id"
                    . " AND status = 'failed' AND error NOT LIKE 'gave up after 4 attempts: not sent:%'"),
          0, 'down_failures_say_why');
-my $after = grep { $_->{time} > $restarted && @{$_->{accepted}} } SMSFault::fake_sends('7106');
-ok t_cmp($after > 0 ? 1 : 0, 1, 'down_sending_resumes_when_the_provider_is_back');
+# the provider back: a new bulk goes out, each recipient once
+($res, my $b) = start_bulk($queue, '7107', 200, 'after the outage');
+my $done = batch_drained('queue.db', $b->{batch_id}, 60);
+$r = outbox_report('queue.db', $b->{batch_id}, '7107', accepted => 200);
+ok t_cmp($done && $r->{sent} == 200 && !@{$r->{problems}} ? 1 : 0, 1,
+         'down_sending_resumes_when_the_provider_is_back');
 
 # ---- afterwards: a single message goes out at once ----
-my ($res, $m) = api($queue, POST => '/api/sms/send/', {to => '0471079999', message => 'after the faults'});
+my $m;
+($res, $m) = api($queue, POST => '/api/sms/send/', {to => '0471089999', message => 'after the faults'});
 my $st = wait_for(sub {
     my (undef, $x) = api($queue, GET => "/api/sms/messages/$m->{id}/");
     $x && $x->{status} eq 'sent' ? $x : undef }, 30);
