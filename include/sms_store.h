@@ -93,6 +93,12 @@ typedef struct sms_event_t {
     apr_time_t at;
 } sms_event_t;
 
+/* Insert every message of msgs (sms_message_t *) in as few statements as
+ * the driver allows; the ids are not read back. */
+apr_status_t sms_store_insert_messages(sms_db_t *db,
+                                       const apr_array_header_t *msgs,
+                                       apr_pool_t *p);
+
 /* Insert m (status, times and lease as given); *id is the new id. */
 apr_status_t sms_store_insert_message(apr_int64_t *id, sms_db_t *db,
                                       const sms_message_t *m, apr_pool_t *p);
@@ -139,6 +145,13 @@ typedef struct sms_transition_t {
     const char *detail;          /* event detail */
     apr_time_t now;
 } sms_transition_t;
+
+/* The n transitions of ts, each as sms_store_transition applies one, in
+ * a few statements (many rows each); changed[i] says whether ts[i]
+ * applied. Events are written for the ones that did. */
+apr_status_t sms_store_transitions(int *changed, sms_db_t *db,
+                                   const sms_transition_t *ts, int n,
+                                   apr_pool_t *p);
 
 /* Apply t and record its event; *changed 0 when the message was no longer
  * in t->from (nothing written). */
@@ -338,6 +351,12 @@ apr_status_t sms_store_patients_by_phone(apr_array_header_t **ids,
                                          apr_pool_t *p);
 
 /* --- opt-out ---------------------------------------------------------------- */
+
+/* The numbers of numbers (const char *, normalised) that opted out, as a
+ * set keyed by number; looked up many at a time. */
+apr_status_t sms_store_optout_many(apr_hash_t **opted_out, sms_db_t *db,
+                                   const apr_array_header_t *numbers,
+                                   apr_pool_t *p);
 
 apr_status_t sms_store_optout_check(int *opted_out, sms_db_t *db,
                                     const char *number, apr_pool_t *p);

@@ -448,13 +448,14 @@ static int send_bulk(sms_req *rq, sms_db_t *db)
     json_t *list = json_object_get(rq->body, "recipients");
     json_t *rejected = json_array(), *item;
     apr_array_header_t *msgs;
-    apr_hash_t *seen = apr_hash_make(p);
+    apr_array_header_t *numbers;
+    apr_hash_t *seen = apr_hash_make(p), *optouts;
     sms_error_t *err;
     send_opts_t o;
     apr_time_t now = apr_time_now();
     apr_int64_t batch_id = 0;
     size_t i;
-    int segments = 0, ok = 1, opted_out = 0;
+    int segments = 0, ok = 1;
 
     sms_json_pool(rejected, p);
     if (sms_json_only(&err, rq->body, fields, p)) {
@@ -476,6 +477,22 @@ static int send_bulk(sms_req *rq, sms_db_t *db)
         if (final_text(&t, &err, &o, NULL, rq)) {
             return sms_reply_error(rq, err);
         }
+    }
+    /* the opt-outs among the recipients, many numbers per look-up */
+    numbers = apr_array_make(p, (int)json_array_size(list),
+                             sizeof(const char *));
+    json_array_foreach(list, i, item) {
+        json_t *to_json = json_is_object(item) ? json_object_get(item, "to")
+                                               : item;
+        const char *to;
+        if (json_is_string(to_json)
+            && !sms_phone_normalise(&to, &err, json_string_value(to_json),
+                                    sc->country_code, "to", p)) {
+            APR_ARRAY_PUSH(numbers, const char *) = to;
+        }
+    }
+    if (sms_store_optout_many(&optouts, db, numbers, p) != APR_SUCCESS) {
+        return sms_storage_failed(rq);
     }
     msgs = apr_array_make(p, (int)json_array_size(list),
                           sizeof(sms_message_t *));
@@ -516,10 +533,7 @@ static int send_bulk(sms_req *rq, sms_db_t *db)
             reject(rejected, to_json, err);
             continue;
         }
-        if (sms_store_optout_check(&opted_out, db, to, p) != APR_SUCCESS) {
-            return sms_storage_failed(rq);
-        }
-        if (opted_out) {
+        if (apr_hash_get(optouts, to, APR_HASH_KEY_STRING)) {
             reject(rejected, to_json, sms_error_make(
                 p, 422, "opted_out", "to", "this number has opted out "
                 "(STOP)"));
@@ -548,10 +562,9 @@ static int send_bulk(sms_req *rq, sms_db_t *db)
         ok = 0;
     }
     for (i = 0; ok && i < (size_t)msgs->nelts; i++) {
-        sms_message_t *m = APR_ARRAY_IDX(msgs, i, sms_message_t *);
-        m->batch_id = batch_id;
-        ok = sms_store_insert_message(&m->id, db, m, p) == APR_SUCCESS;
+        APR_ARRAY_IDX(msgs, i, sms_message_t *)->batch_id = batch_id;
     }
+    ok = ok && sms_store_insert_messages(db, msgs, p) == APR_SUCCESS;
     if (sms_store_end(db, ok, p) != APR_SUCCESS || !ok) {
         return sms_fail(rq, HTTP_SERVICE_UNAVAILABLE, "storage_unavailable",
                         NULL, "the batch could not be stored; nothing was "

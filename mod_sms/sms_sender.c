@@ -105,7 +105,9 @@ static apr_status_t call_and_record(sms_db_t *db, sms_provider_t *pv,
     const sms_message_t *first = APR_ARRAY_IDX(msgs, 0, sms_message_t *);
     sms_send_req_t req;
     const char *auth_error = NULL;
-    int i, any_accepted = 0, ok = 1;
+    sms_transition_t *ts;
+    int *changed;
+    int i, j, nd, any_accepted = 0, ok = 1;
     apr_time_t now;
     apr_status_t rv;
 
@@ -127,48 +129,63 @@ static apr_status_t call_and_record(sms_db_t *db, sms_provider_t *pv,
             req.ref ? req.ref : "-", msgs->nelts);
 
     now = apr_time_now();
+    ts = apr_pcalloc(p, sizeof(*ts) * msgs->nelts);
+    changed = apr_pcalloc(p, sizeof(*changed) * msgs->nelts);
+    for (i = 0; i < msgs->nelts; i++) {
+        outcome_transition(&ts[i], APR_ARRAY_IDX(msgs, i, sms_message_t *),
+                           &APR_ARRAY_IDX(req.recipients, i, sms_recipient_t),
+                           c, now, p);
+    }
     rv = sms_store_begin(db, p);
-    for (i = 0; rv == APR_SUCCESS && i < msgs->nelts; i++) {
+    if (rv == APR_SUCCESS) {
+        rv = sms_store_transitions(changed, db, ts, msgs->nelts, p);
+    }
+    for (i = 0, nd = 0; rv == APR_SUCCESS && i < msgs->nelts; i++) {
         sms_message_t *m = APR_ARRAY_IDX(msgs, i, sms_message_t *);
         const sms_recipient_t *rc = &APR_ARRAY_IDX(req.recipients, i,
                                                    sms_recipient_t);
-        sms_transition_t t;
-        int changed;
+        const sms_transition_t *t = &ts[i];
 
-        outcome_transition(&t, m, rc, c, now, p);
-        rv = sms_store_transition(&changed, db, &t, p);
-        if (rv == APR_SUCCESS && changed) {
-            m->status = t.to;
-            m->error = t.error;
-            m->attempts += t.attempts_add;
-            if (t.external_id) {
-                m->external_id = t.external_id;
+        if (changed[i]) {
+            m->status = t->to;
+            m->error = t->error;
+            m->attempts += t->attempts_add;
+            if (t->external_id) {
+                m->external_id = t->external_id;
             }
-            if (t.sent_at) {
-                m->sent_at = t.sent_at;
+            if (t->sent_at) {
+                m->sent_at = t->sent_at;
             }
         }
         if (rc->outcome == SMS_OUT_ACCEPTED) {
             any_accepted = 1;
-            if (rv == APR_SUCCESS && changed
-                && sms_provider_simulates_dlr(pv)) {
-                sms_transition_t d;
-                memset(&d, 0, sizeof(d));
-                d.id = m->id;
-                d.from = "sent";
-                d.to = "delivered";
-                d.delivered_at = now;
-                d.detail = "delivered (simulated by the sandbox provider)";
-                d.now = now;
-                rv = sms_store_transition(&changed, db, &d, p);
-                if (rv == APR_SUCCESS && changed) {
-                    m->status = "delivered";
-                    m->delivered_at = now;
-                }
+            if (changed[i] && sms_provider_simulates_dlr(pv)) {
+                sms_transition_t *d = &ts[nd++];  /* reused: i >= nd */
+                memset(d, 0, sizeof(*d));
+                d->id = m->id;
+                d->from = "sent";
+                d->to = "delivered";
+                d->delivered_at = now;
+                d->detail = "delivered (simulated by the sandbox provider)";
+                d->now = now;
             }
         }
         else if (rc->outcome == SMS_OUT_AUTH) {
             auth_error = rc->detail;
+        }
+    }
+    /* the sandbox's receipts, for the accepted ones that moved */
+    if (rv == APR_SUCCESS && nd) {
+        rv = sms_store_transitions(changed, db, ts, nd, p);
+        for (i = 0, j = 0; rv == APR_SUCCESS && j < nd; i++) {
+            sms_message_t *m = APR_ARRAY_IDX(msgs, i, sms_message_t *);
+            if (m->id != ts[j].id) {
+                continue;
+            }
+            if (changed[j++]) {
+                m->status = "delivered";
+                m->delivered_at = now;
+            }
         }
     }
     ok = rv == APR_SUCCESS;
@@ -204,31 +221,37 @@ static apr_status_t start_group(apr_array_header_t **sending, sms_db_t *db,
     apr_status_t rv;
     int i;
 
+    sms_transition_t *ts = apr_pcalloc(p, sizeof(*ts) * group->nelts);
+    int *changed = apr_pcalloc(p, sizeof(*changed) * group->nelts);
+
     *sending = apr_array_make(p, group->nelts, sizeof(sms_message_t *));
-    rv = sms_store_begin(db, p);
-    for (i = 0; rv == APR_SUCCESS && i < group->nelts; i++) {
-        sms_message_t *m = APR_ARRAY_IDX(group, i, sms_message_t *);
-        sms_transition_t t;
-        int changed = 0;
+    for (i = 0; i < group->nelts; i++) {
+        const sms_message_t *m = APR_ARRAY_IDX(group, i, sms_message_t *);
+        sms_transition_t *t = &ts[i];
 
         if (!ref) {     /* the provider's ref: our first message's id */
             ref = apr_psprintf(p, "%" APR_INT64_T_FMT, m->id);
         }
-        memset(&t, 0, sizeof(t));
-        t.id = m->id;
-        t.from = m->status;
-        t.to = "sending";
-        t.provider_ref = ref;
-        t.attempts_add = 1;
-        t.lease_owner = c->owner;
-        t.lease_until = now + c->lease;
-        t.next_attempt_at = m->next_attempt_at;
-        t.error = m->error;
-        t.detail = apr_psprintf(p, "attempt %d by %s", m->attempts + 1,
-                                c->owner);
-        t.now = now;
-        rv = sms_store_transition(&changed, db, &t, p);
-        if (rv == APR_SUCCESS && changed) {
+        t->id = m->id;
+        t->from = m->status;
+        t->to = "sending";
+        t->provider_ref = ref;
+        t->attempts_add = 1;
+        t->lease_owner = c->owner;
+        t->lease_until = now + c->lease;
+        t->next_attempt_at = m->next_attempt_at;
+        t->error = m->error;
+        t->detail = apr_psprintf(p, "attempt %d by %s", m->attempts + 1,
+                                 c->owner);
+        t->now = now;
+    }
+    rv = sms_store_begin(db, p);
+    if (rv == APR_SUCCESS) {
+        rv = sms_store_transitions(changed, db, ts, group->nelts, p);
+    }
+    for (i = 0; rv == APR_SUCCESS && i < group->nelts; i++) {
+        sms_message_t *m = APR_ARRAY_IDX(group, i, sms_message_t *);
+        if (changed[i]) {
             m->status = "sending";
             m->provider_ref = ref;
             m->attempts++;

@@ -38,6 +38,54 @@ typedef struct {
 #define INT(n) "CAST(%s AS INTEGER)"
 #define ANY(col, cmp, val) "(CAST(%s AS TEXT) IS NULL OR " col " " cmp " " val ")"
 
+/* A new sms_message row: the columns and one row of markers
+ * (insert_args() gives the values in this order). */
+#define MSG_INSERT \
+    "INSERT INTO sms_message (to_number, patient_id, phone_label," \
+    " sender_id, body, encoding, segments, max_parts, status, batch_id," \
+    " template_id, sent_by, created_at, send_at, next_attempt_at," \
+    " lease_owner, lease_until, attempts, provider_ref, updated_at)"
+#define MSG_ROW \
+    "(%s, %s, %s, %s, %s, %s, " INT() ", " INT() ", %s, " BIG() ", " \
+    BIG() ", %s, " BIG() ", " BIG() ", " BIG() ", %s, " BIG() ", " INT() \
+    ", %s, " BIG() ")"
+#define MSG_ROW_ARGS 20
+
+/* A bulk send stores its messages MANY_ROWS to a statement, and looks up
+ * opt-outs for MANY_ROWS numbers at a time: one round trip instead of
+ * one per recipient (what bounds a PostgreSQL bulk). */
+#define MANY_ROWS 50
+#define MANY_INSERT_LABEL "sms_msg_insert_many"
+#define MANY_OPTOUT_LABEL "sms_optout_many"
+#define MANY_TRANSITION_LABEL "sms_msg_transition_many"
+#define MANY_EVENT_LABEL "sms_event_insert_many"
+
+/* sms_msg_transition for many rows: the rows come as VALUES (columnN is
+ * the Nth value of a row, in both drivers); a row of NULLs matches no
+ * message, which pads the last chunk. */
+#define TRANSITION_ARGS 13
+#define TRANSITION_MANY_HEAD \
+    "UPDATE sms_message SET status = v.column1," \
+    " external_id = COALESCE(v.column2, external_id), error = v.column3," \
+    " provider_ref = COALESCE(v.column4, provider_ref)," \
+    " sent_at = COALESCE(CAST(v.column5 AS BIGINT), sent_at)," \
+    " delivered_at = COALESCE(CAST(v.column6 AS BIGINT), delivered_at)," \
+    " next_attempt_at = CAST(v.column7 AS BIGINT)," \
+    " attempts = attempts + CAST(v.column8 AS INTEGER)," \
+    " lease_owner = v.column9, lease_until = CAST(v.column10 AS BIGINT)," \
+    " updated_at = CAST(v.column11 AS BIGINT) FROM (VALUES "
+#define TRANSITION_MANY_ROW "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+#define TRANSITION_MANY_TAIL \
+    ") AS v WHERE sms_message.id = CAST(v.column12 AS BIGINT)" \
+    " AND sms_message.status = v.column13 RETURNING id"
+#define EVENT_ARGS 4
+#define EVENT_MANY_HEAD \
+    "INSERT INTO sms_event (message_id, status, detail, created_at)" \
+    " SELECT CAST(v.column1 AS BIGINT), v.column2, v.column3," \
+    " CAST(v.column4 AS BIGINT) FROM (VALUES "
+#define EVENT_MANY_ROW "(%s, %s, %s, %s)"
+#define EVENT_MANY_TAIL ") AS v WHERE v.column1 IS NOT NULL"
+
 #define CLAIM_PICK \
     "SELECT id FROM sms_message WHERE status IN ('queued', 'scheduled')" \
     " AND next_attempt_at <= " BIG() \
@@ -48,14 +96,7 @@ static const sms_statement_t statements[] = {
     {"sms_queue_depth",
      "SELECT count(*) FROM sms_message"
      " WHERE status IN ('queued', 'scheduled', 'sending')", NULL},
-    {"sms_msg_insert",
-     "INSERT INTO sms_message (to_number, patient_id, phone_label,"
-     " sender_id, body, encoding, segments, max_parts, status, batch_id,"
-     " template_id, sent_by, created_at, send_at, next_attempt_at,"
-     " lease_owner, lease_until, attempts, provider_ref, updated_at)"
-     " VALUES (%s, %s, %s, %s, %s, %s, " INT() ", " INT() ", %s, " BIG() ", "
-     BIG() ", %s, " BIG() ", " BIG() ", " BIG() ", %s, " BIG() ", " INT()
-     ", %s, " BIG() ") RETURNING id", NULL},
+    {"sms_msg_insert", MSG_INSERT " VALUES " MSG_ROW " RETURNING id", NULL},
     {"sms_msg_get", "SELECT " MSG_COLS " FROM sms_message WHERE id = " BIG(),
      NULL},
     {"sms_event_insert",
@@ -374,6 +415,34 @@ static apr_status_t schema_version(long *version, sms_db_t *db,
     return APR_SUCCESS;
 }
 
+/* The statements with MANY_ROWS rows: a head, MANY_ROWS rows separated
+ * by commas, a tail. */
+static const struct {
+    const char *label, *head, *row, *tail;
+} many[] = {
+    {MANY_INSERT_LABEL, MSG_INSERT " VALUES ", MSG_ROW, ""},
+    {MANY_OPTOUT_LABEL, "SELECT number FROM sms_optout WHERE number IN (",
+     "%s", ")"},
+    {MANY_TRANSITION_LABEL, TRANSITION_MANY_HEAD, TRANSITION_MANY_ROW,
+     TRANSITION_MANY_TAIL},
+    {MANY_EVENT_LABEL, EVENT_MANY_HEAD, EVENT_MANY_ROW, EVENT_MANY_TAIL},
+};
+
+static const char *many_sql(apr_size_t which, apr_pool_t *p)
+{
+    apr_array_header_t *parts = apr_array_make(p, 2 * MANY_ROWS + 2,
+                                               sizeof(const char *));
+    int i;
+
+    APR_ARRAY_PUSH(parts, const char *) = many[which].head;
+    for (i = 0; i < MANY_ROWS; i++) {
+        APR_ARRAY_PUSH(parts, const char *) = i ? ", " : "";
+        APR_ARRAY_PUSH(parts, const char *) = many[which].row;
+    }
+    APR_ARRAY_PUSH(parts, const char *) = many[which].tail;
+    return apr_array_pstrcat(p, parts, 0);
+}
+
 apr_status_t sms_store_ready(sms_db_t *db, const char **why, apr_pool_t *p)
 {
     long version = 0;
@@ -425,6 +494,18 @@ apr_status_t sms_store_ready(sms_db_t *db, const char **why, apr_pool_t *p)
         }
         apr_hash_set(db->prepared, patient_queries[i].label,
                      APR_HASH_KEY_STRING, st);
+    }
+    for (i = 0; i < sizeof(many) / sizeof(*many); i++) {
+        const char *label = many[i].label;
+        apr_dbd_prepared_t *st = NULL;
+        int rc = apr_dbd_prepare(db->driver, db->pool, db->handle,
+                                 many_sql(i, p), label, &st);
+        if (rc) {
+            *why = apr_psprintf(p, "cannot prepare %s: %s", label,
+                                apr_dbd_error(db->driver, db->handle, rc));
+            return APR_EGENERAL;
+        }
+        apr_hash_set(db->prepared, label, APR_HASH_KEY_STRING, st);
     }
     for (i = 0; i < sizeof(statements) / sizeof(*statements); i++) {
         apr_dbd_prepared_t *st = NULL;
@@ -701,17 +782,57 @@ static apr_status_t read_messages(apr_array_header_t **out, sms_db_t *db,
     return APR_SUCCESS;
 }
 
-apr_status_t sms_store_insert_message(apr_int64_t *id, sms_db_t *db,
-                                      const sms_message_t *m, apr_pool_t *p)
+/* The MSG_ROW_ARGS values of m's new row, into args. */
+static void insert_args(const char **args, const sms_message_t *m,
+                        apr_pool_t *p)
 {
-    return returning_id(id, db, "sms_msg_insert", p, ARGS(
+    const char *v[MSG_ROW_ARGS] = {
         m->to, m->patient_id, m->phone_label, m->sender_id, m->body,
         m->encoding, i64(p, m->segments), i64(p, m->max_parts), m->status,
         opt64(p, m->batch_id), opt64(p, m->template_id), m->sent_by,
         i64(p, m->created_at), opt64(p, m->send_at),
         opt64(p, m->next_attempt_at), m->lease_owner,
         opt64(p, m->lease_until), i64(p, m->attempts), m->provider_ref,
-        i64(p, m->created_at)));
+        i64(p, m->created_at)};
+
+    memcpy(args, v, sizeof(v));
+}
+
+apr_status_t sms_store_insert_message(apr_int64_t *id, sms_db_t *db,
+                                      const sms_message_t *m, apr_pool_t *p)
+{
+    const char *args[MSG_ROW_ARGS];
+
+    insert_args(args, m, p);
+    return returning_id(id, db, "sms_msg_insert", p, MSG_ROW_ARGS, args);
+}
+
+apr_status_t sms_store_insert_messages(sms_db_t *db,
+                                       const apr_array_header_t *msgs,
+                                       apr_pool_t *p)
+{
+    const char **args = apr_palloc(p, sizeof(*args) * MSG_ROW_ARGS
+                                          * MANY_ROWS);
+    apr_status_t rv = APR_SUCCESS;
+    int i = 0, j;
+
+    for (; rv == APR_SUCCESS && msgs->nelts - i >= MANY_ROWS;
+         i += MANY_ROWS) {
+        apr_pool_t *chunk;
+        apr_pool_create(&chunk, p);
+        for (j = 0; j < MANY_ROWS; j++) {
+            insert_args(args + j * MSG_ROW_ARGS,
+                        APR_ARRAY_IDX(msgs, i + j, sms_message_t *), chunk);
+        }
+        rv = run(NULL, db, MANY_INSERT_LABEL, chunk,
+                 MSG_ROW_ARGS * MANY_ROWS, args);
+        apr_pool_destroy(chunk);
+    }
+    for (; rv == APR_SUCCESS && i < msgs->nelts; i++) {
+        sms_message_t *m = APR_ARRAY_IDX(msgs, i, sms_message_t *);
+        rv = sms_store_insert_message(&m->id, db, m, p);
+    }
+    return rv;
 }
 
 /* one_message() is defined with the callback statements below */
@@ -782,6 +903,75 @@ apr_status_t sms_store_transition(int *changed, sms_db_t *db,
     *changed = rows > 0;
     if (rv == APR_SUCCESS && rows > 0) {
         rv = insert_event(db, t->id, t->to, t->detail, t->now, p);
+    }
+    return rv;
+}
+
+apr_status_t sms_store_transitions(int *changed, sms_db_t *db,
+                                   const sms_transition_t *ts, int n,
+                                   apr_pool_t *p)
+{
+    const char *args[TRANSITION_ARGS * MANY_ROWS];
+    apr_status_t rv = APR_SUCCESS;
+    int i, j;
+
+    for (i = 0; rv == APR_SUCCESS && i < n; i += MANY_ROWS) {
+        int rows = n - i < MANY_ROWS ? n - i : MANY_ROWS, events = 0;
+        apr_hash_t *done = apr_hash_make(p);
+        apr_dbd_results_t *res;
+        apr_dbd_row_t *row = NULL;
+        int locked;
+
+        memset(args, 0, sizeof(args));  /* NULL rows pad the chunk */
+        for (j = 0; j < rows; j++) {
+            const sms_transition_t *t = &ts[i + j];
+            const char **a = args + j * TRANSITION_ARGS;
+            a[0] = t->to;
+            a[1] = t->external_id;
+            a[2] = t->error;
+            a[3] = t->provider_ref;
+            a[4] = opt64(p, t->sent_at);
+            a[5] = opt64(p, t->delivered_at);
+            a[6] = opt64(p, t->next_attempt_at);
+            a[7] = i64(p, t->attempts_add);
+            a[8] = t->lease_owner;
+            a[9] = opt64(p, t->lease_until);
+            a[10] = i64(p, t->now);
+            a[11] = i64(p, t->id);
+            a[12] = t->from;
+        }
+        locked = write_lock(db);
+        rv = query(&res, db, MANY_TRANSITION_LABEL, p,
+                   TRANSITION_ARGS * MANY_ROWS, args);
+        while (rv == APR_SUCCESS
+               && apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+            const char *id = col(db, row, 0);
+            if (id) {
+                id = apr_pstrdup(p, id);
+                apr_hash_set(done, id, APR_HASH_KEY_STRING, id);
+            }
+        }
+        write_unlock(locked);
+        /* the events of the rows that moved, in the same order */
+        memset(args, 0, sizeof(args));
+        for (j = 0; rv == APR_SUCCESS && j < rows; j++) {
+            const sms_transition_t *t = &ts[i + j];
+            const char *id = i64(p, t->id), **a;
+            changed[i + j] = apr_hash_get(done, id, APR_HASH_KEY_STRING)
+                             != NULL;
+            if (!changed[i + j]) {
+                continue;
+            }
+            a = args + events++ * EVENT_ARGS;
+            a[0] = id;
+            a[1] = t->to;
+            a[2] = t->detail;
+            a[3] = i64(p, t->now);
+        }
+        if (rv == APR_SUCCESS && events) {
+            rv = run(NULL, db, MANY_EVENT_LABEL, p, EVENT_ARGS * MANY_ROWS,
+                     args);
+        }
     }
     return rv;
 }
@@ -1236,6 +1426,36 @@ apr_status_t sms_store_patients_by_phone(apr_array_header_t **ids,
 }
 
 /* ---- opt-out ------------------------------------------------------------------- */
+
+apr_status_t sms_store_optout_many(apr_hash_t **opted_out, sms_db_t *db,
+                                   const apr_array_header_t *numbers,
+                                   apr_pool_t *p)
+{
+    const char *args[MANY_ROWS];
+    apr_status_t rv = APR_SUCCESS;
+    int i, j;
+
+    *opted_out = apr_hash_make(p);
+    for (i = 0; rv == APR_SUCCESS && i < numbers->nelts; i += MANY_ROWS) {
+        apr_dbd_results_t *res;
+        apr_dbd_row_t *row = NULL;
+
+        for (j = 0; j < MANY_ROWS; j++) {   /* NULL matches nothing */
+            args[j] = i + j < numbers->nelts
+                      ? APR_ARRAY_IDX(numbers, i + j, const char *) : NULL;
+        }
+        rv = query(&res, db, MANY_OPTOUT_LABEL, p, MANY_ROWS, args);
+        while (rv == APR_SUCCESS
+               && apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+            const char *n = col(db, row, 0);
+            if (n) {
+                n = apr_pstrdup(p, n);
+                apr_hash_set(*opted_out, n, APR_HASH_KEY_STRING, n);
+            }
+        }
+    }
+    return rv;
+}
 
 apr_status_t sms_store_optout_check(int *opted_out, sms_db_t *db,
                                     const char *number, apr_pool_t *p)
