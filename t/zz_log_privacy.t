@@ -53,14 +53,14 @@ for my $db ('sms.db', 'broadcast.db', 'queue.db') {
     my @n = split /\n/, sql_value($db, 'SELECT to_number FROM sms_message UNION '
         . 'SELECT from_number FROM sms_inbound UNION SELECT number FROM sms_optout');
     $numbers{$_} = 1 for grep { /^\d{8,15}$/ } @n;
-    # bodies may span lines: one per row, by id
-    for my $q ('SELECT id FROM sms_message', 'SELECT id FROM sms_inbound',
-               'SELECT id FROM sms_template') {
-        my ($table) = $q =~ /FROM (\w+)/;
-        for my $id (split /\n/, sql_value($db, "$q WHERE length(body) >= 8")) {
-            my $b = sql_value($db, "SELECT body FROM $table WHERE id = $id");
+    # every distinct text, hex-encoded (texts may span lines)
+    my $hex = driver() eq 'pgsql' ? "encode(convert_to(body, 'UTF8'), 'hex')" : 'hex(body)';
+    for my $table ('sms_message', 'sms_inbound', 'sms_template') {
+        for my $h (split /\n/, sql_value($db, "SELECT DISTINCT $hex FROM $table "
+                                         . 'WHERE length(body) >= 8')) {
+            my $b = pack 'H*', $h;
             utf8::decode($b);
-            $bodies{$b} = 1 if length($b) >= 8;
+            $bodies{$b} = 1;
         }
     }
 }
@@ -82,34 +82,34 @@ sub body_forms {
     utf8::encode($_) for @f;
     return @f;
 }
-# Lines of $text that give away a secret, a body or a number (each with
-# the first reason found).
+# Lines of $text that give away a secret, a body or a number, each with
+# the first reason found. Linear in the size of the logs: strings are
+# looked for in the whole text, numbers by the digit runs of each line.
+my %number_form;
+for my $n (keys %numbers) {
+    $number_form{$_} = 1 for number_forms($n);
+}
+my %string_reason = ((map { ($_ => 'a message body') } map { body_forms($_) } keys %bodies),
+                     (map { ($_ => "secret '$_'") } @secrets));
+# one alternation: perl matches it as a trie, in one pass over the text
+my $strings = join '|', map { quotemeta } sort { length $b <=> length $a } keys %string_reason;
+$strings = qr/($strings)/;
 sub leaks {
     my ($text) = @_;
-    return map { my @why = leak($_); @why ? "$why[0]: $_" : () } split /\n/, $text;
-}
-sub leak {
-    my ($line) = @_;
-    my @found;
-    {
-        for my $s (@secrets) {
-            push @found, "secret '$s'" if index($line, $s) >= 0;
-        }
-        for my $b (keys %bodies) {
-            for my $f (body_forms($b)) {
-                push @found, "a message body" if index($line, $f) >= 0;
-            }
-        }
-        for my $n (keys %numbers) {
-            for my $f (number_forms($n)) {
-                push @found, "number $f" if $line =~ /(?<!\d)\Q$f\E(?!\d)/;
-            }
-        }
-        # any Australian mobile number, ours or not
-        push @found, "a mobile number"
-            if $line =~ /(?<![\d*])(?:\+?61|0)4\d{8}(?!\d)/;
+    my %found;      # line start offset => reason
+    while ($text =~ /$strings/g) {
+        $found{rindex($text, "\n", $-[1]) + 1} //= $string_reason{$1};
     }
-    return @found;
+    while ($text =~ /(?<![\d*])(\d{8,15})(?!\d)/g) {
+        my ($digits, $at) = ($1, $-[1]);
+        my $why = $number_form{$digits} ? "number $digits"
+                : $digits =~ /^(?:61|0)4\d{8}$/ ? 'a mobile number' : next;
+        $found{rindex($text, "\n", $at) + 1} //= $why;
+    }
+    return map {
+        my $end = index($text, "\n", $_);
+        "$found{$_}: " . substr($text, $_, ($end < 0 ? length $text : $end) - $_)
+    } sort { $a <=> $b } keys %found;
 }
 
 # the detector finds what it must, and lets the masked forms pass
