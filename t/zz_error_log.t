@@ -1,5 +1,7 @@
 # Last of the suite: the server's error log holds no [error]/[crit]/
-# [alert]/[emerg] line that a test did not cause on purpose.
+# [alert]/[emerg] line that a test did not cause on purpose, and no child
+# died of a signal (AH00051/AH00052 are only [notice]) other than the
+# SIGKILL api/zz_faults_restart.t sends.
 use strict;
 use warnings;
 use Apache::Test;
@@ -23,8 +25,13 @@ my @expected = (
     qr/store: \w+ failed: (?:database is locked|attempt to write a readonly database)$/,
 );
 
-plan tests => 1;
+plan tests => 2;
 
 my @unexpected = grep { my $l = $_; !grep { $l =~ $_ } @expected }
     error_log_lines();
 ok !@unexpected or diag "unexpected error-log lines:\n", @unexpected;
+
+my $file = Apache::Test::vars('t_logs') . '/error_log';
+open my $fh, '<', $file or die "$file: $!";
+my @crashed = grep { /exit signal (?!Killed)/ } <$fh>;
+ok !@crashed or diag "children that died of a signal:\n", @crashed;
