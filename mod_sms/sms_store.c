@@ -348,6 +348,20 @@ static const struct {
     {20, "PRAGMA busy_timeout = 20"},
 };
 
+/* A statement needed once, before (or instead of) the labelled ones:
+ * prepared without a label, then selected; non-zero is the driver's
+ * error (a failed prepare included). */
+static int select_once(apr_dbd_results_t **res, sms_db_t *db,
+                       const char *sql, apr_pool_t *p)
+{
+    apr_dbd_prepared_t *st = NULL;
+    int rc = apr_dbd_prepare(db->driver, p, db->handle, sql, NULL, &st);
+
+    *res = NULL;
+    return rc ? rc : apr_dbd_pvselect(db->driver, p, db->handle, res, st, 0,
+                                      NULL);
+}
+
 static void sqlite_busy_split(sms_db_t *db, apr_pool_t *p)
 {
     apr_dbd_results_t *res = NULL;
@@ -355,8 +369,7 @@ static void sqlite_busy_split(sms_db_t *db, apr_pool_t *p)
     long total = -1, each;
     apr_size_t i;
 
-    if (apr_dbd_select(db->driver, p, db->handle, &res, "PRAGMA busy_timeout",
-                       0)) {
+    if (select_once(&res, db, "PRAGMA busy_timeout", p)) {
         return;
     }
     while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
@@ -377,10 +390,8 @@ static void sqlite_busy_split(sms_db_t *db, apr_pool_t *p)
     if (busy_steps[i].ms >= total) {
         return;     /* already as short as it gets */
     }
-    res = NULL;
     row = NULL;
-    if (apr_dbd_select(db->driver, p, db->handle, &res, busy_steps[i].sql,
-                       0) == 0) {
+    if (select_once(&res, db, busy_steps[i].sql, p) == 0) {
         while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
         }
     }
@@ -391,18 +402,10 @@ static void sqlite_busy_split(sms_db_t *db, apr_pool_t *p)
 static apr_status_t schema_version(long *version, sms_db_t *db,
                                    apr_pool_t *p)
 {
-    apr_dbd_prepared_t *st = NULL;
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
-    int rc;
 
-    rc = apr_dbd_prepare(db->driver, p, db->handle,
-                         "SELECT max(version) FROM sms_schema", NULL, &st);
-    if (rc) {
-        return SMS_STORE_ENOSCHEMA;
-    }
-    rc = apr_dbd_pvselect(db->driver, p, db->handle, &res, st, 0, NULL);
-    if (rc) {
+    if (select_once(&res, db, "SELECT max(version) FROM sms_schema", p)) {
         return SMS_STORE_ENOSCHEMA;
     }
     *version = 0;
@@ -674,7 +677,10 @@ static apr_status_t returning_id(apr_int64_t *id, sms_db_t *db,
  * went away since its last use gets ("terminating connection due to
  * administrator command"): the child dies of SIGSEGV. There BEGIN, COMMIT
  * and ROLLBACK are plain statements; a failed statement inside aborts the
- * transaction on the server, and we only COMMIT when none failed. */
+ * transaction on the server, and we only COMMIT when none failed. They
+ * are the only statements not prepared: apr-util prepares with SQL
+ * PREPARE, which takes no transaction control ("PREPARE x AS BEGIN" is a
+ * syntax error). */
 static apr_status_t plain_tx(sms_db_t *db, const char *sql, apr_pool_t *p)
 {
     int rows = 0;
