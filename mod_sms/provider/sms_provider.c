@@ -1,7 +1,7 @@
 /*
  * sms_provider.c - the provider vtable: "broadcast" (SMS Broadcast over
- * libcurl, in sms_broadcast.c) and "sandbox" (no network: every recipient
- * accepted, delivery simulated by the caller).
+ * libcurl, in sms_broadcast.c) and "sandbox" (sms_sandbox.c: no network,
+ * every recipient accepted, delivery simulated by the caller).
  */
 #include <string.h>
 
@@ -28,49 +28,10 @@ struct sms_provider_t {
     void *ctx;
 };
 
-/* The sandbox needs no state. */
-static apr_status_t sandbox_open(void **ctx, const sms_provider_conf_t *conf,
-                                 apr_pool_t *pool)
-{
-    (void)conf;
-    (void)pool;
-    *ctx = NULL;
-    return APR_SUCCESS;
-}
-
-/* Accept everyone, as "sandbox-<message id>". */
-static void sandbox_send(void *ctx, sms_send_req_t *req, apr_pool_t *p)
-{
-    int i;
-
-    (void)ctx;
-    for (i = 0; i < req->recipients->nelts; i++) {
-        sms_recipient_t *rc = &APR_ARRAY_IDX(req->recipients, i,
-                                             sms_recipient_t);
-        rc->outcome = SMS_OUT_ACCEPTED;
-        rc->external_id = apr_psprintf(p, "sandbox-%" APR_INT64_T_FMT,
-                                       rc->message_id);
-        rc->detail = NULL;
-    }
-    sms_log(SMS_LOG_DEBUG, 0, p, "sandbox: %d recipient(s) accepted",
-            req->recipients->nelts);
-}
-
-/* The sandbox has no credits to tell: the caller shows "sandbox". */
-static apr_status_t sandbox_balance(long *credits, sms_error_t **err,
-                                    void *ctx, apr_pool_t *p)
-{
-    (void)credits;
-    (void)ctx;
-    (void)p;
-    *err = NULL;
-    return APR_ENOTIMPL;
-}
-
 static const provider_vtable_t providers[] = {
     {"broadcast", 0, sms_broadcast_open, sms_broadcast_send,
      sms_broadcast_balance},
-    {"sandbox", 1, sandbox_open, sandbox_send, sandbox_balance}
+    {"sandbox", 1, sms_sandbox_open, sms_sandbox_send, sms_sandbox_balance}
 };
 
 apr_status_t sms_provider_global_init(void)

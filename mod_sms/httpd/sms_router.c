@@ -1,7 +1,8 @@
 /*
- * mod_sms_api.c - the route table and everything every route shares:
- * path matching, 404/405/401, the body cap, Content-Type and JSON checks,
- * JSON replies and the error envelope, and store connections.
+ * sms_router.c - the route table and the one handler: path matching,
+ * 404/405/401, authentication kind per route (user, webhook secret, CSRF),
+ * the body cap, Content-Type and JSON checks, httpd's own errors as the
+ * JSON envelope.
  */
 #include <string.h>
 
@@ -13,14 +14,13 @@
 #include <httpd.h>
 #include <util_filter.h>
 
-#include "mod_sms_private.h"
+#include "sms_httpd.h"
 #include "sms_form.h"
 #include "sms_json.h"
 #include "sms_phone.h"
 #include "sms_text.h"
 
 #define SMS_MAX_PARAMS 4
-#define RETRY_AFTER "5"
 
 typedef enum {
     BODY_NONE = 0,     /* no body expected: anything sent is ignored */
@@ -67,172 +67,6 @@ static const sms_route_t routes[] = {
 
 #define N_ROUTES (sizeof(routes) / sizeof(*routes))
 
-static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *dbd_acquire;
-static apr_uint32_t schema_logged;
-
-void sms_api_init(void)
-{
-    dbd_acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
-}
-
-const char *sms_user(sms_req *rq)
-{
-    return rq->r->user && *rq->r->user ? rq->r->user : NULL;
-}
-
-int sms_reply(sms_req *rq, int status, json_t *body)
-{
-    request_rec *r = rq->r;
-    char *text = sms_json_dump(sms_json_pool(body, r->pool), r->pool);
-
-    if (!text) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "cannot serialise a JSON response");
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
-    r->status = status;
-    rq->reply_status = status;
-    rq->reply_text = text;
-    ap_set_content_type(r, "application/json");
-    apr_table_setn(r->headers_out, "Cache-Control",
-                   rq->cache_control ? rq->cache_control : "no-store");
-    apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
-    if (!r->header_only) {
-        ap_rputs(text, r);
-        ap_rputs("\n", r);
-    }
-    return OK;
-}
-
-int sms_reply_error(sms_req *rq, const sms_error_t *e)
-{
-    /* message and field may echo what the client sent: keep them UTF-8,
-     * or jansson refuses them and the client gets a 500 */
-    apr_pool_t *p = rq->r->pool;
-    json_t *err = json_pack("{s:s, s:s, s:s?}", "code", e->code, "message",
-                            sms_text_utf8_safe(e->message, p), "field",
-                            e->field ? sms_text_utf8_safe(e->field, p)
-                                     : NULL);
-
-    if (!e->field) {
-        json_object_set_new(err, "field", json_null());
-    }
-    if (e->status == HTTP_SERVICE_UNAVAILABLE) {
-        apr_table_setn(rq->r->headers_out, "Retry-After", RETRY_AFTER);
-    }
-    return sms_reply(rq, e->status, json_pack("{s:o}", "error", err));
-}
-
-int sms_fail(sms_req *rq, int status, const char *code, const char *field,
-             const char *fmt, ...)
-{
-    sms_error_t e;
-    va_list ap;
-
-    va_start(ap, fmt);
-    e.message = apr_pvsprintf(rq->r->pool, fmt, ap);
-    va_end(ap);
-    e.status = status;
-    e.code = code;
-    e.field = field;
-    return sms_reply_error(rq, &e);
-}
-
-apr_status_t sms_db_adopt(sms_db_t *db, ap_dbd_t *dbd, const char **why,
-                         apr_pool_t *p)
-{
-    apr_status_t rv;
-
-    memset(db, 0, sizeof(*db));
-    db->driver = dbd->driver;
-    db->handle = dbd->handle;
-    db->prepared = dbd->prepared;
-    db->pool = dbd->pool;
-    rv = sms_store_ready(db, why, p);
-    dbd->prepared = db->prepared;   /* the store may have made the table */
-    return rv;
-}
-
-int sms_storage_failed(sms_req *rq)
-{
-    return sms_fail(rq, HTTP_SERVICE_UNAVAILABLE, "storage_unavailable", NULL,
-                    "the database did not answer");
-}
-
-sms_db_t *sms_db(sms_req *rq, int *done)
-{
-    request_rec *r = rq->r;
-    ap_dbd_t *dbd = dbd_acquire ? dbd_acquire(r) : NULL;
-    sms_db_t *db;
-    const char *why = NULL;
-    apr_status_t rv;
-
-    if (!dbd) {
-        *done = sms_fail(rq, HTTP_SERVICE_UNAVAILABLE, "storage_unavailable",
-                         NULL, "the database is not reachable");
-        return NULL;
-    }
-    db = apr_palloc(r->pool, sizeof(*db));
-    rv = sms_db_adopt(db, dbd, &why, r->pool);
-    if (rv == SMS_STORE_ENOSCHEMA) {
-        /* one clear line per process, not one per request */
-        if (apr_atomic_cas32(&schema_logged, 1, 0) == 0) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                          "refusing to serve: %s", why);
-        }
-        *done = sms_fail(rq, HTTP_SERVICE_UNAVAILABLE, "storage_unavailable",
-                         NULL, "the database schema is not installed or "
-                         "too old");
-        return NULL;
-    }
-    if (rv != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, "store: %s", why);
-        *done = sms_fail(rq, HTTP_SERVICE_UNAVAILABLE, "storage_unavailable",
-                         NULL, "the database is not usable");
-        return NULL;
-    }
-    return db;
-}
-
-/* Decoded parameters are text: valid UTF-8 without control characters
- * but CR and LF (anything else would reach the database, where
- * PostgreSQL refuses it, or the JSON answers). */
-static apr_status_t check_params(apr_table_t *args, sms_error_t **err,
-                                 apr_pool_t *p)
-{
-    const apr_array_header_t *arr = apr_table_elts(args);
-    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
-    const char *why;
-    int i;
-
-    for (i = 0; i < arr->nelts; i++) {
-        if (sms_text_validate(&why, e[i].val, strlen(e[i].val), p)) {
-            *err = sms_error_make(p, 400, strcmp(e[i].key, "message")
-                                          ? "invalid_parameter"
-                                          : "invalid_message", e[i].key,
-                                  "'%s': %s", e[i].key, why);
-            return APR_EINVAL;
-        }
-    }
-    return APR_SUCCESS;
-}
-
-apr_status_t sms_params(apr_table_t **args, sms_error_t **err, sms_req *rq,
-                        const char *const *allowed)
-{
-    request_rec *r = rq->r;
-
-    *args = apr_table_make(r->pool, 8);
-    if (r->args && sms_form_parse(*args, err, r->args, strlen(r->args),
-                                  allowed, r->pool)) {
-        return APR_EINVAL;
-    }
-    if (rq->form && sms_form_parse(*args, err, rq->form, rq->form_len,
-                                   allowed, r->pool)) {
-        return APR_EINVAL;
-    }
-    return check_params(*args, err, r->pool);
-}
 
 /* Match rel ("messages/42") against a pattern; fills params. */
 static int match_pattern(const char *pattern, const char *rel,

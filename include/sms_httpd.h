@@ -1,8 +1,8 @@
 /*
- * mod_sms_private.h - what the httpd glue files of mod_sms share.
+ * sms_httpd.h - what the httpd glue files of mod_sms (mod_sms/httpd/) share.
  */
-#ifndef MOD_SMS_PRIVATE_H
-#define MOD_SMS_PRIVATE_H
+#ifndef SMS_HTTPD_H
+#define SMS_HTTPD_H
 
 #include <httpd.h>
 #include <http_config.h>
@@ -18,6 +18,7 @@
 #include "sms_provider.h"
 #include "sms_sender.h"
 #include "sms_store.h"
+#include "sms_text.h"
 
 APLOG_USE_MODULE(sms);
 
@@ -83,7 +84,7 @@ typedef struct sms_dir_conf {
 #define SMS_DEFAULT_MAX_BODY (1024 * 1024)
 #define SMS_DEFAULT_OPTOUT "STOP STOPALL UNSUBSCRIBE CANCEL END QUIT OPTOUT REVOKE"
 
-/* mod_sms_config.c */
+/* sms_config.c */
 extern const command_rec sms_directives[];
 void *sms_create_server_conf(apr_pool_t *p, server_rec *s);
 void *sms_merge_server_conf(apr_pool_t *p, void *basev, void *addv);
@@ -109,8 +110,10 @@ typedef struct sms_req {
 
 typedef int sms_route_fn(sms_req *rq);
 
-/* mod_sms_api.c */
+/* sms_router.c: the route table and the handler */
 int sms_api_handler(request_rec *r);
+
+/* sms_reply.c: what every route shares */
 void sms_api_init(void);
 /* Send a JSON value with the given status; returns OK for the handler. */
 int sms_reply(sms_req *rq, int status, json_t *body);
@@ -123,27 +126,47 @@ int sms_fail(sms_req *rq, int status, const char *code, const char *field,
  * checked, statements prepared once per connection). */
 apr_status_t sms_db_adopt(sms_db_t *db, ap_dbd_t *dbd, const char **why,
                          apr_pool_t *p);
-/* 503 storage_unavailable: the database did not answer. */
+/* 503 storage_unavailable with Retry-After: the database did not answer.
+ * The one storage-failure reply of every route. */
 int sms_storage_failed(sms_req *rq);
 /* A ready store connection for this request, or NULL after replying 503
  * (*done then holds the handler's return value). */
 sms_db_t *sms_db(sms_req *rq, int *done);
-
 /* Query string (and urlencoded body) parameters: each allowed and given
  * once, decoded; 400 invalid_parameter otherwise. */
 apr_status_t sms_params(apr_table_t **args, sms_error_t **err, sms_req *rq,
                         const char *const *allowed);
-
 /* The authenticated user, or NULL. */
 const char *sms_user(sms_req *rq);
 
-/* mod_sms_routes.c: handlers named by the route table */
-int sms_route_preview(sms_req *rq);
-int sms_route_health(sms_req *rq);
+/* sms_csrf.c */
+/* 403 csrf_failed unless X-CSRFToken is this user's, unexpired; DECLINED
+ * when it is (or the check is off). */
+int sms_check_csrf(sms_req *rq);
 
-/* mod_sms_send.c */
-int sms_route_send(sms_req *rq);
-int sms_route_send_bulk(sms_req *rq);
+/* sms_render.c: JSON of domain objects, ids from paths */
+/* The API's message object. */
+json_t *sms_message_json(const sms_message_t *m, apr_pool_t *p);
+/* The patient's placeholder values: patient_name, first_name, last_name. */
+json_t *sms_patient_vars(const sms_patient_t *pt, apr_pool_t *p);
+/* A time as ISO-8601 UTC (null for 0), a string or null, an id or null. */
+json_t *sms_render_time(apr_time_t t, apr_pool_t *p);
+json_t *sms_render_str(const char *s);
+json_t *sms_render_id(apr_int64_t id);
+/* A positive integer id from a path parameter, or 0. */
+apr_int64_t sms_parse_id(const char *s);
+
+/* sms_send_flow.c: the one send path */
+/* What a send request asks for, common to single and bulk sends. */
+typedef struct sms_send_opts_t {
+    const char *text;            /* the message, or the template body */
+    apr_int64_t template_id;     /* 0: "message" was given */
+    json_t *context;             /* placeholder values, or NULL */
+    const char *sender_id;
+    int max_parts;
+    apr_time_t send_at;          /* 0: now */
+    const char *patient_id;
+} sms_send_opts_t;
 /* Who a single send goes to, once the route has decided. */
 typedef struct sms_target_t {
     const char *to;             /* normalised */
@@ -152,56 +175,59 @@ typedef struct sms_target_t {
     const char *phone_label;
     json_t *vars;               /* placeholder values that win, or NULL */
 } sms_target_t;
+/* message | template_id (+ context), sender_id, max_parts, send_at,
+ * patient_id of the body, checked. */
+apr_status_t sms_send_parse_opts(sms_send_opts_t *o, sms_error_t **err,
+                                 sms_req *rq, sms_db_t *db);
+/* The text for one recipient: rendered, validated, counted. */
+apr_status_t sms_send_final_text(sms_text_t **t, sms_error_t **err,
+                                 const sms_send_opts_t *o, json_t *extra,
+                                 sms_req *rq);
+/* A new outbox row for one recipient. */
+sms_message_t *sms_send_new_message(sms_req *rq, const sms_send_opts_t *o,
+                                    const sms_text_t *t, const char *to,
+                                    apr_time_t now);
 /* Validate the body's text and options, store, send (sync) and answer. */
 int sms_send_to(sms_req *rq, sms_db_t *db, const sms_target_t *target);
 /* Run fn under the request's Idempotency-Key (and a store connection). */
 int sms_with_idempotency(sms_req *rq, int (*fn)(sms_req *, sms_db_t *));
-
-/* mod_sms_patients.c */
-int sms_route_patient_phones(sms_req *rq);
-int sms_route_patient_conversation(sms_req *rq);
-int sms_route_patient_send(sms_req *rq);
-int sms_route_csrf_token(sms_req *rq);
-/* 403 csrf_failed unless X-CSRFToken is this user's, unexpired; DECLINED
- * when it is (or the check is off). */
-int sms_check_csrf(sms_req *rq);
-/* The patient's placeholder values: patient_name, first_name, last_name. */
-json_t *sms_patient_vars(const sms_patient_t *pt, apr_pool_t *p);
-/* Check the SMSPatient*Query columns once per child. */
-void sms_patients_child_init(apr_pool_t *pchild, server_rec *s);
-
-/* mod_sms_history.c */
-int sms_route_messages(sms_req *rq);
-int sms_route_message(sms_req *rq);
-int sms_route_batch(sms_req *rq);
-int sms_route_balance(sms_req *rq);
-/* The API's message object. */
-json_t *sms_message_json(const sms_message_t *m, apr_pool_t *p);
-/* A positive integer id from a path parameter, or 0. */
-apr_int64_t sms_parse_id(const char *s);
-
-/* mod_sms_templates.c */
-int sms_route_templates(sms_req *rq);
-int sms_route_template_create(sms_req *rq);
-int sms_route_template_get(sms_req *rq);
-int sms_route_template_update(sms_req *rq);
-int sms_route_template_delete(sms_req *rq);
-
-/* mod_sms_webhooks.c: provider callbacks and the opt-out list */
-int sms_route_dlr(sms_req *rq);
-int sms_route_inbound(sms_req *rq);
-int sms_route_optouts(sms_req *rq);
-int sms_route_optout_add(sms_req *rq);
-int sms_route_optout_remove(sms_req *rq);
 /* 422 opted_out when number is on the opt-out list; DECLINED otherwise
  * (or the 503 it answered). */
 int sms_refuse_opted_out(sms_req *rq, sms_db_t *db, const char *number,
                          const char *field);
 
-/* mod_sms_sender.c: the provider and the background sender */
+/* sms_watchdog.c: the provider and the background sender */
 void sms_sender_register(apr_pool_t *pconf, server_rec *s);
 void sms_sender_child_init(apr_pool_t *pchild, server_rec *s);
 /* Owner name for a lease taken inside this request. */
 const char *sms_request_owner(request_rec *r);
 
-#endif /* MOD_SMS_PRIVATE_H */
+/* Route handlers, one file per family (sms_route_<family>.c), named by
+ * the route table; route files never call each other. */
+int sms_route_preview(sms_req *rq);
+int sms_route_health(sms_req *rq);
+int sms_route_send(sms_req *rq);
+int sms_route_send_bulk(sms_req *rq);
+int sms_route_messages(sms_req *rq);
+int sms_route_message(sms_req *rq);
+int sms_route_batch(sms_req *rq);
+int sms_route_balance(sms_req *rq);
+int sms_route_templates(sms_req *rq);
+int sms_route_template_create(sms_req *rq);
+int sms_route_template_get(sms_req *rq);
+int sms_route_template_update(sms_req *rq);
+int sms_route_template_delete(sms_req *rq);
+int sms_route_patient_phones(sms_req *rq);
+int sms_route_patient_conversation(sms_req *rq);
+int sms_route_patient_send(sms_req *rq);
+int sms_route_csrf_token(sms_req *rq);
+int sms_route_dlr(sms_req *rq);
+int sms_route_inbound(sms_req *rq);
+int sms_route_optouts(sms_req *rq);
+int sms_route_optout_add(sms_req *rq);
+int sms_route_optout_remove(sms_req *rq);
+/* Check the SMSPatient*Query columns once per child
+ * (sms_route_patients.c). */
+void sms_patients_child_init(apr_pool_t *pchild, server_rec *s);
+
+#endif /* SMS_HTTPD_H */

@@ -1,11 +1,13 @@
 /*
- * mod_sms_routes.c - handlers of the text and health routes.
+ * sms_route_preview.c - POST /preview/: what a text (or a rendered
+ * template) costs: encoding, counts, segments, parts.
  */
-#include "mod_sms_private.h"
 #include <string.h>
 
 #include <apr_strings.h>
+#include <http_protocol.h>
 
+#include "sms_httpd.h"
 #include "sms_json.h"
 #include "sms_template.h"
 #include "sms_text.h"
@@ -158,31 +160,4 @@ int sms_route_preview(sms_req *rq)
                         "%s", why);
     }
     return sms_reply(rq, HTTP_OK, preview_json(t, (int)max_parts, p));
-}
-
-int sms_route_health(sms_req *rq)
-{
-    int done = OK, depth = 0;
-    sms_db_t *db = sms_db(rq, &done);
-    const char *provider_error = NULL;
-    apr_time_t since = 0;
-
-    if (!db) {
-        return done;
-    }
-    if (sms_store_queue_depth(&depth, db, rq->r->pool) != APR_SUCCESS
-        || sms_store_state_get(&provider_error, &since, db,
-                               SMS_STATE_PROVIDER_ERROR, rq->r->pool)
-           != APR_SUCCESS) {
-        return sms_storage_failed(rq);
-    }
-    /* a provider refusing our credentials degrades every server alike:
-     * still 200, so a load balancer keeps the nodes, but said plainly */
-    return sms_reply(rq, HTTP_OK, json_pack(
-        "{s:s, s:s, s:i, s:s, s:s?, s:s?}",
-        "status", provider_error ? "degraded" : "ok", "storage", "ok",
-        "queue_depth", depth, "provider",
-        rq->sc->provider == SMS_PROVIDER_BROADCAST ? "broadcast" : "sandbox",
-        "provider_error", provider_error, "provider_error_since",
-        provider_error ? sms_time_format(since, rq->r->pool) : NULL));
 }

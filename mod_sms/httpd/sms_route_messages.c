@@ -1,15 +1,13 @@
 /*
- * mod_sms_history.c - GET /messages/ (filters, signed cursor paging),
- * /messages/{id}/ with its events, /batches/{id}/, /balance/.
+ * sms_route_messages.c - history: GET /messages/ (filters, signed
+ * cursor), GET /messages/{id}/ with its events, GET /batches/{id}/.
  */
 #include <string.h>
 
-#include <apr_lib.h>
 #include <apr_strings.h>
 #include <http_protocol.h>
-#include <httpd.h>
 
-#include "mod_sms_private.h"
+#include "sms_httpd.h"
 #include "sms_json.h"
 #include "sms_phone.h"
 #include "sms_token.h"
@@ -22,59 +20,6 @@ static const char *const statuses[] = {
     "scheduled", "queued", "sending", "sent", "delivered", "expired",
     "failed", "unknown", "cancelled", NULL};
 
-apr_int64_t sms_parse_id(const char *s)
-{
-    char *end;
-    apr_int64_t v;
-
-    if (!s || !apr_isdigit(*s) || strlen(s) > 18) {
-        return 0;
-    }
-    v = apr_strtoi64(s, &end, 10);
-    return *end || v <= 0 ? 0 : v;
-}
-
-static json_t *time_json(apr_time_t t, apr_pool_t *p)
-{
-    return t ? json_string(sms_time_format(t, p)) : json_null();
-}
-
-static json_t *str_json(const char *s)
-{
-    return s ? json_string(s) : json_null();
-}
-
-static json_t *id_json(apr_int64_t id)
-{
-    return id ? json_integer((json_int_t)id) : json_null();
-}
-
-json_t *sms_message_json(const sms_message_t *m, apr_pool_t *p)
-{
-    json_t *j = json_object();
-
-    json_object_set_new(j, "id", json_integer((json_int_t)m->id));
-    json_object_set_new(j, "to", str_json(m->to));
-    json_object_set_new(j, "patient_id", str_json(m->patient_id));
-    json_object_set_new(j, "phone_label", str_json(m->phone_label));
-    json_object_set_new(j, "sender_id", str_json(m->sender_id));
-    json_object_set_new(j, "body", str_json(m->body));
-    json_object_set_new(j, "encoding", str_json(m->encoding));
-    json_object_set_new(j, "segments", json_integer(m->segments));
-    json_object_set_new(j, "max_parts", json_integer(m->max_parts));
-    json_object_set_new(j, "status", str_json(m->status));
-    json_object_set_new(j, "error", str_json(m->error));
-    json_object_set_new(j, "external_id", str_json(m->external_id));
-    json_object_set_new(j, "batch_id", id_json(m->batch_id));
-    json_object_set_new(j, "template_id", id_json(m->template_id));
-    json_object_set_new(j, "sent_by", str_json(m->sent_by));
-    json_object_set_new(j, "created_at", time_json(m->created_at, p));
-    json_object_set_new(j, "send_at", time_json(m->send_at, p));
-    json_object_set_new(j, "sent_at", time_json(m->sent_at, p));
-    json_object_set_new(j, "delivered_at", time_json(m->delivered_at, p));
-    json_object_set_new(j, "attempts", json_integer(m->attempts));
-    return j;
-}
 
 static int bad_param(sms_req *rq, const char *name, const char *what)
 {
@@ -214,13 +159,13 @@ int sms_route_message(sms_req *rq)
     json_array_append_new(ev, json_pack("{s:s, s:s, s:o}", "status",
                                         m->send_at ? "scheduled" : "queued",
                                         "detail", "accepted",
-                                        "at", time_json(m->created_at, p)));
+                                        "at", sms_render_time(m->created_at, p)));
     for (i = 0; i < events->nelts; i++) {
         const sms_event_t *e = &APR_ARRAY_IDX(events, i, sms_event_t);
         json_array_append_new(ev, json_pack("{s:s, s:o, s:o}", "status",
                                             e->status, "detail",
-                                            str_json(e->detail), "at",
-                                            time_json(e->at, p)));
+                                            sms_render_str(e->detail), "at",
+                                            sms_render_time(e->at, p)));
     }
     json_object_set_new(j, "events", ev);
     return sms_reply(rq, HTTP_OK, j);
@@ -268,31 +213,6 @@ int sms_route_batch(sms_req *rq)
     }
     return sms_reply(rq, HTTP_OK, json_pack(
         "{s:I, s:i, s:o, s:o, s:o}", "id", (json_int_t)id, "total", total,
-        "counts", by_status, "created_at", time_json(created, p),
-        "created_by", str_json(created_by)));
-}
-
-int sms_route_balance(sms_req *rq)
-{
-    sms_error_t *err = NULL;
-    long credits = 0;
-    apr_status_t rv;
-
-    if (!rq->sc->pv) {
-        return sms_fail(rq, HTTP_SERVICE_UNAVAILABLE, "provider_error", NULL,
-                        "the provider is not set up (see the error log)");
-    }
-    rv = sms_provider_balance(&credits, &err, rq->sc->pv, rq->r->pool);
-    if (rv == APR_ENOTIMPL) {
-        return sms_reply(rq, HTTP_OK, json_pack(
-            "{s:n, s:s}", "credits", "provider", "sandbox"));
-    }
-    if (rv != APR_SUCCESS) {
-        return err ? sms_reply_error(rq, err)
-                   : sms_fail(rq, HTTP_BAD_GATEWAY, "provider_error", NULL,
-                              "the provider did not answer");
-    }
-    return sms_reply(rq, HTTP_OK, json_pack("{s:I, s:s}", "credits",
-                                            (json_int_t)credits, "provider",
-                                            sms_provider_name(rq->sc->pv)));
+        "counts", by_status, "created_at", sms_render_time(created, p),
+        "created_by", sms_render_str(created_by)));
 }

@@ -11,7 +11,7 @@
 #include <apr_thread_proc.h>
 #include <mod_watchdog.h>
 
-#include "mod_sms_private.h"
+#include "sms_httpd.h"
 
 #define SMS_WATCHDOG "mod_sms"
 #define RUN_BUDGET apr_time_from_sec(10)

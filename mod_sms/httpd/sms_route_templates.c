@@ -7,7 +7,7 @@
 #include <apr_strings.h>
 #include <http_protocol.h>
 
-#include "mod_sms_private.h"
+#include "sms_httpd.h"
 #include "sms_json.h"
 #include "sms_template.h"
 #include "sms_text.h"

@@ -1,7 +1,7 @@
 /*
- * mod_sms_send.c - POST /send/ and /send-bulk/: validation, templates,
- * Idempotency-Key, the committed outbox row, and the provider call of
- * SMSSendMode sync.
+ * sms_send_flow.c - the one send path shared by /send/, /send-bulk/ and
+ * /patient/{id}/send/: Idempotency-Key, option parsing and checks, the
+ * opt-out guard, storing and the sync provider call.
  */
 #include <string.h>
 
@@ -9,27 +9,16 @@
 #include <apr_strings.h>
 #include <http_protocol.h>
 
-#include "mod_sms_private.h"
+#include "sms_httpd.h"
 #include "sms_json.h"
 #include "sms_phone.h"
 #include "sms_template.h"
 #include "sms_text.h"
 
-#define BULK_MAX 10000
 #define IDEM_TTL apr_time_from_sec(24 * 3600)
 #define IDEM_KEY_MAX 255
 #define SCHEDULE_MAX apr_time_from_sec(366 * 24 * 3600)
 
-/* What a send request asks for, common to single and bulk sends. */
-typedef struct send_opts_t {
-    const char *text;            /* the message, or the template body */
-    apr_int64_t template_id;     /* 0: "message" was given */
-    json_t *context;             /* placeholder values, or NULL */
-    const char *sender_id;
-    int max_parts;
-    apr_time_t send_at;          /* 0: now */
-    const char *patient_id;
-} send_opts_t;
 
 /* ---- Idempotency-Key ------------------------------------------------------- */
 
@@ -159,7 +148,7 @@ static apr_status_t patient_field(const char **out, sms_error_t **err,
 
 /* message | template_id (+ context), sender_id, max_parts, send_at,
  * patient_id: everything but the recipients. */
-static apr_status_t parse_opts(send_opts_t *o, sms_error_t **err,
+apr_status_t sms_send_parse_opts(sms_send_opts_t *o, sms_error_t **err,
                                sms_req *rq, sms_db_t *db)
 {
     apr_pool_t *p = rq->r->pool;
@@ -262,8 +251,8 @@ static apr_status_t parse_opts(send_opts_t *o, sms_error_t **err,
 }
 
 /* The text for one recipient: rendered, validated, counted. */
-static apr_status_t final_text(sms_text_t **t, sms_error_t **err,
-                               const send_opts_t *o, json_t *extra,
+apr_status_t sms_send_final_text(sms_text_t **t, sms_error_t **err,
+                               const sms_send_opts_t *o, json_t *extra,
                                sms_req *rq)
 {
     apr_pool_t *p = rq->r->pool;
@@ -305,7 +294,7 @@ static apr_status_t final_text(sms_text_t **t, sms_error_t **err,
 }
 
 /* A new outbox row for one recipient. */
-static sms_message_t *new_message(sms_req *rq, const send_opts_t *o,
+sms_message_t *sms_send_new_message(sms_req *rq, const sms_send_opts_t *o,
                                   const sms_text_t *t, const char *to,
                                   apr_time_t now)
 {
@@ -334,14 +323,14 @@ int sms_send_to(sms_req *rq, sms_db_t *db, const sms_target_t *target)
     apr_pool_t *p = rq->r->pool;
     const sms_server_conf *sc = rq->sc;
     sms_error_t *err;
-    send_opts_t o;
+    sms_send_opts_t o;
     sms_text_t *t;
     sms_message_t *m;
     apr_time_t now = apr_time_now();
     int sync, rc;
 
-    if (parse_opts(&o, &err, rq, db)
-        || final_text(&t, &err, &o, target->vars, rq)) {
+    if (sms_send_parse_opts(&o, &err, rq, db)
+        || sms_send_final_text(&t, &err, &o, target->vars, rq)) {
         return sms_reply_error(rq, err);
     }
     if (target->patient_id) {
@@ -351,7 +340,7 @@ int sms_send_to(sms_req *rq, sms_db_t *db, const sms_target_t *target)
         != DECLINED) {
         return rc;
     }
-    m = new_message(rq, &o, t, target->to, now);
+    m = sms_send_new_message(rq, &o, t, target->to, now);
     m->phone_label = target->phone_label;
     /* sync: committed as "sending" under this request's lease, then sent */
     sync = sc->send_mode == SMS_SEND_SYNC && !o.send_at && sc->pv
@@ -387,27 +376,6 @@ int sms_send_to(sms_req *rq, sms_db_t *db, const sms_target_t *target)
                      sms_message_json(m, p));
 }
 
-static int send_one(sms_req *rq, sms_db_t *db)
-{
-    static const char *const fields[] = {
-        "to", "message", "template_id", "context", "sender_id", "max_parts",
-        "send_at", "patient_id", NULL};
-    apr_pool_t *p = rq->r->pool;
-    sms_target_t target;
-    sms_error_t *err;
-    const char *to_in;
-
-    memset(&target, 0, sizeof(target));
-    target.field = "to";
-    if (sms_json_only(&err, rq->body, fields, p)
-        || sms_json_string(&to_in, NULL, &err, rq->body, "to", 1, p)
-        || sms_phone_normalise(&target.to, &err, to_in, rq->sc->country_code,
-                               "to", p)) {
-        return sms_reply_error(rq, err);
-    }
-    return sms_send_to(rq, db, &target);
-}
-
 int sms_with_idempotency(sms_req *rq, int (*fn)(sms_req *, sms_db_t *))
 {
     int done = OK, rc;
@@ -424,159 +392,22 @@ int sms_with_idempotency(sms_req *rq, int (*fn)(sms_req *, sms_db_t *))
     return idem_end(rq, db, key, fn(rq, db));
 }
 
-int sms_route_send(sms_req *rq)
+/* ---- the opt-out list ------------------------------------------------------------ */
+
+int sms_refuse_opted_out(sms_req *rq, sms_db_t *db, const char *number,
+                         const char *field)
 {
-    return sms_with_idempotency(rq, send_one);
-}
+    int opted_out = 0;
 
-/* ---- POST /send-bulk/ ------------------------------------------------------------ */
-
-static void reject(json_t *rejected, json_t *to, const sms_error_t *e)
-{
-    json_array_append_new(rejected, json_pack(
-        "{s:O, s:{s:s, s:s, s:s?}}", "to", to ? to : json_null(), "error",
-        "code", e->code, "message", e->message, "field", e->field));
-}
-
-static int send_bulk(sms_req *rq, sms_db_t *db)
-{
-    static const char *const fields[] = {
-        "recipients", "message", "template_id", "context", "sender_id",
-        "max_parts", "send_at", "patient_id", NULL};
-    apr_pool_t *p = rq->r->pool;
-    const sms_server_conf *sc = rq->sc;
-    json_t *list = json_object_get(rq->body, "recipients");
-    json_t *rejected = json_array(), *item;
-    apr_array_header_t *msgs;
-    apr_array_header_t *numbers;
-    apr_hash_t *seen = apr_hash_make(p), *optouts;
-    sms_error_t *err;
-    send_opts_t o;
-    apr_time_t now = apr_time_now();
-    apr_int64_t batch_id = 0;
-    size_t i;
-    int segments = 0, ok = 1;
-
-    sms_json_pool(rejected, p);
-    if (sms_json_only(&err, rq->body, fields, p)) {
-        return sms_reply_error(rq, err);
-    }
-    if (!json_is_array(list) || json_array_size(list) == 0
-        || json_array_size(list) > BULK_MAX) {
-        return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_json", "recipients",
-                        "'recipients' must be an array of 1 to %d numbers "
-                        "or {\"to\": ..., \"context\": {...}} objects",
-                        BULK_MAX);
-    }
-    if (parse_opts(&o, &err, rq, db)) {
-        return sms_reply_error(rq, err);
-    }
-    if (!o.template_id) {
-        /* one text for everybody: a bad one fails the whole request */
-        sms_text_t *t;
-        if (final_text(&t, &err, &o, NULL, rq)) {
-            return sms_reply_error(rq, err);
-        }
-    }
-    /* the opt-outs among the recipients, many numbers per look-up */
-    numbers = apr_array_make(p, (int)json_array_size(list),
-                             sizeof(const char *));
-    json_array_foreach(list, i, item) {
-        json_t *to_json = json_is_object(item) ? json_object_get(item, "to")
-                                               : item;
-        const char *to;
-        if (json_is_string(to_json)
-            && !sms_phone_normalise(&to, &err, json_string_value(to_json),
-                                    sc->country_code, "to", p)) {
-            APR_ARRAY_PUSH(numbers, const char *) = to;
-        }
-    }
-    if (sms_store_optout_many(&optouts, db, numbers, p) != APR_SUCCESS) {
+    if (sms_store_optout_check(&opted_out, db, number, rq->r->pool)
+        != APR_SUCCESS) {
         return sms_storage_failed(rq);
     }
-    msgs = apr_array_make(p, (int)json_array_size(list),
-                          sizeof(sms_message_t *));
-    json_array_foreach(list, i, item) {
-        json_t *to_json = item, *extra = NULL;
-        const char *to;
-        sms_text_t *t;
-        sms_message_t *m;
-
-        if (json_is_object(item)) {
-            to_json = json_object_get(item, "to");
-            extra = json_object_get(item, "context");
-            if (extra && !json_is_object(extra)) {
-                reject(rejected, to_json, sms_error_make(
-                    p, 400, "invalid_json", "context",
-                    "a recipient's 'context' must be an object"));
-                continue;
-            }
-            if (extra && !o.template_id) {
-                reject(rejected, to_json, sms_error_make(
-                    p, 400, "invalid_json", "context",
-                    "'context' goes with 'template_id'"));
-                continue;
-            }
-        }
-        if (!json_is_string(to_json)
-            || strlen(json_string_value(to_json))
-               != json_string_length(to_json)) {    /* a NUL inside */
-            reject(rejected, to_json, sms_error_make(
-                p, 400, "invalid_phone", "to",
-                "a recipient is a phone number string or an object with "
-                "'to'"));
-            continue;
-        }
-        if (sms_phone_normalise(&to, &err, json_string_value(to_json),
-                                sc->country_code, "to", p)
-            || final_text(&t, &err, &o, extra, rq)) {
-            reject(rejected, to_json, err);
-            continue;
-        }
-        if (apr_hash_get(optouts, to, APR_HASH_KEY_STRING)) {
-            reject(rejected, to_json, sms_error_make(
-                p, 422, "opted_out", "to", "this number has opted out "
-                "(STOP)"));
-            continue;
-        }
-        if (apr_hash_get(seen, to, APR_HASH_KEY_STRING)) {
-            reject(rejected, to_json, sms_error_make(
-                p, 400, "duplicate_recipient", "to", "this number is already "
-                "a recipient of this batch: it is sent once"));
-            continue;
-        }
-        apr_hash_set(seen, to, APR_HASH_KEY_STRING, to);
-        m = new_message(rq, &o, t, to, now);
-        segments += m->segments;
-        APR_ARRAY_PUSH(msgs, sms_message_t *) = m;
+    if (opted_out) {
+        return sms_fail(rq, 422, "opted_out", field, "%s has opted out (STOP)"
+                        " and must not be sent to; it opts back in by "
+                        "texting START, or by DELETE /optouts/{number}",
+                        number);
     }
-    if (!msgs->nelts) {     /* nobody to send to: nothing is stored */
-        return sms_reply(rq, HTTP_ACCEPTED, json_pack(
-            "{s:n, s:i, s:O, s:i, s:n}", "batch_id", "accepted", 0,
-            "rejected", rejected, "segments_total", 0, "status"));
-    }
-    /* one transaction: the batch and every accepted message, or nothing */
-    if (sms_store_begin(db, p) != APR_SUCCESS
-        || sms_store_insert_batch(&batch_id, db, sms_user(rq), msgs->nelts,
-                                  segments, now, p) != APR_SUCCESS) {
-        ok = 0;
-    }
-    for (i = 0; ok && i < (size_t)msgs->nelts; i++) {
-        APR_ARRAY_IDX(msgs, i, sms_message_t *)->batch_id = batch_id;
-    }
-    ok = ok && sms_store_insert_messages(db, msgs, p) == APR_SUCCESS;
-    if (sms_store_end(db, ok, p) != APR_SUCCESS || !ok) {
-        return sms_fail(rq, HTTP_SERVICE_UNAVAILABLE, "storage_unavailable",
-                        NULL, "the batch could not be stored; nothing was "
-                        "queued");
-    }
-    return sms_reply(rq, HTTP_ACCEPTED, json_pack(
-        "{s:I, s:i, s:O, s:i, s:s}", "batch_id", (json_int_t)batch_id,
-        "accepted", msgs->nelts, "rejected", rejected, "segments_total",
-        segments, "status", o.send_at ? "scheduled" : "queued"));
-}
-
-int sms_route_send_bulk(sms_req *rq)
-{
-    return sms_with_idempotency(rq, send_bulk);
+    return DECLINED;
 }

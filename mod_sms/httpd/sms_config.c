@@ -12,7 +12,7 @@
 #include <ap_mpm.h>
 #include <http_core.h>
 
-#include "mod_sms_private.h"
+#include "sms_httpd.h"
 
 #define UNSET -1
 #define SECRET_MIN 16

@@ -6,7 +6,7 @@
 #include <http_request.h>
 #include <ap_mpm.h>
 
-#include "mod_sms_private.h"
+#include "sms_httpd.h"
 
 /* Core log lines go to the main server's error log. */
 static void log_to_httpd(void *baton, sms_log_level_e level, apr_status_t rv,

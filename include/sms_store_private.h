@@ -1,0 +1,173 @@
+/*
+ * sms_store_private.h - what the files of store/ share: the statement
+ * table and its column lists, and the helpers that run statements and read
+ * rows. Internal to store/; the rest of mod_sms includes sms_store.h.
+ */
+#ifndef SMS_STORE_PRIVATE_H
+#define SMS_STORE_PRIVATE_H
+
+#include <apr_strings.h>
+
+#include "sms_store.h"
+
+/* The label whose presence marks a connection as ready (prepared last). */
+#define SMS_READY_LABEL "sms_ready"
+
+
+/* Columns of sms_message in the order read_message() expects. */
+#define MSG_COLS "id, to_number, patient_id, phone_label, sender_id, body," \
+    " encoding, segments, max_parts, status, error, external_id, batch_id," \
+    " template_id, sent_by, created_at, send_at, sent_at, delivered_at," \
+    " next_attempt_at, attempts, provider_ref"
+#define MSG_NCOLS 22
+
+/* Numbers travel as text parameters; CAST states their type for pgsql,
+ * which cannot infer it for "x IS NULL" alone. */
+#define BIG(n) "CAST(%s AS BIGINT)"
+#define INT(n) "CAST(%s AS INTEGER)"
+#define ANY(col, cmp, val) "(CAST(%s AS TEXT) IS NULL OR " col " " cmp " " val ")"
+
+/* A new sms_message row: the columns and one row of markers
+ * (insert_args() gives the values in this order). */
+#define MSG_INSERT \
+    "INSERT INTO sms_message (to_number, patient_id, phone_label," \
+    " sender_id, body, encoding, segments, max_parts, status, batch_id," \
+    " template_id, sent_by, created_at, send_at, next_attempt_at," \
+    " lease_owner, lease_until, attempts, provider_ref, updated_at)"
+#define MSG_ROW \
+    "(%s, %s, %s, %s, %s, %s, " INT() ", " INT() ", %s, " BIG() ", " \
+    BIG() ", %s, " BIG() ", " BIG() ", " BIG() ", %s, " BIG() ", " INT() \
+    ", %s, " BIG() ")"
+#define MSG_ROW_ARGS 20
+
+/* A bulk send stores its messages MANY_ROWS to a statement, and looks up
+ * opt-outs for MANY_ROWS numbers at a time: one round trip instead of
+ * one per recipient (what bounds a PostgreSQL bulk). */
+#define MANY_ROWS 50
+#define MANY_INSERT_LABEL "sms_msg_insert_many"
+#define MANY_OPTOUT_LABEL "sms_optout_many"
+#define MANY_TRANSITION_LABEL "sms_msg_transition_many"
+#define MANY_EVENT_LABEL "sms_event_insert_many"
+
+/* sms_msg_transition for many rows: the rows come as VALUES (columnN is
+ * the Nth value of a row, in both drivers); a row of NULLs matches no
+ * message, which pads the last chunk. */
+#define TRANSITION_ARGS 13
+#define TRANSITION_MANY_HEAD \
+    "UPDATE sms_message SET status = v.column1," \
+    " external_id = COALESCE(v.column2, external_id), error = v.column3," \
+    " provider_ref = COALESCE(v.column4, provider_ref)," \
+    " sent_at = COALESCE(CAST(v.column5 AS BIGINT), sent_at)," \
+    " delivered_at = COALESCE(CAST(v.column6 AS BIGINT), delivered_at)," \
+    " next_attempt_at = CAST(v.column7 AS BIGINT)," \
+    " attempts = attempts + CAST(v.column8 AS INTEGER)," \
+    " lease_owner = v.column9, lease_until = CAST(v.column10 AS BIGINT)," \
+    " updated_at = CAST(v.column11 AS BIGINT) FROM (VALUES "
+#define TRANSITION_MANY_ROW "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+#define TRANSITION_MANY_TAIL \
+    ") AS v WHERE sms_message.id = CAST(v.column12 AS BIGINT)" \
+    " AND sms_message.status = v.column13 RETURNING id"
+#define EVENT_ARGS 4
+#define EVENT_MANY_HEAD \
+    "INSERT INTO sms_event (message_id, status, detail, created_at)" \
+    " SELECT CAST(v.column1 AS BIGINT), v.column2, v.column3," \
+    " CAST(v.column4 AS BIGINT) FROM (VALUES "
+#define EVENT_MANY_ROW "(%s, %s, %s, %s)"
+#define EVENT_MANY_TAIL ") AS v WHERE v.column1 IS NOT NULL"
+
+#define CLAIM_PICK \
+    "SELECT id FROM sms_message WHERE status IN ('queued', 'scheduled')" \
+    " AND next_attempt_at <= " BIG() \
+    " AND (lease_until IS NULL OR lease_until < " BIG() ")" \
+    " ORDER BY next_attempt_at, id LIMIT " INT()
+
+
+typedef struct {
+    const char *label;
+    const char *sql;        /* both drivers, unless pgsql says otherwise */
+    const char *pgsql;      /* PostgreSQL's own text, or NULL */
+} sms_statement_t;
+
+/* A patient query: the reference tables' text until SMSPatient*Query
+ * replaces it (sms_store_patient_queries). */
+typedef struct {
+    const char *label;
+    const char *sql;
+    int markers;
+    const char *directive;
+    int columns;
+    const char *shape;
+} sms_patient_query_t;
+
+/* A statement of MANY_ROWS rows: a head, the rows separated by commas, a
+ * tail. */
+typedef struct {
+    const char *label, *head, *row, *tail;
+} sms_many_t;
+
+/* sms_store_sql.c */
+extern const sms_statement_t sms_st_statements[];
+extern const apr_size_t sms_st_nstatements;
+extern sms_patient_query_t sms_st_patient_queries[];
+extern const apr_size_t sms_st_npatient_queries;
+extern const sms_many_t sms_st_many[];
+extern const apr_size_t sms_st_nmany;
+
+#define ARGS(...) (sizeof((const char *[]){__VA_ARGS__}) / sizeof(char *)), \
+                  (const char *[]){__VA_ARGS__}
+
+/* sms_store_db.c: helpers for every store file */
+/* Column i of a row, NULL for SQL NULL. */
+const char *sms_st_col(sms_db_t *db, apr_dbd_row_t *row, int i);
+/* The prepared statement of label on this connection. */
+apr_dbd_prepared_t *sms_st_stmt(sms_db_t *db, const char *label);
+/* The one integer a select answers. */
+apr_status_t sms_st_select_int(long *out, sms_db_t *db, const char *label,
+                               apr_pool_t *p);
+/* The text of the MANY_ROWS statement number which. */
+const char *sms_st_many_sql(apr_size_t which, apr_pool_t *p);
+/* Numbers as text parameters; opt64 gives NULL for 0. */
+const char *sms_st_i64(apr_pool_t *p, apr_int64_t v);
+const char *sms_st_opt64(apr_pool_t *p, apr_int64_t v);
+apr_int64_t sms_st_to64(const char *v);
+const char *sms_st_dup_or_null(apr_pool_t *p, const char *v);
+/* Log a driver error for label; always APR_EGENERAL. */
+apr_status_t sms_st_db_error(sms_db_t *db, const char *label, int rc,
+                             apr_pool_t *p);
+/* Run a prepared write with text arguments. */
+apr_status_t sms_st_run(int *nrows, sms_db_t *db, const char *label,
+                        apr_pool_t *p, int nargs, const char **args);
+/* Run a prepared select with text arguments. */
+apr_status_t sms_st_query(apr_dbd_results_t **res, sms_db_t *db,
+                          const char *label, apr_pool_t *p, int nargs,
+                          const char **args);
+/* The one id an INSERT ... RETURNING id answers; drains the result. */
+apr_status_t sms_st_returning_id(apr_int64_t *id, sms_db_t *db,
+                                 const char *label, apr_pool_t *p, int nargs,
+                                 const char **args);
+
+/* SQLite's one writer per process: take the lock for a statement outside
+ * a transaction; returns whether it must be given back. */
+int sms_st_write_lock(sms_db_t *db);
+void sms_st_write_unlock(int locked);
+
+/* sms_store_callbacks.c: whether a select by label answers a row. */
+apr_status_t sms_st_exists(int *found, sms_db_t *db, const char *label,
+                           apr_pool_t *p, int nargs, const char **args);
+
+/* sms_store_messages.c: the message row, read and written */
+/* The one message a select by label answers, or *m NULL. */
+apr_status_t sms_st_one_message(sms_message_t **m, sms_db_t *db,
+                                const char *label, apr_pool_t *p, int nargs,
+                                const char **args);
+sms_message_t *sms_st_read_message(sms_db_t *db, apr_dbd_row_t *row,
+                                   apr_pool_t *p);
+apr_status_t sms_st_read_messages(apr_array_header_t **out, sms_db_t *db,
+                                  apr_dbd_results_t *res, apr_pool_t *p);
+void sms_st_insert_args(const char **args, const sms_message_t *m,
+                        apr_pool_t *p);
+apr_status_t sms_st_insert_event(sms_db_t *db, apr_int64_t id,
+                                 const char *status, const char *detail,
+                                 apr_time_t at, apr_pool_t *p);
+
+#endif /* SMS_STORE_PRIVATE_H */

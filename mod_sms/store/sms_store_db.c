@@ -1,0 +1,478 @@
+/*
+ * sms_store_db.c - the store's connection handling: schema check,
+ * statement preparation per pooled connection, the SQLite writer lock and
+ * busy_timeout split, transactions, and the helpers every store file uses.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <apr_lib.h>
+#include <apr_strings.h>
+#include <apr_thread_mutex.h>
+
+#include "sms_store_private.h"
+
+static int count_markers(const char *sql)
+{
+    int n = 0;
+
+    for (; (sql = strchr(sql, '%')) != NULL; sql += 2) {
+        n += sql[1] == 's';
+    }
+    return n;
+}
+
+void sms_store_patient_queries(const char *patient, const char *phones,
+                               const char *by_phone)
+{
+    const char *given[] = {patient, phones, by_phone};
+    int i;
+
+    for (i = 0; i < 3; i++) {
+        if (given[i]) {
+            sms_st_patient_queries[i].sql = given[i];
+            sms_st_patient_queries[i].markers = count_markers(given[i]);
+        }
+    }
+}
+
+/* Column i of a row, NULL for SQL NULL (pgsql's get_entry answers "" for
+ * NULL; the datum call tells them apart in both drivers). */
+const char *sms_st_col(sms_db_t *db, apr_dbd_row_t *row, int i)
+{
+    char *v = NULL;
+
+    if (apr_dbd_datum_get(db->driver, row, i, APR_DBD_TYPE_STRING, &v)
+        == APR_ENOENT) {
+        return NULL;
+    }
+    return apr_dbd_get_entry(db->driver, row, i);
+}
+
+apr_dbd_prepared_t *sms_st_stmt(sms_db_t *db, const char *label)
+{
+    return apr_hash_get(db->prepared, label, APR_HASH_KEY_STRING);
+}
+
+/* Run a one-row, one-column integer query; drains the result. */
+apr_status_t sms_st_select_int(long *out, sms_db_t *db, const char *label,
+                               apr_pool_t *p)
+{
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    int rc, got = 0;
+
+    rc = apr_dbd_pvselect(db->driver, p, db->handle, &res, sms_st_stmt(db, label),
+                          0, NULL);
+    if (rc) {
+        sms_log(SMS_LOG_ERR, APR_EGENERAL, p, "store: %s failed: %s", label,
+                apr_dbd_error(db->driver, db->handle, rc));
+        return APR_EGENERAL;
+    }
+    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+        const char *v = sms_st_col(db, row, 0);
+        if (!got && v) {
+            *out = strtol(v, NULL, 10);
+            got = 1;
+        }
+    }
+    return got ? APR_SUCCESS : APR_ENOENT;
+}
+
+/* SQLite: apr-util's sqlite3 driver retries a statement that finds the
+ * database locked by another process (a backup, the sqlite3 shell, the
+ * other child) up to 16 times, each after a whole busy_timeout and a
+ * 100 ms sleep, holding its process-wide mutex meanwhile: at the usual
+ * busy_timeout of 5000 ms a held lock stalls every request of the child
+ * for some 80 s, where it should answer 503 storage_unavailable. The
+ * busy_timeout set by DBDInitSQL is split over those tries, so that it
+ * bounds the whole wait again. PRAGMA takes no parameters: the values are
+ * constant sms_st_statements. */
+#define SQLITE_DRIVER_TRIES 16
+#define SQLITE_DRIVER_SLEEP_MS 100
+static const struct {
+    long ms;
+    const char *sql;
+} busy_steps[] = {
+    {1000, "PRAGMA busy_timeout = 1000"}, {500, "PRAGMA busy_timeout = 500"},
+    {300, "PRAGMA busy_timeout = 300"}, {200, "PRAGMA busy_timeout = 200"},
+    {100, "PRAGMA busy_timeout = 100"}, {50, "PRAGMA busy_timeout = 50"},
+    {20, "PRAGMA busy_timeout = 20"},
+};
+
+/* A statement needed once, before (or instead of) the labelled ones:
+ * prepared without a label, then selected; non-zero is the driver's
+ * error (a failed prepare included). */
+static int select_once(apr_dbd_results_t **res, sms_db_t *db,
+                       const char *sql, apr_pool_t *p)
+{
+    apr_dbd_prepared_t *st = NULL;
+    int rc = apr_dbd_prepare(db->driver, p, db->handle, sql, NULL, &st);
+
+    *res = NULL;
+    return rc ? rc : apr_dbd_pvselect(db->driver, p, db->handle, res, st, 0,
+                                      NULL);
+}
+
+static void sqlite_busy_split(sms_db_t *db, apr_pool_t *p)
+{
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    long total = -1, each;
+    apr_size_t i;
+
+    if (select_once(&res, db, "PRAGMA busy_timeout", p)) {
+        return;
+    }
+    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+        const char *v = apr_dbd_get_entry(db->driver, row, 0);
+        if (v && total < 0) {
+            total = atol(v);
+        }
+    }
+    if (total <= 0) {
+        return;     /* no busy_timeout: SQLITE_BUSY at once, nothing to split */
+    }
+    each = total / SQLITE_DRIVER_TRIES - SQLITE_DRIVER_SLEEP_MS;
+    for (i = 0; i < sizeof(busy_steps) / sizeof(*busy_steps) - 1; i++) {
+        if (busy_steps[i].ms <= each) {
+            break;
+        }
+    }
+    if (busy_steps[i].ms >= total) {
+        return;     /* already as short as it gets */
+    }
+    row = NULL;
+    if (select_once(&res, db, busy_steps[i].sql, p) == 0) {
+        while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+        }
+    }
+}
+
+/* Highest applied schema version, via a statement prepared only for this
+ * check; a failed prepare means the sms_schema table does not exist. */
+static apr_status_t schema_version(long *version, sms_db_t *db,
+                                   apr_pool_t *p)
+{
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+
+    if (select_once(&res, db, "SELECT max(version) FROM sms_schema", p)) {
+        return SMS_STORE_ENOSCHEMA;
+    }
+    *version = 0;
+    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+        const char *v = sms_st_col(db, row, 0);
+        if (v) {
+            *version = strtol(v, NULL, 10);
+        }
+    }
+    return APR_SUCCESS;
+}
+
+const char *sms_st_many_sql(apr_size_t which, apr_pool_t *p)
+{
+    apr_array_header_t *parts = apr_array_make(p, 2 * MANY_ROWS + 2,
+                                               sizeof(const char *));
+    int i;
+
+    APR_ARRAY_PUSH(parts, const char *) = sms_st_many[which].head;
+    for (i = 0; i < MANY_ROWS; i++) {
+        APR_ARRAY_PUSH(parts, const char *) = i ? ", " : "";
+        APR_ARRAY_PUSH(parts, const char *) = sms_st_many[which].row;
+    }
+    APR_ARRAY_PUSH(parts, const char *) = sms_st_many[which].tail;
+    return apr_array_pstrcat(p, parts, 0);
+}
+
+apr_status_t sms_store_ready(sms_db_t *db, const char **why, apr_pool_t *p)
+{
+    long version = 0;
+    apr_size_t i;
+    int pgsql;
+
+    /* pgsql's sequential selects go through libpq's asynchronous calls,
+     * which cost a delayed-ACK wait per statement on loopback; results
+     * are small, so fetch them whole */
+    db->random = !strcmp(apr_dbd_name(db->driver), "pgsql");
+    db->serialize = !strcmp(apr_dbd_name(db->driver), "sqlite3");
+    db->plain_tx = db->random;
+    if (db->prepared && sms_st_stmt(db, SMS_READY_LABEL)) {
+        return APR_SUCCESS;
+    }
+    if (schema_version(&version, db, p) != APR_SUCCESS) {
+        *why = "the mod_sms schema is missing (no sms_schema table): apply "
+               "sql/<driver>/*.sql with sql/migrate.sh";
+        return SMS_STORE_ENOSCHEMA;
+    }
+    if (version == 0) {     /* pgsql reports the missing table late */
+        *why = "the mod_sms schema is missing (no sms_schema table): apply "
+               "sql/<driver>/*.sql with sql/migrate.sh";
+        return SMS_STORE_ENOSCHEMA;
+    }
+    if (version < SMS_SCHEMA_VERSION) {
+        *why = apr_psprintf(p, "the mod_sms schema is at version %ld, this "
+                            "build needs %d: run sql/migrate.sh", version,
+                            SMS_SCHEMA_VERSION);
+        return SMS_STORE_ENOSCHEMA;
+    }
+    if (!db->prepared) {
+        db->prepared = apr_hash_make(db->pool);
+    }
+    if (db->serialize) {    /* once per connection: it is not ready yet */
+        sqlite_busy_split(db, p);
+    }
+    pgsql = !strcmp(apr_dbd_name(db->driver), "pgsql");
+    for (i = 0; i < sms_st_npatient_queries; i++) {
+        apr_dbd_prepared_t *st = NULL;
+        int rc = apr_dbd_prepare(db->driver, db->pool, db->handle,
+                                 sms_st_patient_queries[i].sql,
+                                 sms_st_patient_queries[i].label, &st);
+        if (rc) {
+            *why = apr_psprintf(p, "%s: cannot prepare the query: %s",
+                                sms_st_patient_queries[i].directive,
+                                apr_dbd_error(db->driver, db->handle, rc));
+            return APR_EGENERAL;
+        }
+        apr_hash_set(db->prepared, sms_st_patient_queries[i].label,
+                     APR_HASH_KEY_STRING, st);
+    }
+    for (i = 0; i < sms_st_nmany; i++) {
+        const char *label = sms_st_many[i].label;
+        apr_dbd_prepared_t *st = NULL;
+        int rc = apr_dbd_prepare(db->driver, db->pool, db->handle,
+                                 sms_st_many_sql(i, p), label, &st);
+        if (rc) {
+            *why = apr_psprintf(p, "cannot prepare %s: %s", label,
+                                apr_dbd_error(db->driver, db->handle, rc));
+            return APR_EGENERAL;
+        }
+        apr_hash_set(db->prepared, label, APR_HASH_KEY_STRING, st);
+    }
+    for (i = 0; i < sms_st_nstatements; i++) {
+        apr_dbd_prepared_t *st = NULL;
+        const char *sql = pgsql && sms_st_statements[i].pgsql ? sms_st_statements[i].pgsql
+                                                       : sms_st_statements[i].sql;
+        int rc = apr_dbd_prepare(db->driver, db->pool, db->handle, sql,
+                                 sms_st_statements[i].label, &st);
+        if (rc) {
+            *why = apr_psprintf(p, "cannot prepare %s: %s",
+                                sms_st_statements[i].label,
+                                apr_dbd_error(db->driver, db->handle, rc));
+            return APR_EGENERAL;
+        }
+        apr_hash_set(db->prepared, sms_st_statements[i].label, APR_HASH_KEY_STRING,
+                     st);
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t sms_store_queue_depth(int *depth, sms_db_t *db, apr_pool_t *p)
+{
+    long n = 0;
+    apr_status_t rv = sms_st_select_int(&n, db, "sms_queue_depth", p);
+
+    *depth = (int)n;
+    return rv;
+}
+
+/* ---- helpers --------------------------------------------------------- */
+
+const char *sms_st_i64(apr_pool_t *p, apr_int64_t v)
+{
+    return apr_psprintf(p, "%" APR_INT64_T_FMT, v);
+}
+
+/* A time or id parameter, NULL for 0 (SQL NULL). */
+const char *sms_st_opt64(apr_pool_t *p, apr_int64_t v)
+{
+    return v ? sms_st_i64(p, v) : NULL;
+}
+
+apr_int64_t sms_st_to64(const char *v)
+{
+    return v ? apr_atoi64(v) : 0;
+}
+
+const char *sms_st_dup_or_null(apr_pool_t *p, const char *v)
+{
+    return v ? apr_pstrdup(p, v) : NULL;
+}
+
+apr_status_t sms_st_db_error(sms_db_t *db, const char *label, int rc,
+                             apr_pool_t *p)
+{
+    const char *msg = apr_dbd_error(db->driver, db->handle, rc);
+
+    /* pgsql: mod_dbd's check resets a broken connection in place
+     * (PQreset), and the new session has none of our sms_st_statements: forget
+     * them so that the next use of this connection prepares them again */
+    if (msg && strstr(msg, "prepared statement") && strstr(msg, "does not exist")
+        && db->prepared) {
+        apr_hash_set(db->prepared, SMS_READY_LABEL, APR_HASH_KEY_STRING, NULL);
+        sms_log(SMS_LOG_WARNING, APR_EGENERAL, p, "store: %s: the database "
+                "connection was reset; sms_st_statements will be prepared again",
+                label);
+        return APR_EGENERAL;
+    }
+    sms_log(db->quiet ? SMS_LOG_DEBUG : SMS_LOG_ERR, APR_EGENERAL, p,
+            "store: %s failed: %s", label, msg);
+    return APR_EGENERAL;
+}
+
+/* SQLite: one writer per process. apr-util's sqlite3 driver holds a
+ * process-wide mutex while SQLite waits out busy_timeout, so a writer
+ * waiting inside SQLite would stall the thread that holds the write lock
+ * (and sleep 100 ms per SQLITE_BUSY): writers queue here instead, before
+ * they reach the driver. Other processes still wait in busy_timeout. */
+static apr_thread_mutex_t *write_mutex;
+
+apr_status_t sms_store_child_init(apr_pool_t *pchild)
+{
+    return apr_thread_mutex_create(&write_mutex, APR_THREAD_MUTEX_DEFAULT,
+                                   pchild);
+}
+
+/* Take the write lock for a statement outside a transaction; returns
+ * whether it must be given back. */
+int sms_st_write_lock(sms_db_t *db)
+{
+    if (!write_mutex || !db->serialize || db->trans) {
+        return 0;
+    }
+    apr_thread_mutex_lock(write_mutex);
+    return 1;
+}
+
+void sms_st_write_unlock(int locked)
+{
+    if (locked) {
+        apr_thread_mutex_unlock(write_mutex);
+    }
+}
+
+/* Run a prepared write with string arguments. */
+apr_status_t sms_st_run(int *nrows, sms_db_t *db, const char *label,
+                        apr_pool_t *p, int nargs, const char **args)
+{
+    int rows = 0, locked = sms_st_write_lock(db);
+    int rc = apr_dbd_pquery(db->driver, p, db->handle, &rows,
+                            sms_st_stmt(db, label), nargs, args);
+
+    sms_st_write_unlock(locked);
+
+    if (rc) {
+        return sms_st_db_error(db, label, rc, p);
+    }
+    if (nrows) {
+        *nrows = rows;
+    }
+    return APR_SUCCESS;
+}
+
+/* Run a prepared select with string arguments. */
+apr_status_t sms_st_query(apr_dbd_results_t **res, sms_db_t *db,
+                          const char *label, apr_pool_t *p, int nargs,
+                          const char **args)
+{
+    int rc;
+
+    *res = NULL;
+    rc = apr_dbd_pselect(db->driver, p, db->handle, res, sms_st_stmt(db, label),
+                         db->random, nargs, args);
+    return rc ? sms_st_db_error(db, label, rc, p) : APR_SUCCESS;
+}
+
+#define ARGS(...) (sizeof((const char *[]){__VA_ARGS__}) / sizeof(char *)), \
+                  (const char *[]){__VA_ARGS__}
+
+/* The one id an INSERT ... RETURNING id answers; drains the result. */
+apr_status_t sms_st_returning_id(apr_int64_t *id, sms_db_t *db,
+                                 const char *label, apr_pool_t *p, int nargs,
+                                 const char **args)
+{
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    int locked = sms_st_write_lock(db);
+    apr_status_t rv = sms_st_query(&res, db, label, p, nargs, args);
+
+    *id = 0;
+    if (rv == APR_SUCCESS) {
+        while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+            if (!*id) {
+                *id = sms_st_to64(sms_st_col(db, row, 0));
+            }
+        }
+    }
+    sms_st_write_unlock(locked);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    return *id ? APR_SUCCESS : APR_EGENERAL;
+}
+
+/* pgsql: apr-util's pgsql driver (1.6) dereferences a NULL transaction
+ * when BEGIN gets an error answer, which is what a connection whose server
+ * went away since its last use gets ("terminating connection due to
+ * administrator command"): the child dies of SIGSEGV. There BEGIN, COMMIT
+ * and ROLLBACK are plain sms_st_statements; a failed statement inside aborts the
+ * transaction on the server, and we only COMMIT when none failed. They
+ * are the only sms_st_statements not prepared: apr-util prepares with SQL
+ * PREPARE, which takes no transaction control ("PREPARE x AS BEGIN" is a
+ * syntax error). */
+static apr_status_t plain_tx(sms_db_t *db, const char *sql, apr_pool_t *p)
+{
+    int rows = 0;
+    int rc = apr_dbd_query(db->driver, db->handle, &rows, sql);
+
+    return rc ? sms_st_db_error(db, sql, rc, p) : APR_SUCCESS;
+}
+
+apr_status_t sms_store_begin(sms_db_t *db, apr_pool_t *p)
+{
+    int locked = sms_st_write_lock(db), rc;
+
+    if (db->plain_tx) {
+        apr_status_t rv = plain_tx(db, "BEGIN", p);
+        if (rv != APR_SUCCESS) {
+            sms_st_write_unlock(locked);
+            return rv;
+        }
+        db->in_plain_tx = 1;
+        db->locked = locked;
+        return APR_SUCCESS;
+    }
+    rc = apr_dbd_transaction_start(db->driver, p, db->handle, &db->trans);
+    if (rc) {
+        db->trans = NULL;
+        sms_st_write_unlock(locked);
+        return sms_st_db_error(db, "begin", rc, p);
+    }
+    db->locked = locked;
+    return APR_SUCCESS;
+}
+
+apr_status_t sms_store_end(sms_db_t *db, int ok, apr_pool_t *p)
+{
+    int rc;
+
+    if (db->in_plain_tx) {
+        apr_status_t rv = plain_tx(db, ok ? "COMMIT" : "ROLLBACK", p);
+        db->in_plain_tx = 0;
+        sms_st_write_unlock(db->locked);
+        db->locked = 0;
+        return rv;
+    }
+    if (!db->trans) {
+        return APR_SUCCESS;
+    }
+    if (!ok) {
+        apr_dbd_transaction_mode_set(db->driver, db->trans,
+                                     APR_DBD_TRANSACTION_ROLLBACK);
+    }
+    rc = apr_dbd_transaction_end(db->driver, p, db->trans);
+    db->trans = NULL;
+    sms_st_write_unlock(db->locked);
+    db->locked = 0;
+    return rc ? sms_st_db_error(db, ok ? "commit" : "rollback", rc, p) : APR_SUCCESS;
+}

@@ -1,0 +1,318 @@
+/*
+ * sms_store_messages.c - outbox rows: insert (one and many), read,
+ * list with filters, status transitions with their events, batches.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <apr_lib.h>
+#include <apr_strings.h>
+
+#include "sms_store_private.h"
+
+/* ---- messages ------------------------------------------------------------ */
+
+sms_message_t *sms_st_read_message(sms_db_t *db, apr_dbd_row_t *row,
+                                   apr_pool_t *p)
+{
+    sms_message_t *m = apr_pcalloc(p, sizeof(*m));
+    const char *v[MSG_NCOLS];
+    int i;
+
+    for (i = 0; i < MSG_NCOLS; i++) {
+        v[i] = sms_st_dup_or_null(p, sms_st_col(db, row, i));
+    }
+    m->id = sms_st_to64(v[0]);
+    m->to = v[1];
+    m->patient_id = v[2];
+    m->phone_label = v[3];
+    m->sender_id = v[4];
+    m->body = v[5];
+    m->encoding = v[6];
+    m->segments = (int)sms_st_to64(v[7]);
+    m->max_parts = (int)sms_st_to64(v[8]);
+    m->status = v[9];
+    m->error = v[10];
+    m->external_id = v[11];
+    m->batch_id = sms_st_to64(v[12]);
+    m->template_id = sms_st_to64(v[13]);
+    m->sent_by = v[14];
+    m->created_at = sms_st_to64(v[15]);
+    m->send_at = sms_st_to64(v[16]);
+    m->sent_at = sms_st_to64(v[17]);
+    m->delivered_at = sms_st_to64(v[18]);
+    m->next_attempt_at = sms_st_to64(v[19]);
+    m->attempts = (int)sms_st_to64(v[20]);
+    m->provider_ref = v[21];
+    return m;
+}
+
+/* Every row of a message select, as sms_message_t *. */
+apr_status_t sms_st_read_messages(apr_array_header_t **out, sms_db_t *db,
+                                  apr_dbd_results_t *res, apr_pool_t *p)
+{
+    apr_dbd_row_t *row = NULL;
+
+    *out = apr_array_make(p, 16, sizeof(sms_message_t *));
+    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+        APR_ARRAY_PUSH(*out, sms_message_t *) = sms_st_read_message(db, row, p);
+    }
+    return APR_SUCCESS;
+}
+
+/* The MSG_ROW_ARGS values of m's new row, into args. */
+void sms_st_insert_args(const char **args, const sms_message_t *m,
+                        apr_pool_t *p)
+{
+    const char *v[MSG_ROW_ARGS] = {
+        m->to, m->patient_id, m->phone_label, m->sender_id, m->body,
+        m->encoding, sms_st_i64(p, m->segments), sms_st_i64(p, m->max_parts), m->status,
+        sms_st_opt64(p, m->batch_id), sms_st_opt64(p, m->template_id), m->sent_by,
+        sms_st_i64(p, m->created_at), sms_st_opt64(p, m->send_at),
+        sms_st_opt64(p, m->next_attempt_at), m->lease_owner,
+        sms_st_opt64(p, m->lease_until), sms_st_i64(p, m->attempts), m->provider_ref,
+        sms_st_i64(p, m->created_at)};
+
+    memcpy(args, v, sizeof(v));
+}
+
+apr_status_t sms_store_insert_message(apr_int64_t *id, sms_db_t *db,
+                                      const sms_message_t *m, apr_pool_t *p)
+{
+    const char *args[MSG_ROW_ARGS];
+
+    sms_st_insert_args(args, m, p);
+    return sms_st_returning_id(id, db, "sms_msg_insert", p, MSG_ROW_ARGS, args);
+}
+
+apr_status_t sms_store_insert_messages(sms_db_t *db,
+                                       const apr_array_header_t *msgs,
+                                       apr_pool_t *p)
+{
+    const char **args = apr_palloc(p, sizeof(*args) * MSG_ROW_ARGS
+                                          * MANY_ROWS);
+    apr_status_t rv = APR_SUCCESS;
+    int i = 0, j;
+
+    for (; rv == APR_SUCCESS && msgs->nelts - i >= MANY_ROWS;
+         i += MANY_ROWS) {
+        apr_pool_t *chunk;
+        apr_pool_create(&chunk, p);
+        for (j = 0; j < MANY_ROWS; j++) {
+            sms_st_insert_args(args + j * MSG_ROW_ARGS,
+                        APR_ARRAY_IDX(msgs, i + j, sms_message_t *), chunk);
+        }
+        rv = sms_st_run(NULL, db, MANY_INSERT_LABEL, chunk,
+                 MSG_ROW_ARGS * MANY_ROWS, args);
+        apr_pool_destroy(chunk);
+    }
+    for (; rv == APR_SUCCESS && i < msgs->nelts; i++) {
+        sms_message_t *m = APR_ARRAY_IDX(msgs, i, sms_message_t *);
+        rv = sms_store_insert_message(&m->id, db, m, p);
+    }
+    return rv;
+}
+
+/* The first message of a select, or APR_ENOENT. */
+apr_status_t sms_st_one_message(sms_message_t **m, sms_db_t *db,
+                                const char *label, apr_pool_t *p, int nargs,
+                                const char **args)
+{
+    apr_dbd_results_t *res;
+    apr_array_header_t *list;
+    apr_status_t rv = sms_st_query(&res, db, label, p, nargs, args);
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    sms_st_read_messages(&list, db, res, p);
+    if (!list->nelts) {
+        return APR_ENOENT;
+    }
+    *m = APR_ARRAY_IDX(list, 0, sms_message_t *);
+    return APR_SUCCESS;
+}
+
+
+apr_status_t sms_store_get_message(sms_message_t **m, sms_db_t *db,
+                                   apr_int64_t id, apr_pool_t *p)
+{
+    return sms_st_one_message(m, db, "sms_msg_get", p, ARGS(sms_st_i64(p, id)));
+}
+
+apr_status_t sms_store_events(apr_array_header_t **events, sms_db_t *db,
+                              apr_int64_t id, apr_pool_t *p)
+{
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    apr_status_t rv = sms_st_query(&res, db, "sms_event_list", p, ARGS(sms_st_i64(p, id)));
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    *events = apr_array_make(p, 4, sizeof(sms_event_t));
+    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+        sms_event_t *e = apr_array_push(*events);
+        e->status = sms_st_dup_or_null(p, sms_st_col(db, row, 0));
+        e->detail = sms_st_dup_or_null(p, sms_st_col(db, row, 1));
+        e->at = sms_st_to64(sms_st_col(db, row, 2));
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t sms_store_list_messages(apr_array_header_t **msgs, sms_db_t *db,
+                                     const sms_filter_t *f, apr_pool_t *p)
+{
+    apr_dbd_results_t *res;
+    const char *batch = sms_st_opt64(p, f->batch_id), *since = sms_st_opt64(p, f->since);
+    const char *until = sms_st_opt64(p, f->until), *before = sms_st_opt64(p, f->before_id);
+    apr_status_t rv;
+
+    rv = sms_st_query(&res, db, "sms_msg_list", p, ARGS(
+        f->status, f->status, f->patient_id, f->patient_id, f->phone,
+        f->phone, batch, batch, since, since, until, until, before, before,
+        sms_st_i64(p, f->limit)));
+    return rv == APR_SUCCESS ? sms_st_read_messages(msgs, db, res, p) : rv;
+}
+
+apr_status_t sms_st_insert_event(sms_db_t *db, apr_int64_t id,
+                                 const char *status, const char *detail,
+                                 apr_time_t at, apr_pool_t *p)
+{
+    return sms_st_run(NULL, db, "sms_event_insert", p, ARGS(
+        sms_st_i64(p, id), status, detail, sms_st_i64(p, at)));
+}
+
+apr_status_t sms_store_transition(int *changed, sms_db_t *db,
+                                  const sms_transition_t *t, apr_pool_t *p)
+{
+    int rows = 0;
+    apr_status_t rv = sms_st_run(&rows, db, "sms_msg_transition", p, ARGS(
+        t->to, t->external_id, t->error, t->provider_ref,
+        sms_st_opt64(p, t->sent_at), sms_st_opt64(p, t->delivered_at),
+        sms_st_opt64(p, t->next_attempt_at), sms_st_i64(p, t->attempts_add),
+        t->lease_owner, sms_st_opt64(p, t->lease_until), sms_st_i64(p, t->now),
+        sms_st_i64(p, t->id), t->from));
+
+    *changed = rows > 0;
+    if (rv == APR_SUCCESS && rows > 0) {
+        rv = sms_st_insert_event(db, t->id, t->to, t->detail, t->now, p);
+    }
+    return rv;
+}
+
+apr_status_t sms_store_transitions(int *changed, sms_db_t *db,
+                                   const sms_transition_t *ts, int n,
+                                   apr_pool_t *p)
+{
+    const char *args[TRANSITION_ARGS * MANY_ROWS];
+    apr_status_t rv = APR_SUCCESS;
+    int i, j;
+
+    for (i = 0; rv == APR_SUCCESS && i < n; i += MANY_ROWS) {
+        int rows = n - i < MANY_ROWS ? n - i : MANY_ROWS, events = 0;
+        apr_hash_t *done = apr_hash_make(p);
+        apr_dbd_results_t *res;
+        apr_dbd_row_t *row = NULL;
+        int locked;
+
+        memset(args, 0, sizeof(args));  /* NULL rows pad the chunk */
+        for (j = 0; j < rows; j++) {
+            const sms_transition_t *t = &ts[i + j];
+            const char **a = args + j * TRANSITION_ARGS;
+            a[0] = t->to;
+            a[1] = t->external_id;
+            a[2] = t->error;
+            a[3] = t->provider_ref;
+            a[4] = sms_st_opt64(p, t->sent_at);
+            a[5] = sms_st_opt64(p, t->delivered_at);
+            a[6] = sms_st_opt64(p, t->next_attempt_at);
+            a[7] = sms_st_i64(p, t->attempts_add);
+            a[8] = t->lease_owner;
+            a[9] = sms_st_opt64(p, t->lease_until);
+            a[10] = sms_st_i64(p, t->now);
+            a[11] = sms_st_i64(p, t->id);
+            a[12] = t->from;
+        }
+        locked = sms_st_write_lock(db);
+        rv = sms_st_query(&res, db, MANY_TRANSITION_LABEL, p,
+                   TRANSITION_ARGS * MANY_ROWS, args);
+        while (rv == APR_SUCCESS
+               && apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+            const char *id = sms_st_col(db, row, 0);
+            if (id) {
+                id = apr_pstrdup(p, id);
+                apr_hash_set(done, id, APR_HASH_KEY_STRING, id);
+            }
+        }
+        sms_st_write_unlock(locked);
+        /* the events of the rows that moved, in the same order */
+        memset(args, 0, sizeof(args));
+        for (j = 0; rv == APR_SUCCESS && j < rows; j++) {
+            const sms_transition_t *t = &ts[i + j];
+            const char *id = sms_st_i64(p, t->id), **a;
+            changed[i + j] = apr_hash_get(done, id, APR_HASH_KEY_STRING)
+                             != NULL;
+            if (!changed[i + j]) {
+                continue;
+            }
+            a = args + events++ * EVENT_ARGS;
+            a[0] = id;
+            a[1] = t->to;
+            a[2] = t->detail;
+            a[3] = sms_st_i64(p, t->now);
+        }
+        if (rv == APR_SUCCESS && events) {
+            rv = sms_st_run(NULL, db, MANY_EVENT_LABEL, p, EVENT_ARGS * MANY_ROWS,
+                     args);
+        }
+    }
+    return rv;
+}
+
+/* ---- batches --------------------------------------------------------------- */
+
+apr_status_t sms_store_insert_batch(apr_int64_t *id, sms_db_t *db,
+                                    const char *user, int recipients,
+                                    int segments, apr_time_t now,
+                                    apr_pool_t *p)
+{
+    return sms_st_returning_id(id, db, "sms_batch_insert", p, ARGS(
+        user, sms_st_i64(p, now), sms_st_i64(p, recipients), sms_st_i64(p, segments)));
+}
+
+apr_status_t sms_store_batch_counts(apr_hash_t **counts, apr_time_t *created,
+                                    const char **created_by, sms_db_t *db,
+                                    apr_int64_t id, apr_pool_t *p)
+{
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    int found = 0;
+    apr_status_t rv = sms_st_query(&res, db, "sms_batch_get", p, ARGS(sms_st_i64(p, id)));
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+        found = 1;
+        *created = sms_st_to64(sms_st_col(db, row, 0));
+        *created_by = sms_st_dup_or_null(p, sms_st_col(db, row, 1));
+    }
+    if (!found) {
+        return APR_ENOENT;
+    }
+    rv = sms_st_query(&res, db, "sms_batch_counts", p, ARGS(sms_st_i64(p, id)));
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    row = NULL;     /* pgsql keeps a row tied to the result it came from */
+    *counts = apr_hash_make(p);
+    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+        int *n = apr_palloc(p, sizeof(int));
+        *n = (int)sms_st_to64(sms_st_col(db, row, 1));
+        apr_hash_set(*counts,
+                     apr_pstrdup(p, sms_st_col(db, row, 0)),
+                     APR_HASH_KEY_STRING, n);
+    }
+    return APR_SUCCESS;
+}

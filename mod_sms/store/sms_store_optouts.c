@@ -1,0 +1,98 @@
+/*
+ * sms_store_optouts.c - the opt-out list.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <apr_lib.h>
+#include <apr_strings.h>
+
+#include "sms_store_private.h"
+
+/* ---- opt-out ------------------------------------------------------------------- */
+
+apr_status_t sms_store_optout_many(apr_hash_t **opted_out, sms_db_t *db,
+                                   const apr_array_header_t *numbers,
+                                   apr_pool_t *p)
+{
+    const char *args[MANY_ROWS];
+    apr_status_t rv = APR_SUCCESS;
+    int i, j;
+
+    *opted_out = apr_hash_make(p);
+    for (i = 0; rv == APR_SUCCESS && i < numbers->nelts; i += MANY_ROWS) {
+        apr_dbd_results_t *res;
+        apr_dbd_row_t *row = NULL;
+
+        for (j = 0; j < MANY_ROWS; j++) {   /* NULL matches nothing */
+            args[j] = i + j < numbers->nelts
+                      ? APR_ARRAY_IDX(numbers, i + j, const char *) : NULL;
+        }
+        rv = sms_st_query(&res, db, MANY_OPTOUT_LABEL, p, MANY_ROWS, args);
+        while (rv == APR_SUCCESS
+               && apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+            const char *n = sms_st_col(db, row, 0);
+            if (n) {
+                n = apr_pstrdup(p, n);
+                apr_hash_set(*opted_out, n, APR_HASH_KEY_STRING, n);
+            }
+        }
+    }
+    return rv;
+}
+
+apr_status_t sms_store_optout_check(int *opted_out, sms_db_t *db,
+                                    const char *number, apr_pool_t *p)
+{
+    return sms_st_exists(opted_out, db, "sms_optout_check", p, ARGS(number));
+}
+
+apr_status_t sms_store_optout_add(int *added, sms_db_t *db, const char *number,
+                                  const char *source, const char *user,
+                                  apr_time_t now, apr_pool_t *p)
+{
+    int found = 0;
+    apr_status_t rv = sms_store_optout_check(&found, db, number, p);
+
+    *added = 0;
+    if (rv != APR_SUCCESS || found) {
+        return rv;
+    }
+    rv = sms_st_run(NULL, db, "sms_optout_add", p, ARGS(number, source, user,
+                                                 sms_st_i64(p, now)));
+    *added = rv == APR_SUCCESS;
+    return rv;
+}
+
+apr_status_t sms_store_optout_remove(int *removed, sms_db_t *db,
+                                     const char *number, apr_pool_t *p)
+{
+    int rows = 0;
+    apr_status_t rv = sms_st_run(&rows, db, "sms_optout_remove", p, ARGS(number));
+
+    *removed = rows > 0;
+    return rv;
+}
+
+apr_status_t sms_store_optout_list(apr_array_header_t **list, sms_db_t *db,
+                                   const char *after, int limit,
+                                   apr_pool_t *p)
+{
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    apr_status_t rv = sms_st_query(&res, db, "sms_optout_list", p, ARGS(
+        after ? after : "", sms_st_i64(p, limit)));
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    *list = apr_array_make(p, 16, sizeof(sms_optout_t));
+    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+        sms_optout_t *o = apr_array_push(*list);
+        o->number = sms_st_dup_or_null(p, sms_st_col(db, row, 0));
+        o->source = sms_st_dup_or_null(p, sms_st_col(db, row, 1));
+        o->created_by = sms_st_dup_or_null(p, sms_st_col(db, row, 2));
+        o->created_at = sms_st_to64(sms_st_col(db, row, 3));
+    }
+    return APR_SUCCESS;
+}

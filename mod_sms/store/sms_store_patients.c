@@ -1,0 +1,197 @@
+/*
+ * sms_store_patients.c - the patient queries (reference tables or
+ * SMSPatient*Query): a patient, their numbers, by number, the thread.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <apr_lib.h>
+#include <apr_strings.h>
+
+#include "sms_store_private.h"
+
+/* ---- patients ------------------------------------------------------------------ */
+
+apr_status_t sms_store_patients_by_phone(apr_array_header_t **ids,
+                                         sms_db_t *db, const char *number,
+                                         apr_pool_t *p)
+{
+    const char *args[8];
+    int n = sms_st_patient_queries[2].markers, i;
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    apr_status_t rv;
+
+    for (i = 0; i < n && i < 8; i++) {
+        args[i] = number;
+    }
+    rv = sms_st_query(&res, db, "sms_patient_by_phone", p, i, args);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    *ids = apr_array_make(p, 2, sizeof(char *));
+    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+        const char *v = sms_st_col(db, row, 0);
+        if (v) {
+            APR_ARRAY_PUSH(*ids, const char *) = apr_pstrdup(p, v);
+        }
+    }
+    return APR_SUCCESS;
+}
+
+/* ---- patients and conversations ---------------------------------------------- */
+
+/* Run patient query i with the same value for each of its markers. */
+static apr_status_t patient_query(apr_dbd_results_t **res, sms_db_t *db,
+                                  int i, const char *value, int random,
+                                  apr_pool_t *p)
+{
+    const char *args[8];
+    int n, rc;
+
+    for (n = 0; n < sms_st_patient_queries[i].markers && n < 8; n++) {
+        args[n] = value;
+    }
+    *res = NULL;
+    rc = apr_dbd_pselect(db->driver, p, db->handle, res,
+                         sms_st_stmt(db, sms_st_patient_queries[i].label), random, n, args);
+    return rc ? sms_st_db_error(db, sms_st_patient_queries[i].label, rc, p) : APR_SUCCESS;
+}
+
+apr_status_t sms_store_patient(sms_patient_t **pt, sms_db_t *db,
+                               const char *id, apr_pool_t *p)
+{
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    apr_status_t rv = patient_query(&res, db, 0, id, 0, p);
+
+    *pt = NULL;
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+        if (!*pt) {
+            *pt = apr_pcalloc(p, sizeof(**pt));
+            (*pt)->id = sms_st_dup_or_null(p, sms_st_col(db, row, 0));
+            (*pt)->first_name = sms_st_dup_or_null(p, sms_st_col(db, row, 1));
+            (*pt)->last_name = sms_st_dup_or_null(p, sms_st_col(db, row, 2));
+        }
+    }
+    return *pt ? APR_SUCCESS : APR_ENOENT;
+}
+
+/* is_default as the host's tables may spell it: 1, t, true, yes. */
+static int truthy(const char *v)
+{
+    return v && (*v == '1' || *v == 't' || *v == 'T' || *v == 'y'
+                 || *v == 'Y');
+}
+
+apr_status_t sms_store_patient_phones(apr_array_header_t **phones,
+                                      sms_db_t *db, const char *id,
+                                      apr_pool_t *p)
+{
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    apr_status_t rv = patient_query(&res, db, 1, id, 0, p);
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    *phones = apr_array_make(p, 4, sizeof(sms_phone_row_t));
+    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+        sms_phone_row_t *ph = apr_array_push(*phones);
+        ph->label = sms_st_dup_or_null(p, sms_st_col(db, row, 0));
+        ph->number = sms_st_dup_or_null(p, sms_st_col(db, row, 1));
+        ph->is_default = truthy(sms_st_col(db, row, 2));
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t sms_store_check_patient_queries(const char **directive,
+                                             const char **why, sms_db_t *db,
+                                             apr_pool_t *p)
+{
+    int i;
+
+    for (i = 0; i < (int)(sms_st_npatient_queries);
+         i++) {
+        apr_dbd_results_t *res = NULL;
+        apr_dbd_row_t *row = NULL;
+        int cols;
+
+        /* random access: pgsql knows the columns before any row */
+        if (patient_query(&res, db, i, "", 1, p) != APR_SUCCESS) {
+            *directive = sms_st_patient_queries[i].directive;
+            *why = apr_psprintf(p, "the query fails: %s",
+                                apr_dbd_error(db->driver, db->handle, 1));
+            return APR_EGENERAL;
+        }
+        cols = apr_dbd_num_cols(db->driver, res);
+        while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0)
+            ;
+        (void)row;
+        if (cols != sms_st_patient_queries[i].columns) {
+            *directive = sms_st_patient_queries[i].directive;
+            *why = apr_psprintf(p, "the query answers %d column(s); it must "
+                                "answer %s", cols, sms_st_patient_queries[i].shape);
+            return APR_EGENERAL;
+        }
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t sms_store_thread_version(apr_time_t *updated, apr_int64_t *inbound,
+                                      sms_db_t *db, const char *patient_id,
+                                      apr_pool_t *p)
+{
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    apr_status_t rv = sms_st_query(&res, db, "sms_thread_version", p, ARGS(
+        patient_id, patient_id));
+
+    *updated = 0;
+    *inbound = 0;
+    if (rv == APR_SUCCESS) {
+        while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+            *updated = sms_st_to64(sms_st_col(db, row, 0));
+            *inbound = sms_st_to64(sms_st_col(db, row, 1));
+        }
+    }
+    return rv;
+}
+
+apr_status_t sms_store_thread_out(apr_array_header_t **msgs, sms_db_t *db,
+                                  const char *patient_id, apr_time_t after,
+                                  apr_pool_t *p)
+{
+    apr_dbd_results_t *res;
+    apr_status_t rv = sms_st_query(&res, db, "sms_thread_out", p, ARGS(
+        patient_id, sms_st_i64(p, after)));
+
+    return rv == APR_SUCCESS ? sms_st_read_messages(msgs, db, res, p) : rv;
+}
+
+apr_status_t sms_store_thread_in(apr_array_header_t **ins, sms_db_t *db,
+                                 const char *patient_id, apr_int64_t after,
+                                 apr_pool_t *p)
+{
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    apr_status_t rv = sms_st_query(&res, db, "sms_thread_in", p, ARGS(
+        patient_id, sms_st_i64(p, after)));
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    *ins = apr_array_make(p, 8, sizeof(sms_inbound_t));
+    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+        sms_inbound_t *in = apr_array_push(*ins);
+        in->id = sms_st_to64(sms_st_col(db, row, 0));
+        in->from = sms_st_dup_or_null(p, sms_st_col(db, row, 1));
+        in->body = sms_st_dup_or_null(p, sms_st_col(db, row, 2));
+        in->message_id = sms_st_to64(sms_st_col(db, row, 3));
+        in->received_at = sms_st_to64(sms_st_col(db, row, 4));
+    }
+    return APR_SUCCESS;
+}

@@ -1,0 +1,191 @@
+/*
+ * sms_store_sql.c - every SQL statement of mod_sms, in one table.
+ *
+ * Statements are written once, in the portable subset both sqlite3 and
+ * pgsql accept, with apr_dbd's %s/%d markers. They are prepared per
+ * connection (sms_store_db.c, not through ap_dbd_prepare) so that a
+ * database without our schema still yields a working connection: mod_dbd
+ * would otherwise fail to construct it and the module could only say
+ * "database down".
+ */
+#include "sms_store_private.h"
+
+const sms_statement_t sms_st_statements[] = {
+    {"sms_queue_depth",
+     "SELECT count(*) FROM sms_message"
+     " WHERE status IN ('queued', 'scheduled', 'sending')", NULL},
+    {"sms_msg_insert", MSG_INSERT " VALUES " MSG_ROW " RETURNING id", NULL},
+    {"sms_msg_get", "SELECT " MSG_COLS " FROM sms_message WHERE id = " BIG(),
+     NULL},
+    {"sms_event_insert",
+     "INSERT INTO sms_event (message_id, status, detail, created_at)"
+     " VALUES (" BIG() ", %s, %s, " BIG() ")", NULL},
+    {"sms_event_list",
+     "SELECT status, detail, created_at FROM sms_event"
+     " WHERE message_id = " BIG() " ORDER BY id", NULL},
+    {"sms_msg_list",
+     "SELECT " MSG_COLS " FROM sms_message WHERE "
+     ANY("status", "=", "%s") " AND " ANY("patient_id", "=", "%s")
+     " AND " ANY("to_number", "=", "%s")
+     " AND " ANY("batch_id", "=", BIG())
+     " AND " ANY("created_at", ">=", BIG())
+     " AND " ANY("created_at", "<", BIG())
+     " AND " ANY("id", "<", BIG())
+     " ORDER BY id DESC LIMIT " INT(), NULL},
+    {"sms_msg_transition",
+     "UPDATE sms_message SET status = %s,"
+     " external_id = COALESCE(%s, external_id), error = %s,"
+     " provider_ref = COALESCE(%s, provider_ref),"
+     " sent_at = COALESCE(" BIG() ", sent_at),"
+     " delivered_at = COALESCE(" BIG() ", delivered_at),"
+     " next_attempt_at = " BIG() ", attempts = attempts + " INT() ","
+     " lease_owner = %s, lease_until = " BIG() ", updated_at = " BIG()
+     " WHERE id = " BIG() " AND status = %s", NULL},
+    {"sms_claim",
+     "UPDATE sms_message SET lease_owner = %s, lease_until = " BIG()
+     " WHERE id IN (" CLAIM_PICK ")",
+     "UPDATE sms_message SET lease_owner = %s, lease_until = " BIG()
+     " WHERE id IN (" CLAIM_PICK " FOR UPDATE SKIP LOCKED)"},
+    {"sms_release",
+     "UPDATE sms_message SET lease_owner = NULL, lease_until = NULL"
+     " WHERE lease_owner = %s AND status IN ('queued', 'scheduled')", NULL},
+    {"sms_claimed",
+     "SELECT " MSG_COLS " FROM sms_message WHERE lease_owner = %s"
+     " AND status IN ('queued', 'scheduled')"
+     " ORDER BY sender_id, max_parts, body, id", NULL},
+    {"sms_stale_sending",
+     "SELECT " MSG_COLS " FROM sms_message WHERE status = 'sending'"
+     " AND lease_until < " BIG(), NULL},
+    {"sms_batch_insert",
+     "INSERT INTO sms_batch (created_by, created_at, recipients, segments)"
+     " VALUES (%s, " BIG() ", " INT() ", " INT() ") RETURNING id", NULL},
+    {"sms_batch_get",
+     "SELECT created_at, created_by FROM sms_batch WHERE id = " BIG(), NULL},
+    {"sms_batch_counts",
+     "SELECT status, count(*) FROM sms_message WHERE batch_id = " BIG()
+     " GROUP BY status", NULL},
+    {"sms_tpl_by_name", "SELECT id FROM sms_template WHERE name = %s", NULL},
+    {"sms_tpl_insert",
+     "INSERT INTO sms_template (name, body, created_by, created_at,"
+     " updated_at) VALUES (%s, %s, %s, " BIG() ", " BIG() ") RETURNING id",
+     NULL},
+    {"sms_tpl_get",
+     "SELECT id, name, body, created_by, created_at, updated_at"
+     " FROM sms_template WHERE id = " BIG(), NULL},
+    {"sms_tpl_list",
+     "SELECT id, name, body, created_by, created_at, updated_at"
+     " FROM sms_template ORDER BY name", NULL},
+    {"sms_tpl_update",
+     "UPDATE sms_template SET name = %s, body = %s, updated_at = " BIG()
+     " WHERE id = " BIG(), NULL},
+    {"sms_tpl_delete", "DELETE FROM sms_template WHERE id = " BIG(), NULL},
+    {"sms_idem_get",
+     "SELECT request_hash, status, response FROM sms_idempotency"
+     " WHERE username = %s AND idem_key = %s AND created_at >= " BIG(), NULL},
+    {"sms_idem_expire",
+     "DELETE FROM sms_idempotency WHERE username = %s AND idem_key = %s"
+     " AND created_at < " BIG(), NULL},
+    {"sms_idem_insert",
+     "INSERT INTO sms_idempotency (username, idem_key, request_hash,"
+     " created_at) VALUES (%s, %s, %s, " BIG() ")", NULL},
+    {"sms_idem_delete",
+     "DELETE FROM sms_idempotency WHERE username = %s AND idem_key = %s",
+     NULL},
+    {"sms_idem_finish",
+     "UPDATE sms_idempotency SET status = " INT() ", response = %s"
+     " WHERE username = %s AND idem_key = %s", NULL},
+    {"sms_state_get",
+     "SELECT value, updated_at FROM sms_state WHERE name = %s", NULL},
+    {"sms_state_update",
+     "UPDATE sms_state SET value = %s, updated_at = " BIG()
+     " WHERE name = %s", NULL},
+    {"sms_state_insert",
+     "INSERT INTO sms_state (name, value, updated_at)"
+     " VALUES (%s, %s, " BIG() ")", NULL},
+    {"sms_by_smsref",
+     "SELECT " MSG_COLS " FROM sms_message WHERE external_id = %s"
+     " ORDER BY id DESC LIMIT 1", NULL},
+    {"sms_by_ref",
+     "SELECT " MSG_COLS " FROM sms_message WHERE to_number = %s"
+     " AND (id = " BIG() " OR provider_ref = %s) ORDER BY id DESC LIMIT 1",
+     NULL},
+    {"sms_dlr_seen", "SELECT id FROM sms_dlr WHERE dedup_key = %s", NULL},
+    {"sms_dlr_insert",
+     "INSERT INTO sms_dlr (message_id, smsref, ref, to_number, status,"
+     " received_at, dedup_key) VALUES (" BIG() ", %s, %s, %s, %s, " BIG()
+     ", %s)", NULL},
+    {"sms_inbound_seen",
+     "SELECT id FROM sms_inbound WHERE dedup_key = %s"
+     " AND dedup_bucket IN (" BIG() ", " BIG() ")", NULL},
+    {"sms_inbound_insert",
+     "INSERT INTO sms_inbound (from_number, to_number, body, ref,"
+     " message_id, keyword, received_at, dedup_key, dedup_bucket)"
+     " VALUES (%s, %s, %s, %s, " BIG() ", %s, " BIG() ", %s, " BIG() ")"
+     " RETURNING id", NULL},
+    {"sms_inbound_link",
+     "INSERT INTO sms_inbound_patient (inbound_id, patient_id)"
+     " VALUES (" BIG() ", %s)", NULL},
+    {"sms_optout_check", "SELECT number FROM sms_optout WHERE number = %s",
+     NULL},
+    {"sms_optout_add",
+     "INSERT INTO sms_optout (number, source, created_by, created_at)"
+     " VALUES (%s, %s, %s, " BIG() ")", NULL},
+    {"sms_optout_remove", "DELETE FROM sms_optout WHERE number = %s", NULL},
+    {"sms_optout_list",
+     "SELECT number, source, created_by, created_at FROM sms_optout"
+     " WHERE number > %s ORDER BY number LIMIT " INT(), NULL},
+    {"sms_optout_pending",
+     "SELECT " MSG_COLS " FROM sms_message WHERE status IN ('queued',"
+     " 'scheduled') AND to_number IN (SELECT number FROM sms_optout)",
+     NULL},
+    {"sms_thread_version",
+     "SELECT (SELECT max(updated_at) FROM sms_message WHERE patient_id = %s),"
+     " (SELECT max(inbound_id) FROM sms_inbound_patient"
+     " WHERE patient_id = %s)", NULL},
+    {"sms_thread_out",
+     "SELECT " MSG_COLS " FROM sms_message WHERE patient_id = %s"
+     " AND updated_at > " BIG() " ORDER BY id", NULL},
+    {"sms_thread_in",
+     "SELECT i.id, i.from_number, i.body, i.message_id, i.received_at"
+     " FROM sms_inbound_patient ip JOIN sms_inbound i ON i.id = ip.inbound_id"
+     " WHERE ip.patient_id = %s AND ip.inbound_id > " BIG()
+     " ORDER BY ip.inbound_id", NULL},
+    {SMS_READY_LABEL, "SELECT 1", NULL}
+};
+
+const apr_size_t sms_st_nstatements =
+    sizeof(sms_st_statements) / sizeof(*sms_st_statements);
+
+/* The reference tables' patient queries; SMSPatient*Query replaces them. */
+sms_patient_query_t sms_st_patient_queries[] = {
+    {"sms_patient",
+     "SELECT id, first_name, last_name FROM sms_patient WHERE id = %s", 1,
+     "SMSPatientQuery", 3, "(id, first_name, last_name)"},
+    {"sms_patient_phones",
+     "SELECT label, number, is_default FROM sms_patient_phone"
+     " WHERE patient_id = %s ORDER BY is_default DESC, id", 1,
+     "SMSPatientPhonesQuery", 3, "(label, number, is_default)"},
+    /* digits equal, or a national number stored with its trunk 0 whose
+     * rest ends the international one (0412... vs 61412...) */
+    {"sms_patient_by_phone",
+     "SELECT DISTINCT patient_id FROM sms_patient_phone WHERE digits = %s"
+     " OR (digits LIKE '0%%' AND length(digits) > 6"
+     " AND %s LIKE '%%' || substr(digits, 2))", 2,
+     "SMSPatientByPhoneQuery", 1, "(patient_id)"},
+};
+
+const apr_size_t sms_st_npatient_queries =
+    sizeof(sms_st_patient_queries) / sizeof(*sms_st_patient_queries);
+
+/* The statements with MANY_ROWS rows: a head, MANY_ROWS rows separated
+ * by commas, a tail. */
+const sms_many_t sms_st_many[] = {
+    {MANY_INSERT_LABEL, MSG_INSERT " VALUES ", MSG_ROW, ""},
+    {MANY_OPTOUT_LABEL, "SELECT number FROM sms_optout WHERE number IN (",
+     "%s", ")"},
+    {MANY_TRANSITION_LABEL, TRANSITION_MANY_HEAD, TRANSITION_MANY_ROW,
+     TRANSITION_MANY_TAIL},
+    {MANY_EVENT_LABEL, EVENT_MANY_HEAD, EVENT_MANY_ROW, EVENT_MANY_TAIL},
+};
+
+const apr_size_t sms_st_nmany = sizeof(sms_st_many) / sizeof(*sms_st_many);
