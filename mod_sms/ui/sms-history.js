@@ -1,0 +1,138 @@
+// <sms-history>: sent messages, newest first, filtered by status, phone,
+// patient and dates, a page at a time; a row opens the message's status
+// events (GET /messages/{id}/).
+import { api } from './sms-api.js';
+import { STATUS_WORDS, formatPhone, formatTime, statusWord, h, nextId } from './sms-format.js';
+
+const PAGE = 20;
+
+export class SmsHistory extends HTMLElement {
+    connectedCallback() {
+        if (this.built) {
+            return;
+        }
+        this.built = true;
+        const ids = { st: nextId('sms-hst'), ph: nextId('sms-hph'), pt: nextId('sms-hpt'),
+                      from: nextId('sms-hfrom'), to: nextId('sms-hto') };
+        this.status = h('select', { id: ids.st, name: 'status' },
+            h('option', { value: '' }, 'Any status'),
+            Object.entries(STATUS_WORDS).map(([v, w]) => h('option', { value: v }, w)));
+        this.phone = h('input', { id: ids.ph, name: 'phone', inputmode: 'tel' });
+        this.patient = h('input', { id: ids.pt, name: 'patient_id' });
+        this.since = h('input', { id: ids.from, name: 'since', type: 'date' });
+        this.until = h('input', { id: ids.to, name: 'until', type: 'date' });
+        this.alert = h('div', { role: 'alert', class: 'sms-alert', hidden: true });
+        this.body = h('tbody', {});
+        this.table = h('table', { 'aria-label': 'Messages', class: 'sms-table' },
+            h('thead', {}, h('tr', {}, ['To', 'Patient', 'Message', 'Status', 'Sent']
+                .map((c) => h('th', { scope: 'col' }, c)))),
+            this.body);
+        this.pageInfo = h('span', { class: 'sms-page-info', 'aria-live': 'polite' });
+        this.firstButton = h('button', { type: 'button', class: 'sms-secondary',
+                                         onclick: () => this.load(null) }, 'First page');
+        this.nextButton = h('button', { type: 'button', class: 'sms-secondary',
+                                        onclick: () => this.load(this.next) }, 'Next page');
+        this.detail = h('section', { class: 'sms-detail', 'aria-label': 'Message details', hidden: true });
+        const field = (id, text, el) => h('div', { class: 'sms-field' }, h('label', { for: id }, text), el);
+        this.append(
+            h('h1', {}, 'History'),
+            h('form', { class: 'sms-filters', 'aria-label': 'Filter messages',
+                        onsubmit: (e) => { e.preventDefault(); this.load(null); } },
+              field(ids.st, 'Status', this.status), field(ids.ph, 'Phone number', this.phone),
+              field(ids.pt, 'Patient id', this.patient), field(ids.from, 'From', this.since),
+              field(ids.to, 'Until', this.until),
+              h('button', { type: 'submit', class: 'sms-primary' }, 'Filter')),
+            this.alert,
+            h('div', { class: 'sms-table-wrap' }, this.table),
+            h('div', { class: 'sms-actions' }, this.firstButton, this.nextButton, this.pageInfo),
+            this.detail);
+        this.status.addEventListener('change', () => this.load(null));
+    }
+
+    shown() {
+        this.load(null);
+    }
+
+    query(cursor) {
+        const q = new URLSearchParams({ limit: String(PAGE) });
+        if (this.status.value) {
+            q.set('status', this.status.value);
+        }
+        if (this.phone.value.trim()) {
+            q.set('phone', this.phone.value.trim());
+        }
+        if (this.patient.value.trim()) {
+            q.set('patient_id', this.patient.value.trim());
+        }
+        if (this.since.value) {
+            q.set('since', `${this.since.value}T00:00:00Z`);
+        }
+        if (this.until.value) {
+            const d = new Date(`${this.until.value}T00:00:00Z`);
+            d.setUTCDate(d.getUTCDate() + 1);
+            q.set('until', d.toISOString().replace(/\.\d+Z$/, 'Z'));
+        }
+        if (cursor) {
+            q.set('cursor', cursor);
+        }
+        return q;
+    }
+
+    async load(cursor) {
+        this.alert.hidden = true;
+        try {
+            const r = await api(`messages/?${this.query(cursor)}`);
+            this.next = r.body.next;
+            this.page = cursor ? (this.page || 1) + 1 : 1;
+            this.nextButton.disabled = !this.next;
+            this.firstButton.disabled = !cursor;
+            const list = r.body.messages || [];
+            this.body.replaceChildren(...list.map((m) => this.row(m)));
+            if (!list.length) {
+                this.body.append(h('tr', {}, h('td', { colspan: '5', class: 'sms-empty' },
+                                                'No messages match.')));
+            }
+            this.pageInfo.textContent = `Page ${this.page}, ${list.length} message${list.length === 1 ? '' : 's'}`;
+        }
+        catch (e) {
+            this.alert.textContent = e.message;
+            this.alert.hidden = false;
+        }
+    }
+
+    row(m) {
+        const err = m.error ? (typeof m.error === 'string' ? m.error : m.error.message) : '';
+        return h('tr', {},
+            h('td', {}, formatPhone(m.to), m.phone_label ? h('span', { class: 'sms-sub' }, ` ${m.phone_label}`) : ''),
+            h('td', {}, m.patient_id || '—'),
+            h('td', { class: 'sms-msg-cell' },
+              h('button', { type: 'button', class: 'sms-link', title: 'Show status history',
+                            onclick: () => this.show(m.id) }, m.body)),
+            h('td', {}, h('span', { class: `sms-status sms-status-${m.status}` },
+                          statusWord(m.status) + (err ? `: ${err}` : ''))),
+            h('td', {}, h('time', { datetime: m.sent_at || m.created_at || '' },
+                          formatTime(m.sent_at || m.created_at))));
+    }
+
+    async show(id) {
+        try {
+            const m = (await api(`messages/${id}/`)).body;
+            this.detail.replaceChildren(
+                h('h2', {}, `Message ${m.id} to ${formatPhone(m.to)}`),
+                h('p', { class: 'sms-body' }, m.body),
+                h('ol', { class: 'sms-events', 'aria-label': 'Status history' },
+                  (m.events || []).map((ev) => h('li', {},
+                      h('time', { datetime: ev.at }, formatTime(ev.at)), ' ',
+                      h('strong', {}, statusWord(ev.status)), ev.detail ? ` — ${ev.detail}` : ''))),
+                h('button', { type: 'button', class: 'sms-secondary',
+                              onclick: () => { this.detail.hidden = true; } }, 'Close'));
+            this.detail.hidden = false;
+            this.detail.querySelector('h2').setAttribute('tabindex', '-1');
+            this.detail.querySelector('h2').focus();
+        }
+        catch (e) {
+            this.alert.textContent = e.message;
+            this.alert.hidden = false;
+        }
+    }
+}
