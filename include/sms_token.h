@@ -19,6 +19,18 @@ apr_status_t sms_token_verify(const char **payload, const unsigned char *key,
                               apr_size_t keylen, const char *token,
                               apr_pool_t *p);
 
+/* A list cursor: "<kind>:<position>" signed with key. kind names the list
+ * (and, for a patient's thread, the patient: "conv:17"), so a cursor of
+ * one list is refused by another. */
+const char *sms_cursor_sign(const unsigned char *key, apr_size_t keylen,
+                            const char *kind, const char *position,
+                            apr_pool_t *p);
+
+/* The position of a cursor of that kind signed with key, or APR_EINVAL. */
+apr_status_t sms_cursor_open(const char **position, const unsigned char *key,
+                             apr_size_t keylen, const char *kind,
+                             const char *cursor, apr_pool_t *p);
+
 /* Compare two byte strings in time that depends only on their length. */
 int sms_token_equal(const void *a, const void *b, apr_size_t len);
 

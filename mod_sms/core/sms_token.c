@@ -140,3 +140,26 @@ apr_status_t sms_token_verify(const char **payload, const unsigned char *key,
     *payload = body;
     return APR_SUCCESS;
 }
+
+const char *sms_cursor_sign(const unsigned char *key, apr_size_t keylen,
+                            const char *kind, const char *position,
+                            apr_pool_t *p)
+{
+    return sms_token_sign(key, keylen, apr_pstrcat(p, kind, ":", position,
+                                                   NULL), p);
+}
+
+apr_status_t sms_cursor_open(const char **position, const unsigned char *key,
+                             apr_size_t keylen, const char *kind,
+                             const char *cursor, apr_pool_t *p)
+{
+    const char *payload;
+    apr_size_t n = strlen(kind);
+
+    if (sms_token_verify(&payload, key, keylen, cursor, p) != APR_SUCCESS
+        || strncmp(payload, kind, n) || payload[n] != ':') {
+        return APR_EINVAL;
+    }
+    *position = payload + n + 1;
+    return APR_SUCCESS;
+}

@@ -9,16 +9,14 @@
 
 #include "sms_httpd.h"
 #include "sms_json.h"
+#include "sms_status.h"
 #include "sms_phone.h"
 #include "sms_token.h"
 
 #define LIST_DEFAULT 50
 #define LIST_MAX 500
-#define CURSOR_PREFIX "messages:"
+#define CURSOR_KIND "messages"
 
-static const char *const statuses[] = {
-    "scheduled", "queued", "sending", "sent", "delivered", "expired",
-    "failed", "unknown", "cancelled", NULL};
 
 
 static int bad_param(sms_req *rq, const char *name, const char *what)
@@ -49,13 +47,10 @@ int sms_route_messages(sms_req *rq)
     memset(&f, 0, sizeof(f));
     f.limit = LIST_DEFAULT;
     if ((v = apr_table_get(args, "status"))) {
-        const char *const *s;
-        for (s = statuses; *s && strcmp(*s, v); s++)
-            ;
-        if (!*s) {
-            return bad_param(rq, "status", "must be one of scheduled, "
-                             "queued, sending, sent, delivered, expired, "
-                             "failed, unknown, cancelled");
+        sms_status_e st;
+        if (sms_status_parse(&st, v) != APR_SUCCESS) {
+            return bad_param(rq, "status", apr_pstrcat(
+                p, "must be one of ", sms_status_list(p), NULL));
         }
         f.status = v;
     }
@@ -93,12 +88,10 @@ int sms_route_messages(sms_req *rq)
         f.limit = (int)n;
     }
     if ((v = apr_table_get(args, "cursor"))) {
-        const char *payload;
-        if (sms_token_verify(&payload, rq->sc->secret, rq->sc->secret_len, v,
-                             p) != APR_SUCCESS
-            || strncmp(payload, CURSOR_PREFIX, strlen(CURSOR_PREFIX))
-            || !(f.before_id = sms_parse_id(payload
-                                            + strlen(CURSOR_PREFIX)))) {
+        const char *pos;
+        if (sms_cursor_open(&pos, rq->sc->secret, rq->sc->secret_len,
+                            CURSOR_KIND, v, p) != APR_SUCCESS
+            || !(f.before_id = sms_parse_id(pos))) {
             return bad_param(rq, "cursor", "is not a cursor this server "
                              "issued (use 'next' of a previous page)");
         }
@@ -118,9 +111,9 @@ int sms_route_messages(sms_req *rq)
     if (msgs->nelts == f.limit) {
         const sms_message_t *last = APR_ARRAY_IDX(msgs, msgs->nelts - 1,
                                                   sms_message_t *);
-        v = sms_token_sign(rq->sc->secret, rq->sc->secret_len,
-                           apr_psprintf(p, CURSOR_PREFIX "%" APR_INT64_T_FMT,
-                                        last->id), p);
+        v = sms_cursor_sign(rq->sc->secret, rq->sc->secret_len, CURSOR_KIND,
+                            apr_psprintf(p, "%" APR_INT64_T_FMT, last->id),
+                            p);
     }
     return sms_reply(rq, HTTP_OK, json_pack("{s:o, s:s?}", "messages", list,
                                             "next", v));
@@ -183,7 +176,7 @@ int sms_route_batch(sms_req *rq)
     sms_db_t *db;
     apr_status_t rv;
     int done = OK, total = 0;
-    const char *const *s;
+    int st;
 
     if (!id) {
         return sms_fail(rq, HTTP_NOT_FOUND, "not_found", NULL,
@@ -201,8 +194,8 @@ int sms_route_batch(sms_req *rq)
         return sms_storage_failed(rq);
     }
     by_status = json_object();
-    for (s = statuses; *s; s++) {
-        json_object_set_new(by_status, *s, json_integer(0));
+    for (st = 0; st < SMS_ST_COUNT; st++) {
+        json_object_set_new(by_status, sms_status_name(st), json_integer(0));
     }
     for (hi = apr_hash_first(p, counts); hi; hi = apr_hash_next(hi)) {
         const void *k;

@@ -14,7 +14,7 @@
 
 #define OPTOUT_LIMIT_DEFAULT 100
 #define OPTOUT_LIMIT_MAX 1000
-#define OPTOUT_CURSOR "optouts:"
+#define OPTOUT_CURSOR "optouts"
 
 static json_t *optout_json(const sms_optout_t *o, apr_pool_t *p)
 {
@@ -48,15 +48,12 @@ int sms_route_optouts(sms_req *rq)
         limit = (int)n;
     }
     if ((v = apr_table_get(args, "cursor"))) {
-        const char *payload;
-        if (sms_token_verify(&payload, rq->sc->secret, rq->sc->secret_len, v,
-                             p) != APR_SUCCESS
-            || strncmp(payload, OPTOUT_CURSOR, strlen(OPTOUT_CURSOR))) {
+        if (sms_cursor_open(&after, rq->sc->secret, rq->sc->secret_len,
+                            OPTOUT_CURSOR, v, p) != APR_SUCCESS) {
             return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_parameter",
                             "cursor", "'cursor' is not a cursor this server "
                             "issued");
         }
-        after = payload + strlen(OPTOUT_CURSOR);
     }
     if (!(db = sms_db(rq, &done))) {
         return done;
@@ -70,10 +67,10 @@ int sms_route_optouts(sms_req *rq)
             &APR_ARRAY_IDX(list, i, sms_optout_t), p));
     }
     if (list->nelts == limit) {
-        next = sms_token_sign(rq->sc->secret, rq->sc->secret_len,
-                              apr_pstrcat(p, OPTOUT_CURSOR, APR_ARRAY_IDX(
-                                  list, list->nelts - 1, sms_optout_t).number,
-                                          NULL), p);
+        next = sms_cursor_sign(rq->sc->secret, rq->sc->secret_len,
+                               OPTOUT_CURSOR, APR_ARRAY_IDX(
+                                   list, list->nelts - 1, sms_optout_t).number,
+                               p);
     }
     return sms_reply(rq, HTTP_OK, json_pack("{s:o, s:s?}", "optouts", out,
                                             "next", next));

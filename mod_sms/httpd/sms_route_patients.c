@@ -152,17 +152,16 @@ int sms_route_patient_conversation(sms_req *rq)
         return sms_reply_error(rq, err);
     }
     if ((since = apr_table_get(args, "since"))) {
-        const char *payload, *want = apr_pstrcat(p, CONV_PREFIX, id, ":",
-                                                 NULL);
+        const char *pos;
         char *end;
-        if (sms_token_verify(&payload, rq->sc->secret, rq->sc->secret_len,
-                             since, p) != APR_SUCCESS
-            || strncmp(payload, want, strlen(want))) {
+        if (sms_cursor_open(&pos, rq->sc->secret, rq->sc->secret_len,
+                            apr_pstrcat(p, CONV_PREFIX, id, NULL), since, p)
+            != APR_SUCCESS) {
             return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_parameter",
                             "since", "'since' is not a cursor this server "
                             "issued for this patient");
         }
-        after_updated = apr_strtoi64(payload + strlen(want), &end, 10);
+        after_updated = apr_strtoi64(pos, &end, 10);
         after_inbound = *end == ':' ? apr_strtoi64(end + 1, NULL, 10) : 0;
     }
     if (!(db = sms_db(rq, &done))) {
@@ -232,14 +231,14 @@ int sms_route_patient_conversation(sms_req *rq)
         json_string_value(json_object_get(sms_patient_vars(pt, p),
                                           "patient_name")),
         "messages", list, "cursor",
-        sms_token_sign(rq->sc->secret, rq->sc->secret_len,
-                       apr_psprintf(p, CONV_PREFIX "%s:%" APR_TIME_T_FMT
-                                    ":%" APR_INT64_T_FMT, id,
-                                    updated > after_updated ? updated
-                                                            : after_updated,
-                                    inbound > after_inbound ? inbound
-                                                            : after_inbound),
-                       p)));
+        sms_cursor_sign(rq->sc->secret, rq->sc->secret_len,
+                        apr_pstrcat(p, CONV_PREFIX, id, NULL),
+                        apr_psprintf(p, "%" APR_TIME_T_FMT ":%" APR_INT64_T_FMT,
+                                     updated > after_updated ? updated
+                                                             : after_updated,
+                                     inbound > after_inbound ? inbound
+                                                             : after_inbound),
+                        p)));
 }
 
 /* ---- sending from the patient ----------------------------------------------- */

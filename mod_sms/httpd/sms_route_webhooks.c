@@ -11,6 +11,7 @@
 #include "sms_httpd.h"
 #include "sms_form.h"
 #include "sms_json.h"
+#include "sms_status.h"
 #include "sms_phone.h"
 #include "sms_token.h"
 
@@ -46,13 +47,6 @@ static apr_table_t *callback_params(sms_req *rq, const char *const *allowed,
 }
 
 /* ---- delivery receipts -------------------------------------------------- */
-
-/* A receipt may finish a message the provider had (or may have had). */
-static int receipt_applies(const char *status)
-{
-    return !strcmp(status, "sending") || !strcmp(status, "sent")
-           || !strcmp(status, "unknown") || !strcmp(status, "queued");
-}
 
 int sms_route_dlr(sms_req *rq)
 {
@@ -117,7 +111,7 @@ int sms_route_dlr(sms_req *rq)
     }
     ok = rv == APR_SUCCESS;
     result = m ? "recorded" : "unknown_message";
-    if (ok && m && mapped && receipt_applies(m->status)) {
+    if (ok && m && mapped && sms_status_receipt_applies(m->status, m->attempts)) {
         sms_transition_t t;
         int changed = 0;
         memset(&t, 0, sizeof(t));

@@ -382,6 +382,7 @@ apr_status_t sms_sender_run(int *handed, sms_db_t *db, sms_provider_t *pv,
     while (rv == APR_SUCCESS && apr_time_now() < deadline && !stopping(c)) {
         apr_array_header_t *claimed;
         apr_pool_t *round;
+        char *taken;        /* taken[j]: claimed[j] went into a group */
         int n = 0, i = 0;
 
         apr_pool_create(&round, p);
@@ -395,6 +396,7 @@ apr_status_t sms_sender_run(int *handed, sms_db_t *db, sms_provider_t *pv,
             break;
         }
         rounds++;
+        taken = apr_pcalloc(round, (apr_size_t)claimed->nelts);
         /* groups of identical text, each number at most once per call */
         while (rv == APR_SUCCESS && i < claimed->nelts && !stopping(c)) {
             apr_array_header_t *group, *sending;
@@ -411,22 +413,18 @@ apr_status_t sms_sender_run(int *handed, sms_db_t *db, sms_provider_t *pv,
                 if (!same_text(head, m)) {
                     break;
                 }
-                if (m->status[0] == 'x' /* taken */
+                if (taken[j]
                     || apr_hash_get(numbers, m->to, APR_HASH_KEY_STRING)) {
                     continue;
                 }
                 apr_hash_set(numbers, m->to, APR_HASH_KEY_STRING, m);
                 APR_ARRAY_PUSH(group, sms_message_t *) = m;
+                /* handled in this round; a repeated number stays for the
+                 * next group */
+                taken[j] = 1;
             }
             rv = start_group(&sending, db, c, group, round);
-            /* mark the group handled in this round; a repeated number
-             * stays for the next group */
-            for (j = 0; j < group->nelts; j++) {
-                APR_ARRAY_IDX(group, j, sms_message_t *)->status = "x";
-            }
-            while (i < claimed->nelts
-                   && APR_ARRAY_IDX(claimed, i, sms_message_t *)->status[0]
-                      == 'x') {
+            while (i < claimed->nelts && taken[i]) {
                 i++;
             }
             if (rv == APR_SUCCESS && sending->nelts) {

@@ -100,6 +100,27 @@ static void check_equal(void)
     tap_ok(sms_token_equal("a", "b", 0), "empty ranges are equal");
 }
 
+/* One cursor helper for every list: the kind is part of what is signed. */
+static void check_cursors(apr_pool_t *p)
+{
+    static const unsigned char key[] = "0123456789abcdef";
+    const char *c = sms_cursor_sign(key, 16, "conv:17", "42:7", p);
+    const char *pos = NULL;
+
+    tap_ok(sms_cursor_open(&pos, key, 16, "conv:17", c, p) == APR_SUCCESS
+           && pos && strcmp(pos, "42:7") == 0, "cursor_round_trip");
+    tap_ok(sms_cursor_open(&pos, key, 16, "conv:1", c, p) == APR_EINVAL,
+           "cursor_of_another_patient_refused (conv:1 is a prefix of conv:17)");
+    tap_ok(sms_cursor_open(&pos, key, 16, "messages", c, p) == APR_EINVAL,
+           "cursor_of_another_list_refused");
+    tap_ok(sms_cursor_open(&pos, (const unsigned char *)"fedcba9876543210",
+                           16, "conv:17", c, p) == APR_EINVAL,
+           "cursor_under_another_key_refused");
+    c = sms_token_sign(key, 16, "messages", p);
+    tap_ok(sms_cursor_open(&pos, key, 16, "messages", c, p) == APR_EINVAL,
+           "token_without_position_separator_refused");
+}
+
 int main(void)
 {
     apr_pool_t *p;
@@ -110,6 +131,7 @@ int main(void)
     check_refusals(p);
     check_canonical_signature(p);
     check_equal();
+    check_cursors(p);
     apr_pool_destroy(p);
     apr_terminate();
     return tap_done();
