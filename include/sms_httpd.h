@@ -103,6 +103,7 @@ typedef struct sms_req {
     json_t *body;               /* the JSON object of a POST/PUT, or NULL */
     const char *form;           /* an urlencoded body (BODY_FORM), or NULL */
     apr_size_t form_len;
+    apr_table_t *args;          /* a callback's checked parameters */
     const char *cache_control;  /* NULL: no-store */
     int reply_status;           /* what sms_reply sent, for Idempotency-Key */
     const char *reply_text;
@@ -139,10 +140,16 @@ apr_status_t sms_params(apr_table_t **args, sms_error_t **err, sms_req *rq,
 /* The authenticated user, or NULL. */
 const char *sms_user(sms_req *rq);
 
-/* sms_csrf.c */
+/* sms_auth.c: what the router checks by a route's authentication kind */
 /* 403 csrf_failed unless X-CSRFToken is this user's, unexpired; DECLINED
  * when it is (or the check is off). */
 int sms_check_csrf(sms_req *rq);
+/* A CSRF token for this user, and when it expires. */
+const char *sms_csrf_issue(apr_time_t *expires, sms_req *rq);
+/* A provider callback: its parameters (query and form body, each one of
+ * allowed) into rq->args, and the SMSWebhookSecret "secret" among them;
+ * 400/403 answered, or DECLINED to go on. */
+int sms_check_webhook(sms_req *rq, const char *const *allowed);
 
 /* sms_render.c: JSON of domain objects, ids from paths */
 /* The API's message object. */

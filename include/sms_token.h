@@ -34,4 +34,8 @@ apr_status_t sms_cursor_open(const char **position, const unsigned char *key,
 /* Compare two byte strings in time that depends only on their length. */
 int sms_token_equal(const void *a, const void *b, apr_size_t len);
 
+/* Whether two NUL-terminated secrets are equal, compared through their
+ * SHA-1 digests so the time depends on neither length. */
+int sms_token_equal_str(const char *given, const char *want);
+
 #endif /* SMS_TOKEN_H */

@@ -163,3 +163,19 @@ apr_status_t sms_cursor_open(const char **position, const unsigned char *key,
     *position = payload + n + 1;
     return APR_SUCCESS;
 }
+
+int sms_token_equal_str(const char *given, const char *want)
+{
+    unsigned char a[APR_SHA1_DIGESTSIZE], b[APR_SHA1_DIGESTSIZE];
+    apr_sha1_ctx_t c;
+
+    /* digests of both: equal length whatever was given, so the time
+     * tells nothing of the secret's length or where the two differ */
+    apr_sha1_init(&c);
+    apr_sha1_update_binary(&c, (const unsigned char *)given, strlen(given));
+    apr_sha1_final(a, &c);
+    apr_sha1_init(&c);
+    apr_sha1_update_binary(&c, (const unsigned char *)want, strlen(want));
+    apr_sha1_final(b, &c);
+    return sms_token_equal(a, b, sizeof(a)) && strlen(given) == strlen(want);
+}

@@ -160,7 +160,30 @@ static const char *set_provider(cmd_parms *cmd, void *d, const char *arg)
     return NULL;
 }
 
-/* Non-empty strings: SMSBroadcastUsername/Password, SMSWebhookSecret. */
+/* SMSWebhookSecret: guessable secrets are refused at startup. */
+#define WEBHOOK_SECRET_MIN 16
+static const char *set_webhook_secret(cmd_parms *cmd, void *d,
+                                      const char *arg)
+{
+    sms_server_conf *c = ap_get_module_config(cmd->server->module_config,
+                                              &sms_module);
+    const char *err = server_only(cmd);
+
+    (void)d;
+    if (err) {
+        return err;
+    }
+    if (strlen(arg) < WEBHOOK_SECRET_MIN) {
+        return apr_psprintf(cmd->pool, "%s: must be at least %d bytes long "
+                            "(a random string, e.g. from `openssl rand -hex "
+                            "24`); got %d", cmd->cmd->name,
+                            WEBHOOK_SECRET_MIN, (int)strlen(arg));
+    }
+    c->webhook_secret = arg;
+    return NULL;
+}
+
+/* Non-empty strings: SMSBroadcastUsername/Password. */
 static const char *set_string(cmd_parms *cmd, void *d, const char *arg)
 {
     int offset = (int)(apr_uintptr_t)cmd->info;
@@ -526,8 +549,9 @@ const command_rec sms_directives[] = {
     AP_INIT_TAKE1("SMSProviderTimeout", set_provider_timeout, NULL,
                   RSRC_CONF, "longest wait for one provider request "
                   "(default 30s)"),
-    AP_INIT_TAKE1("SMSWebhookSecret", set_string, OFF(webhook_secret),
-                  RSRC_CONF, "secret query parameter of provider callbacks"),
+    AP_INIT_TAKE1("SMSWebhookSecret", set_webhook_secret, NULL,
+                  RSRC_CONF, "secret query parameter of provider callbacks "
+                  "(16 bytes or more)"),
     AP_INIT_TAKE1("SMSSecret", set_secret, NULL, RSRC_CONF,
                   "key for CSRF tokens and cursors, shared by all servers"),
     AP_INIT_TAKE1("SMSSecretFile", set_secret_file, NULL, RSRC_CONF,

@@ -17,35 +17,6 @@
 
 #define INBOUND_BUCKET apr_time_from_sec(600)
 
-/* The callback's parameters, after the SMSWebhookSecret check; NULL
- * after answering 403 or 400. */
-static apr_table_t *callback_params(sms_req *rq, const char *const *allowed,
-                                    int *done)
-{
-    const char *want = rq->sc->webhook_secret, *given;
-    apr_table_t *args;
-    sms_error_t *err;
-
-    if (sms_params(&args, &err, rq, allowed)) {
-        *done = sms_reply_error(rq, err);
-        return NULL;
-    }
-    given = apr_table_get(args, "secret");
-    if (!want) {
-        *done = sms_fail(rq, HTTP_FORBIDDEN, "forbidden", NULL,
-                         "callbacks are refused until SMSWebhookSecret is "
-                         "set");
-        return NULL;
-    }
-    if (!given || strlen(given) != strlen(want)
-        || !sms_token_equal(given, want, strlen(want))) {
-        *done = sms_fail(rq, HTTP_FORBIDDEN, "forbidden", "secret",
-                         "the callback secret is missing or wrong");
-        return NULL;
-    }
-    return args;
-}
-
 /* ---- delivery receipts -------------------------------------------------- */
 
 int sms_route_dlr(sms_req *rq)
@@ -62,9 +33,7 @@ int sms_route_dlr(sms_req *rq)
     sms_db_t *db;
     int done = OK, seen = 0, ok;
 
-    if (!(args = callback_params(rq, sms_form_dlr_names, &done))) {
-        return done;
-    }
+    args = rq->args;    /* checked by the router (sms_check_webhook) */
     if (sms_form_dlr(&dlr, &err, args, rq->sc->country_code, p)) {
         return sms_reply_error(rq, err);
     }
@@ -175,9 +144,7 @@ int sms_route_inbound(sms_req *rq)
     apr_status_t rv;
     int done = OK, seen = 0, ok, i, changed = 0;
 
-    if (!(args = callback_params(rq, sms_form_inbound_names, &done))) {
-        return done;
-    }
+    args = rq->args;    /* checked by the router (sms_check_webhook) */
     if (sms_form_inbound(&in, &err, args, rq->sc->country_code, p)) {
         return sms_reply_error(rq, err);
     }

@@ -28,41 +28,65 @@ typedef enum {
     BODY_FORM = 2      /* an optional application/x-www-form-urlencoded body */
 } body_kind_e;
 
+typedef enum {
+    AUTH_NONE = 0,     /* anyone (health) */
+    AUTH_USER = 1,     /* r->user (401 without), X-CSRFToken on unsafe
+                          methods */
+    AUTH_WEBHOOK = 2   /* a provider callback: SMSWebhookSecret */
+} auth_kind_e;
+
 typedef struct {
     int method;                 /* M_GET, M_POST, ... */
     const char *pattern;        /* "messages/{id}": literal or {name} */
-    int needs_user;             /* refuse with 401 when r->user is empty */
+    auth_kind_e auth;
     body_kind_e body;
     sms_route_fn *handler;
+    const char *const *params;  /* AUTH_WEBHOOK: the parameters taken */
 } sms_route_t;
+
+#define GET M_GET
+#define POST M_POST
+#define PUT M_PUT
+#define DELETE M_DELETE
 
 /* One place decides method, authentication and body for every route. */
 static const sms_route_t routes[] = {
-    {M_GET,    "health",          0, BODY_NONE, sms_route_health},
-    {M_POST,   "preview",         1, BODY_JSON, sms_route_preview},
-    {M_POST,   "send",            1, BODY_JSON, sms_route_send},
-    {M_POST,   "send-bulk",       1, BODY_JSON, sms_route_send_bulk},
-    {M_GET,    "messages",        1, BODY_NONE, sms_route_messages},
-    {M_GET,    "messages/{id}",   1, BODY_NONE, sms_route_message},
-    {M_GET,    "batches/{id}",    1, BODY_NONE, sms_route_batch},
-    {M_GET,    "balance",         1, BODY_NONE, sms_route_balance},
-    {M_GET,    "templates",       1, BODY_NONE, sms_route_templates},
-    {M_POST,   "templates",       1, BODY_JSON, sms_route_template_create},
-    {M_GET,    "templates/{id}",  1, BODY_NONE, sms_route_template_get},
-    {M_PUT,    "templates/{id}",  1, BODY_JSON, sms_route_template_update},
-    {M_DELETE, "templates/{id}",  1, BODY_NONE, sms_route_template_delete},
-    {M_GET,    "optouts",         1, BODY_NONE, sms_route_optouts},
-    {M_POST,   "optouts",         1, BODY_JSON, sms_route_optout_add},
-    {M_DELETE, "optouts/{number}", 1, BODY_NONE, sms_route_optout_remove},
-    {M_GET,    "patient/{id}/phones", 1, BODY_NONE, sms_route_patient_phones},
-    {M_GET,    "patient/{id}/conversation", 1, BODY_NONE,
-     sms_route_patient_conversation},
-    {M_POST,   "patient/{id}/send", 1, BODY_JSON, sms_route_patient_send},
-    {M_GET,    "csrf-token",      1, BODY_NONE, sms_route_csrf_token},
-    {M_GET,    "webhook/dlr",     0, BODY_NONE, sms_route_dlr},
-    {M_POST,   "webhook/dlr",     0, BODY_FORM, sms_route_dlr},
-    {M_GET,    "webhook/inbound", 0, BODY_NONE, sms_route_inbound},
-    {M_POST,   "webhook/inbound", 0, BODY_FORM, sms_route_inbound},
+    {GET, "health", AUTH_NONE, BODY_NONE, sms_route_health, NULL},
+    {POST, "preview", AUTH_USER, BODY_JSON, sms_route_preview, NULL},
+    {POST, "send", AUTH_USER, BODY_JSON, sms_route_send, NULL},
+    {POST, "send-bulk", AUTH_USER, BODY_JSON, sms_route_send_bulk, NULL},
+    {GET, "messages", AUTH_USER, BODY_NONE, sms_route_messages, NULL},
+    {GET, "messages/{id}", AUTH_USER, BODY_NONE, sms_route_message, NULL},
+    {GET, "batches/{id}", AUTH_USER, BODY_NONE, sms_route_batch, NULL},
+    {GET, "balance", AUTH_USER, BODY_NONE, sms_route_balance, NULL},
+    {GET, "templates", AUTH_USER, BODY_NONE, sms_route_templates, NULL},
+    {POST, "templates", AUTH_USER, BODY_JSON, sms_route_template_create,
+     NULL},
+    {GET, "templates/{id}", AUTH_USER, BODY_NONE, sms_route_template_get,
+     NULL},
+    {PUT, "templates/{id}", AUTH_USER, BODY_JSON, sms_route_template_update,
+     NULL},
+    {DELETE, "templates/{id}", AUTH_USER, BODY_NONE,
+     sms_route_template_delete, NULL},
+    {GET, "optouts", AUTH_USER, BODY_NONE, sms_route_optouts, NULL},
+    {POST, "optouts", AUTH_USER, BODY_JSON, sms_route_optout_add, NULL},
+    {DELETE, "optouts/{number}", AUTH_USER, BODY_NONE,
+     sms_route_optout_remove, NULL},
+    {GET, "patient/{id}/phones", AUTH_USER, BODY_NONE,
+     sms_route_patient_phones, NULL},
+    {GET, "patient/{id}/conversation", AUTH_USER, BODY_NONE,
+     sms_route_patient_conversation, NULL},
+    {POST, "patient/{id}/send", AUTH_USER, BODY_JSON, sms_route_patient_send,
+     NULL},
+    {GET, "csrf-token", AUTH_USER, BODY_NONE, sms_route_csrf_token, NULL},
+    {GET, "webhook/dlr", AUTH_WEBHOOK, BODY_NONE, sms_route_dlr,
+     sms_form_dlr_names},
+    {POST, "webhook/dlr", AUTH_WEBHOOK, BODY_FORM, sms_route_dlr,
+     sms_form_dlr_names},
+    {GET, "webhook/inbound", AUTH_WEBHOOK, BODY_NONE, sms_route_inbound,
+     sms_form_inbound_names},
+    {POST, "webhook/inbound", AUTH_WEBHOOK, BODY_FORM, sms_route_inbound,
+     sms_form_inbound_names},
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(*routes))
@@ -394,11 +418,11 @@ int sms_api_handler(request_rec *r)
                         NULL, "%s is not allowed here; allowed: %s",
                         r->method, allow);
     }
-    if (route->needs_user && (!r->user || !*r->user)) {
+    if (route->auth == AUTH_USER && (!r->user || !*r->user)) {
         return sms_fail(rq, HTTP_UNAUTHORIZED, "unauthenticated", NULL,
                         "this route needs an authenticated user");
     }
-    if (route->needs_user && route->method != M_GET
+    if (route->auth == AUTH_USER && route->method != M_GET
         && (rc = sms_check_csrf(rq)) != DECLINED) {
         return rc;
     }
@@ -447,6 +471,10 @@ int sms_api_handler(request_rec *r)
         }
         rq->form = buf;
         rq->form_len = len;
+    }
+    if (route->auth == AUTH_WEBHOOK
+        && (rc = sms_check_webhook(rq, route->params)) != DECLINED) {
+        return rc;
     }
     return route->handler(rq);
 }

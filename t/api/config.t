@@ -37,6 +37,8 @@ my @bad = (
     ['SMSRateLimit 1.5', qr/SMSRateLimit: expects a whole number/],
     ['SMSQueueInterval 2h', qr/SMSQueueInterval: expects a duration/],
     ['SMSSecret short', qr/SMSSecret: must be at least 16 characters/],
+    ['SMSWebhookSecret hook', qr/SMSWebhookSecret: must be at least 16 bytes long/],
+    ['SMSWebhookSecret 0123456789abcde', qr/SMSWebhookSecret: must be at least 16 bytes long.*got 15/],
     ["SMSSecret 0123456789abcdef0\nSMSSecretFile /etc/hostname",
      qr/SMSSecretFile: the key is already set/],
     ['SMSSecretFile /nonexistent/key', qr/SMSSecretFile: cannot read/],
@@ -65,7 +67,7 @@ SMSRetryBackoff 500ms
 SMSBatchSize 250
 SMSRateLimit 20
 SMSQueueInterval 2s
-SMSWebhookSecret hook
+SMSWebhookSecret hook-secret-0123456789
 SMSSecret 0123456789abcdef0123
 SMSMaxBodySize 256K
 SMSOptOutKeywords STOP stopall Halt
@@ -122,7 +124,7 @@ ok t_cmp($out, qr/mod_sms needs mod_dbd/, 'missing_mod_dbd_named');
         . "PidFile \"$logs/badquery.pid\"\nErrorLog \"$log\"\n"
         . "TypesConfig /dev/null\nDefaultRuntimeDir \"$logs\"\n"
         . "DBDriver $ENV{SMS_DBD_DRIVER}\nDBDParams \"$ENV{SMS_DB_SMS}\"\n"
-        . "SMSSecret suite-secret-0123456789abcdef\nSMSWebhookSecret x\n"
+        . "SMSSecret suite-secret-0123456789abcdef\nSMSWebhookSecret suite-hook-secret\n"
         . "SMSPatientQuery \"SELECT id, first_name FROM sms_patient WHERE id = %s\"\n";
     close $fh;
     system("\"$httpd\" -f \"$conf\" -k start");

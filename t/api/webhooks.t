@@ -10,7 +10,7 @@ use POSIX qw(strftime);
 use lib 't/lib';
 use SMSTest;
 
-plan tests => 60;
+plan tests => 62;
 
 my $S = 'suite-hook-secret';
 my $bc = basic_client('broadcast');
@@ -81,6 +81,17 @@ fake_mode({mode => 'hang', count => 1});
 ok t_cmp($m->{status}, 'unknown');
 ($res, $d) = api($hook, GET => "/api/sms/webhook/dlr/?to=61412600003&ref=$m->{id}&status=Delivered&secret=$S");
 ok t_cmp($d->{status}, 'delivered', 'receipt_resolves_unknown');
+# a receipt never finishes a message the provider was never given: a
+# queued row with no attempt (held far in the future here) stays queued
+fake_mode({mode => 'normal'});
+(undef, $m) = api($bc, POST => '/api/sms/send/', {to => '0412 600 004', message => 'dlr four'});
+sql_value('broadcast.db', "UPDATE sms_message SET status = 'queued', attempts = 0,"
+          . " external_id = NULL, next_attempt_at = 9000000000000000 WHERE id = $m->{id}");
+($res, $d) = api($hook, GET => "/api/sms/webhook/dlr/?to=61412600004&ref=$m->{id}&status=Delivered&secret=$S");
+ok t_cmp($res->code, 200, 'receipt_for_unsent_message_answered');
+(undef, $after) = api($bc, GET => "/api/sms/messages/$m->{id}/");
+ok t_cmp($after->{status}, 'queued', 'receipt_never_finishes_a_message_never_handed_over');
+sql_value('broadcast.db', "UPDATE sms_message SET status = 'cancelled' WHERE id = $m->{id}");
 # unknown smsref: 200, kept for audit
 ($res, $d) = api($hook, GET => "/api/sms/webhook/dlr/?to=61412600009&smsref=99999999&status=Delivered&secret=$S");
 ok t_cmp($res->code, 200);

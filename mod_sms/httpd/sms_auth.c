@@ -1,6 +1,7 @@
 /*
- * sms_csrf.c - CSRF tokens for browser sessions: issued by GET
- * /csrf-token/, checked by the router on every unsafe method.
+ * sms_auth.c - the checks the router applies by a route's authentication
+ * kind: CSRF tokens for users' unsafe methods (issued through GET
+ * /csrf-token/), the SMSWebhookSecret of provider callbacks.
  */
 #include <string.h>
 
@@ -15,17 +16,13 @@
 
 /* ---- CSRF ------------------------------------------------------------------ */
 
-int sms_route_csrf_token(sms_req *rq)
+const char *sms_csrf_issue(apr_time_t *expires, sms_req *rq)
 {
-    apr_time_t expires = apr_time_now() + CSRF_LIFETIME;
-    const char *token = sms_token_sign(
+    *expires = apr_time_now() + CSRF_LIFETIME;
+    return sms_token_sign(
         rq->sc->secret, rq->sc->secret_len,
         apr_psprintf(rq->r->pool, CSRF_PREFIX "%" APR_TIME_T_FMT ":%s",
-                     apr_time_sec(expires), sms_user(rq)), rq->r->pool);
-
-    return sms_reply(rq, HTTP_OK, json_pack(
-        "{s:s, s:s}", "csrf_token", token, "expires_at",
-        sms_time_format(expires, rq->r->pool)));
+                     apr_time_sec(*expires), sms_user(rq)), rq->r->pool);
 }
 
 int sms_check_csrf(sms_req *rq)
@@ -58,6 +55,29 @@ int sms_check_csrf(sms_req *rq)
     if (apr_time_from_sec(expires) < apr_time_now()) {
         return sms_fail(rq, HTTP_FORBIDDEN, "csrf_failed", "X-CSRFToken",
                         "the CSRF token has expired; fetch a new one");
+    }
+    return DECLINED;
+}
+
+/* ---- provider callbacks ------------------------------------------------------ */
+
+int sms_check_webhook(sms_req *rq, const char *const *allowed)
+{
+    const char *want = rq->sc->webhook_secret, *given;
+    sms_error_t *err;
+
+    if (sms_params(&rq->args, &err, rq, allowed)) {
+        return sms_reply_error(rq, err);
+    }
+    if (!want) {
+        return sms_fail(rq, HTTP_FORBIDDEN, "forbidden", NULL,
+                        "callbacks are refused until SMSWebhookSecret is "
+                        "set");
+    }
+    given = apr_table_get(rq->args, "secret");
+    if (!given || !sms_token_equal_str(given, want)) {
+        return sms_fail(rq, HTTP_FORBIDDEN, "forbidden", "secret",
+                        "the callback secret is missing or wrong");
     }
     return DECLINED;
 }
