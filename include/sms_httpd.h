@@ -46,6 +46,9 @@ typedef struct sms_server_conf {
     const char *broadcast_pass;
     const char *broadcast_url;
     const char *sender_id;
+    apr_array_header_t *sender_ids;        /* SMSSenderIDs, of const char * */
+    const char *const *sender_allowed;     /* NULL-terminated: sender_ids,
+                                              or sender_id alone */
     const char *country_code;
     int max_parts;
     int smart_encoding;
@@ -182,8 +185,11 @@ typedef struct sms_target_t {
     const char *phone_label;
     json_t *vars;               /* placeholder values that win, or NULL */
 } sms_target_t;
+/* A template's body, or 400 unknown_template / 503. */
+apr_status_t sms_template_body(const char **body, sms_error_t **err,
+                               sms_db_t *db, apr_int64_t id, apr_pool_t *p);
 /* message | template_id (+ context), sender_id, max_parts, send_at,
- * patient_id of the body, checked. */
+ * patient_id of the body, checked by the core's rules (sms_rules). */
 apr_status_t sms_send_parse_opts(sms_send_opts_t *o, sms_error_t **err,
                                  sms_req *rq, sms_db_t *db);
 /* The text for one recipient: rendered, validated, counted. */

@@ -73,6 +73,16 @@ static int digits(const char **s, int n)
     return v;
 }
 
+/* Days in month mon (0-11) of a Gregorian year. */
+static int days_in_month(int year, int mon)
+{
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
+                                 30, 31};
+    int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+
+    return days[mon] + (mon == 1 && leap);
+}
+
 apr_status_t sms_time_parse(apr_time_t *t, const char *s)
 {
     apr_time_exp_t x;
@@ -117,9 +127,10 @@ apr_status_t sms_time_parse(apr_time_t *t, const char *s)
     else {
         return APR_EINVAL;
     }
-    if (*s || x.tm_year < 70 || x.tm_mon > 11 || x.tm_mday > 31
+    if (*s || x.tm_year < 70 || x.tm_mon > 11
+        || x.tm_mday > days_in_month(x.tm_year + 1900, x.tm_mon)
         || x.tm_hour > 23 || x.tm_min > 59 || x.tm_sec > 60) {
-        return APR_EINVAL;
+        return APR_EINVAL;   /* 2027-02-30 is no day, not 2 March */
     }
     x.tm_usec = (apr_int32_t)usec;
     if (apr_time_exp_gmt_get(t, &x) != APR_SUCCESS) {

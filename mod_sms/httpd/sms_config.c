@@ -49,6 +49,7 @@ void *sms_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     c->broadcast_pass = MERGE_PTR(broadcast_pass);
     c->broadcast_url = MERGE_PTR(broadcast_url);
     c->sender_id = MERGE_PTR(sender_id);
+    c->sender_ids = MERGE_PTR(sender_ids);
     c->country_code = MERGE_PTR(country_code);
     c->max_parts = MERGE_INT(max_parts);
     c->smart_encoding = MERGE_INT(smart_encoding);
@@ -234,6 +235,29 @@ static const char *set_sender_id(cmd_parms *cmd, void *d, const char *arg)
                    "punctuation) or a phone number", arg);
     }
     sconf(cmd)->sender_id = arg[0] == '+' ? arg + 1 : arg;
+    return NULL;
+}
+
+/* SMSSenderIDs: the sender IDs a request may ask for, each as
+ * SMSSenderID takes it. */
+static const char *add_sender_id(cmd_parms *cmd, void *d, const char *arg)
+{
+    sms_server_conf *c = sconf(cmd);
+    const char *err = server_only(cmd);
+
+    (void)d;
+    if (err) {
+        return err;
+    }
+    if (!sms_sender_id_ok(arg)) {
+        return bad(cmd, "expects sender IDs of 1 to 11 letters and digits "
+                   "(no spaces or punctuation) or phone numbers", arg);
+    }
+    if (!c->sender_ids) {
+        c->sender_ids = apr_array_make(cmd->pool, 4, sizeof(const char *));
+    }
+    APR_ARRAY_PUSH(c->sender_ids, const char *) = arg[0] == '+' ? arg + 1
+                                                                : arg;
     return NULL;
 }
 
@@ -526,6 +550,9 @@ const command_rec sms_directives[] = {
                   RSRC_CONF, "SMS Broadcast API password"),
     AP_INIT_TAKE1("SMSBroadcastURL", set_url, NULL, RSRC_CONF,
                   "SMS Broadcast API endpoint URL"),
+    AP_INIT_ITERATE("SMSSenderIDs", add_sender_id, NULL, RSRC_CONF,
+                    "the sender IDs a request may name in sender_id "
+                    "(default: SMSSenderID alone)"),
     AP_INIT_TAKE1("SMSSenderID", set_sender_id, NULL, RSRC_CONF,
                   "sender ID: 1-11 letters/digits or a phone number"),
     AP_INIT_TAKE1("SMSDefaultCountryCode", set_country, NULL, RSRC_CONF,
@@ -614,6 +641,18 @@ static void apply_defaults(sms_server_conf *c, apr_pool_t *p)
     }
     if (c->provider_timeout == UNSET) {
         c->provider_timeout = apr_time_from_sec(30);
+    }
+    if (!c->sender_allowed) {
+        /* a request's sender_id: one of SMSSenderIDs, else SMSSenderID */
+        apr_array_header_t *ids = apr_array_make(p, 4, sizeof(const char *));
+        if (c->sender_ids) {
+            apr_array_cat(ids, c->sender_ids);
+        }
+        else if (c->sender_id) {
+            APR_ARRAY_PUSH(ids, const char *) = c->sender_id;
+        }
+        APR_ARRAY_PUSH(ids, const char *) = NULL;
+        c->sender_allowed = (const char *const *)ids->elts;
     }
     if (!c->optout_keywords) {
         char *words = apr_pstrdup(p, SMS_DEFAULT_OPTOUT), *last, *w;

@@ -12,12 +12,11 @@
 #include "sms_httpd.h"
 #include "sms_json.h"
 #include "sms_phone.h"
-#include "sms_template.h"
+#include "sms_rules.h"
 #include "sms_text.h"
 
 #define IDEM_TTL apr_time_from_sec(24 * 3600)
 #define IDEM_KEY_MAX 255
-#define SCHEDULE_MAX apr_time_from_sec(366 * 24 * 3600)
 
 
 /* ---- Idempotency-Key ------------------------------------------------------- */
@@ -119,178 +118,68 @@ static int idem_end(sms_req *rq, sms_db_t *db, const char *key, int rc)
 
 /* ---- validation ------------------------------------------------------------- */
 
-/* patient_id: a string or an integer, kept as text. */
-static apr_status_t patient_field(const char **out, sms_error_t **err,
-                                  json_t *obj, apr_pool_t *p)
+apr_status_t sms_template_body(const char **body, sms_error_t **err,
+                               sms_db_t *db, apr_int64_t id, apr_pool_t *p)
 {
-    json_t *v = json_object_get(obj, "patient_id");
+    sms_template_row_t *t;
+    apr_status_t rv = sms_store_template_get(&t, db, id, p);
 
-    *out = NULL;
-    if (!v || json_is_null(v)) {
-        return APR_SUCCESS;
+    if (rv == APR_ENOENT) {
+        *err = sms_error_make(p, 400, "unknown_template", "template_id",
+                              "there is no template %" APR_INT64_T_FMT, id);
+        return APR_EINVAL;
     }
-    if (json_is_integer(v)) {
-        *out = apr_psprintf(p, "%" APR_INT64_T_FMT,
-                            (apr_int64_t)json_integer_value(v));
-        return APR_SUCCESS;
+    if (rv != APR_SUCCESS) {
+        *err = sms_error_make(p, 503, "storage_unavailable", NULL,
+                              "the database did not answer");
+        return rv;
     }
-    if (json_is_string(v) && json_string_length(v) > 0
-        && json_string_length(v) <= 64
-        && strlen(json_string_value(v)) == json_string_length(v)) {
-        *out = json_string_value(v);
-        return APR_SUCCESS;
-    }
-    *err = sms_error_make(p, 400, "invalid_json", "patient_id", "'patient_id' "
-                          "must be a string of 1 to 64 characters or an "
-                          "integer");
-    return APR_EINVAL;
+    *body = t->body;
+    return APR_SUCCESS;
 }
 
-/* message | template_id (+ context), sender_id, max_parts, send_at,
- * patient_id: everything but the recipients. */
+/* The body's text fields and send options (the core's rules), the
+ * template's text when one is named: everything but the recipients. */
 apr_status_t sms_send_parse_opts(sms_send_opts_t *o, sms_error_t **err,
-                               sms_req *rq, sms_db_t *db)
+                                 sms_req *rq, sms_db_t *db)
 {
     apr_pool_t *p = rq->r->pool;
-    json_t *body = rq->body, *ctx;
-    const char *send_at;
-    json_int_t n;
-    int present;
+    sms_text_req_t tr;
+    sms_send_req_opts_t so;
 
     memset(o, 0, sizeof(*o));
-    o->max_parts = rq->sc->max_parts;
-    o->sender_id = rq->sc->sender_id;
-    if (sms_json_string(&o->text, NULL, err, body, "message", 0, p)
-        || sms_json_integer(&n, &present, err, body, "template_id", 1,
-                            APR_INT64_MAX, p)) {
+    if (sms_rules_text_request(&tr, err, rq->body, 0, p)
+        || sms_rules_send_options(&so, err, rq->body, rq->sc->sender_id,
+                                  rq->sc->sender_allowed, rq->sc->max_parts,
+                                  apr_time_now(), p)) {
         return APR_EINVAL;
     }
-    if (present) {
-        sms_template_row_t *t;
-        apr_status_t rv;
-        if (o->text) {
-            *err = sms_error_make(p, 400, "invalid_json", "template_id",
-                                  "give 'message' or 'template_id', not both");
-            return APR_EINVAL;
-        }
-        rv = sms_store_template_get(&t, db, n, p);
-        if (rv == APR_ENOENT) {
-            *err = sms_error_make(p, 400, "unknown_template", "template_id",
-                                  "there is no template %" APR_INT64_T_FMT,
-                                  (apr_int64_t)n);
-            return APR_EINVAL;
-        }
-        if (rv != APR_SUCCESS) {
-            *err = sms_error_make(p, 503, "storage_unavailable", NULL,
-                                  "the database did not answer");
-            return rv;
-        }
-        o->template_id = n;
-        o->text = t->body;
-    }
-    else if (!o->text) {
-        *err = sms_error_make(p, 400, "message_empty", "message",
-                              "give 'message' (the text) or 'template_id'");
-        return APR_EINVAL;
-    }
-    ctx = json_object_get(body, "context");
-    if (ctx && !json_is_null(ctx)) {
-        if (!json_is_object(ctx)) {
-            *err = sms_error_make(p, 400, "invalid_json", "context",
-                                  "'context' must be an object");
-            return APR_EINVAL;
-        }
-        if (!o->template_id) {
-            *err = sms_error_make(p, 400, "invalid_json", "context",
-                                  "'context' goes with 'template_id'");
-            return APR_EINVAL;
-        }
-        o->context = ctx;
-    }
-    if (sms_json_string(&o->sender_id, NULL, err, body, "sender_id", 0, p)) {
-        return APR_EINVAL;
-    }
-    if (!o->sender_id) {
-        o->sender_id = rq->sc->sender_id;
-    }
-    else if (!sms_sender_id_ok(o->sender_id)) {
-        *err = sms_error_make(p, 400, "invalid_sender_id", "sender_id",
-                              "a sender ID is 1 to 11 letters and digits (no "
-                              "spaces or punctuation) or a phone number");
-        return APR_EINVAL;
-    }
-    else if (o->sender_id[0] == '+') {
-        o->sender_id++;
-    }
-    if (sms_json_integer(&n, &present, err, body, "max_parts", 1,
-                         SMS_MAX_PARTS_LIMIT, p)) {
-        return APR_EINVAL;
-    }
-    if (present) {
-        o->max_parts = (int)n;
-    }
-    if (sms_json_string(&send_at, NULL, err, body, "send_at", 0, p)) {
-        return APR_EINVAL;
-    }
-    if (send_at) {
-        apr_time_t now = apr_time_now();
-        if (sms_time_parse(&o->send_at, send_at) != APR_SUCCESS) {
-            *err = sms_error_make(p, 400, "invalid_json", "send_at",
-                                  "'send_at' must be an ISO-8601 time such "
-                                  "as 2026-12-01T09:00:00Z");
-            return APR_EINVAL;
-        }
-        if (o->send_at <= now || o->send_at > now + SCHEDULE_MAX) {
-            *err = sms_error_make(p, 400, "invalid_json", "send_at",
-                                  "'send_at' must be in the future, and at "
-                                  "most a year ahead");
-            return APR_EINVAL;
-        }
-    }
-    return patient_field(&o->patient_id, err, body, p);
+    o->text = tr.message;
+    o->template_id = tr.template_id;
+    o->context = tr.context;
+    o->patient_id = tr.patient_id;
+    o->sender_id = so.sender_id;
+    o->max_parts = so.max_parts;
+    o->send_at = so.send_at;
+    return tr.template_id ? sms_template_body(&o->text, err, db,
+                                              tr.template_id, p)
+                          : APR_SUCCESS;
 }
 
 /* The text for one recipient: rendered, validated, counted. */
 apr_status_t sms_send_final_text(sms_text_t **t, sms_error_t **err,
-                               const sms_send_opts_t *o, json_t *extra,
-                               sms_req *rq)
+                                 const sms_send_opts_t *o, json_t *extra,
+                                 sms_req *rq)
 {
     apr_pool_t *p = rq->r->pool;
-    const char *text = o->text, *why;
+    const char *text = o->text;
 
-    if (o->template_id) {
-        json_t *vars = json_object();
-        if (o->context) {
-            json_object_update(vars, o->context);
-        }
-        if (extra) {
-            json_object_update(vars, extra);
-        }
-        sms_json_pool(vars, p);
-        if (sms_template_render(&text, err, o->text, vars, p)) {
-            return APR_EINVAL;
-        }
-    }
-    if (sms_text_analyse(t, &why, text, strlen(text), rq->sc->smart_encoding,
-                         p)) {
-        *err = sms_error_make(p, 400, "invalid_message", "message", "%s", why);
+    if (o->template_id
+        && sms_rules_render(&text, err, o->text, o->context, extra, p)) {
         return APR_EINVAL;
     }
-    if (sms_text_is_blank(*t)) {
-        *err = sms_error_make(p, 400, "message_empty", "message",
-                              "the message is empty");
-        return APR_EINVAL;
-    }
-    if ((*t)->segments > o->max_parts) {
-        *err = sms_error_make(p, 400, "message_too_long", "message",
-                              "the message needs %d segments (%s, %"
-                              APR_SIZE_T_FMT " units); at most %d allowed",
-                              (*t)->segments,
-                              sms_text_encoding_name((*t)->encoding),
-                              (*t)->units, o->max_parts);
-        return APR_EINVAL;
-    }
-    return APR_SUCCESS;
+    return sms_rules_final_text(t, err, text, strlen(text),
+                                rq->sc->smart_encoding, o->max_parts, p);
 }
 
 /* A new outbox row for one recipient. */

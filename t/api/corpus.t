@@ -326,7 +326,7 @@ case('send-bulk: unknown field', 'user', POST => '/api/sms/send-bulk/',
      field => 'to');
 
 # preview
-for my $b ([{}, 'invalid_json'], [{message => 1}, 'invalid_json'],
+for my $b ([{}, 'message_empty'], [{message => 1}, 'invalid_json'],
            [{message => 'x', template_id => $tid}, 'invalid_json'],
            [{template_id => 'abc'}, 'invalid_json'],
            [{template_id => 999_999_999}, 'unknown_template'],

@@ -60,8 +60,8 @@ ok t_cmp($data->{message}, "'ok", 'smart_encoding_on_rewrites_quote');
 
 # Wrong requests: each a clear 4xx in the envelope.
 my @bad = (
-    [{}, 400, 'invalid_json', 'message', 'missing_message'],
-    [{message => undef}, 400, 'invalid_json', 'message', 'null_message'],
+    [{}, 400, 'message_empty', 'message', 'missing_message_same_code_as_send'],
+    [{message => undef}, 400, 'message_empty', 'message', 'null_message_same_code_as_send'],
     [{message => 42}, 400, 'invalid_json', 'message', 'number_message'],
     [{message => ['a']}, 400, 'invalid_json', 'message', 'array_message'],
     [{message => 'a', max_parts => 0}, 400, 'invalid_json', 'max_parts', 'max_parts_zero'],

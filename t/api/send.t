@@ -9,7 +9,7 @@ use Apache::TestUtil;
 use lib 't/lib';
 use SMSTest;
 
-plan tests => 52;
+plan tests => 57;
 
 my $ua = client();
 login($ua, 'alice', 'alice-password');
@@ -50,6 +50,11 @@ my @bad = (
     [{to => '0412345678', message => 'hi', sender_id => 7}, 400, 'invalid_json', 'sender_id'],
     [{to => '0412345678', message => 'hi', send_at => 'tomorrow'}, 400, 'invalid_json', 'send_at'],
     [{to => '0412345678', message => 'hi', send_at => '2001-01-01T00:00:00Z'}, 400, 'invalid_json', 'send_at'],
+    # no such day: refused, never rolled over to 2 March
+    [{to => '0412345678', message => 'hi', send_at => '2027-02-30T09:00:00Z'}, 400, 'invalid_json', 'send_at'],
+    [{to => '0412345678', message => 'hi', send_at => '2027-04-31T09:00:00Z'}, 400, 'invalid_json', 'send_at'],
+    # a well-formed sender ID this site does not use (no SMSSenderIDs here)
+    [{to => '0412345678', message => 'hi', sender_id => 'CBA'}, 400, 'invalid_sender_id', 'sender_id'],
     [{to => '0412345678', message => 'hi', patient_id => {}}, 400, 'invalid_json', 'patient_id'],
     [{to => '0412345678', message => 'hi', template_id => 1}, 400, 'invalid_json', 'template_id'],
     [{to => '0412345678', template_id => 999999}, 400, 'unknown_template', 'template_id'],
@@ -106,6 +111,11 @@ ok t_cmp($calls[0]{method}, 'POST', 'credentials_never_in_a_url');
 @calls = fake_calls('61412000002');
 ok t_cmp($calls[0]{fields}{maxsplit}, 3, 'maxsplit_is_the_segment_count');
 ok t_cmp($calls[0]{fields}{from}, 'Clinic2', 'per_request_sender_id');
+# only SMSSenderIDs: neither a bank's name nor the patient's own number
+for my $sid ('CBA', '61412000002') {
+    my ($r, $d) = api($bc, POST => '/api/sms/send/', {to => '0412000002', message => 'x', sender_id => $sid});
+    ok is_envelope($r, $d, 400, 'invalid_sender_id', 'sender_id') or diag $r->content;
+}
 
 # the provider refuses a number for good: 502 provider_error
 ($res, $m) = api($bc, POST => '/api/sms/send/', {to => '02 9876 5432', message => 'landline'});
