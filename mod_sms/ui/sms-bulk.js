@@ -133,7 +133,7 @@ export class SmsBulk extends HTMLElement {
 
     async loadTemplates() {
         try {
-            const r = await api('templates/?limit=500');
+            const r = await api('templates/');
             const cur = this.template.value;
             this.template.replaceChildren(h('option', { value: '' }, 'No template'),
                 ...(r.body.templates || []).map((t) => h('option', { value: String(t.id) }, t.name)));
@@ -174,6 +174,8 @@ export class SmsBulk extends HTMLElement {
             body.template_id = Number(this.template.value);
         }
         else {
+            // without a template the CSV's other columns fill nothing
+            body.recipients = body.recipients.map((r) => (typeof r === 'string' ? r : r.to));
             body.message = this.message.value;
         }
         if (dryRun) {

@@ -130,7 +130,7 @@ export class SmsConversation extends HTMLElement {
         try {
             const [phones, templates] = await Promise.all([
                 api(`patient/${encodeURIComponent(id)}/phones/`),
-                api('templates/?limit=500').catch(() => ({ body: { templates: [] } })),
+                api('templates/').catch(() => ({ body: { templates: [] } })),
             ]);
             if (gen !== this.generation) {
                 return;

@@ -49,7 +49,7 @@ export class SmsTemplates extends HTMLElement {
 
     async load() {
         try {
-            const r = await api('templates/?limit=500');
+            const r = await api('templates/');
             const list = r.body.templates || [];
             this.rows.replaceChildren(...list.map((t) => this.row(t)));
             if (!list.length) {

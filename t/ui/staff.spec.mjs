@@ -1,0 +1,385 @@
+// The staff UI in a real Chromium against the real httpd running the built
+// module (the demo site, started by t/ui/run). Controls are found by the
+// accessible names of API.md section 6, as any other test would.
+// Env: SMS_UI_URL, SMS_UI_WEBHOOK_SECRET, SMS_UI_OUT (screenshots),
+// SMS_TEST_DATA (t/data).
+import { test, expect } from '@playwright/test';
+import { readFileSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const dataDir = process.env.SMS_TEST_DATA || `${here}../data`;
+const shots = `${process.env.SMS_UI_OUT || '/tmp/mod_sms-ui'}/screenshots`;
+const webhookSecret = process.env.SMS_UI_WEBHOOK_SECRET || '';
+mkdirSync(shots, { recursive: true });
+
+async function login(page) {
+    await page.goto('/api/sms/ui/');
+    await expect(page).toHaveURL(/\/login\.html/);
+    await page.getByLabel('User').fill('demo');
+    await page.getByLabel('Password').fill('demo');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await expect(page).toHaveURL(/\/api\/sms\/ui\/$/);
+    await expect(page.getByRole('navigation')).toBeVisible();
+}
+
+/** Call the API as the logged-in page does (cookie + CSRF token). */
+async function apiCall(page, method, path, body) {
+    const tok = await (await page.request.get('/api/sms/csrf-token/')).json();
+    const res = await page.request.fetch(`/api/sms/${path}`, {
+        method, headers: { 'Content-Type': 'application/json', 'X-CSRFToken': tok.csrf_token },
+        data: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status(), body: await res.json().catch(() => null) };
+}
+
+async function openPatient(page, id) {
+    await page.getByRole('link', { name: 'Conversations' }).click();
+    await page.getByRole('textbox', { name: 'Patient' }).fill(String(id));
+    await page.getByRole('button', { name: 'Open' }).click();
+    const conv = page.locator('sms-conversation');
+    await expect(conv.getByRole('log', { name: 'Conversation' }).getByRole('article').first())
+        .toBeVisible();
+    return conv;
+}
+
+const unique = (what) => `${what} ${Date.now().toString(36)}`;
+
+test('unauthenticated browser is sent to the login page; the form logs in', async ({ page }) => {
+    const res = await page.request.get('/api/sms/ui/', { maxRedirects: 0 });
+    expect(res.status()).toBe(302);
+    expect(res.headers().location).toBe('/login.html');
+    await login(page);
+    const nav = page.getByRole('navigation');
+    for (const name of ['Conversations', 'Bulk', 'History', 'Templates', 'Opt-outs', 'Settings']) {
+        await expect(nav.getByRole('link', { name })).toBeVisible();
+    }
+});
+
+test('the app page has a CSP and the assets an ETag; only this origin is contacted', async ({ page }) => {
+    const hosts = new Set();
+    page.on('request', (r) => hosts.add(new URL(r.url()).host));
+    await login(page);
+    const res = await page.request.get('/api/sms/ui/');
+    expect(res.headers()['content-security-policy']).toContain("script-src 'self'");
+    const js = await page.request.get('/api/sms/ui/sms.js');
+    const etag = js.headers().etag;
+    expect(etag).toBeTruthy();
+    expect(js.headers()['cache-control']).toContain('no-cache');
+    const again = await page.request.get('/api/sms/ui/sms.js', { headers: { 'If-None-Match': etag } });
+    expect(again.status()).toBe(304);
+    await openPatient(page, 17);
+    expect([...hosts]).toEqual([new URL(page.url()).host]);
+});
+
+test('the dialog shows the demo thread: sent right in blue, received left in gray, status on each', async ({ page }) => {
+    await login(page);
+    const conv = await openPatient(page, 17);
+    await expect(conv.getByRole('heading', { name: /Ann Lee/ })).toBeVisible();
+    const log = conv.getByRole('log', { name: 'Conversation' });
+    const sent = log.getByRole('article').filter({ hasText: 'Bring your orthotics' });
+    const received = log.getByRole('article').filter({ hasText: 'Can I park out the front?' });
+    await expect(sent).toContainText('Delivered');
+    const logBox = await log.boundingBox();
+    const s = await sent.boundingBox();
+    const r = await received.boundingBox();
+    expect(s.x + s.width).toBeGreaterThan(logBox.x + logBox.width - 40);   // right
+    expect(r.x).toBeLessThan(logBox.x + 40);                              // left
+    expect(s.x).toBeGreaterThan(r.x);
+    const rgb = async (loc) => (await loc.evaluate((el) => getComputedStyle(el).backgroundColor))
+        .match(/\d+/g).map(Number);
+    const [sr, sg, sb] = await rgb(sent);
+    expect(sb).toBeGreaterThan(sr + 80);            // blue
+    const [rr, rg, rb] = await rgb(received);
+    expect(Math.max(rr, rg, rb) - Math.min(rr, rg, rb)).toBeLessThan(20);  // gray
+    // phone: every number, the default first chosen, as people write them
+    const phone = conv.getByRole('combobox', { name: 'Phone' });
+    await expect(phone.locator('option')).toHaveText([
+        'Mobile — 0412 345 678', 'Phone — (02) 9876 5432', 'Emergency contact — 0413 555 010']);
+    await expect(phone).toHaveValue('61412345678');
+    // a message to another number says which
+    await expect(log.getByRole('article').filter({ hasText: 'referral' })).toContainText('Phone');
+});
+
+test('a failed message says why', async ({ page }) => {
+    await login(page);
+    const conv = await openPatient(page, 17);
+    const failed = conv.getByRole('log', { name: 'Conversation' }).getByRole('article')
+        .filter({ hasText: 'about your referral' });
+    await expect(failed).toContainText('Failed');
+    await expect(failed).toContainText('Invalid Number');
+});
+
+test('the counter matches POST /preview/ for shared vectors', async ({ page }) => {
+    const { cases } = JSON.parse(readFileSync(`${dataDir}/text_vectors.json`, 'utf8'));
+    const wanted = ['single_space', 'gsm7_160_single', 'gsm7_161_two_segments', 'euro_sign',
+                    'emoji_single', 'ucs2_70_single', 'ucs2_71_two_segments'];
+    let picked = cases.filter((v) => wanted.includes(v.name));
+    // and a spread of others: plain texts the server counts without smart encoding
+    picked = picked.concat(cases.filter((v) => v.expect && !v.smart && v.max_parts === 5
+        && v.text && !/[\r\x00-\x09\x0b-\x1f]/.test(v.text) && v.text.length < 400)
+        .filter((_, i) => i % 37 === 0));
+    expect(picked.length).toBeGreaterThan(5);
+    await login(page);
+    const conv = await openPatient(page, 17);
+    const box = conv.getByRole('textbox', { name: 'Message' });
+    const counter = conv.getByRole('status', { name: 'Message length' });
+    for (const v of picked) {
+        await box.fill(v.text);
+        const server = (await apiCall(page, 'POST', 'preview/', { message: v.text })).body;
+        expect(server.segments, v.name).toBe(v.expect.segments);
+        const enc = server.encoding === 'UCS-2' ? 'Unicode' : 'GSM-7';
+        const seg = `${server.segments} segment${server.segments === 1 ? '' : 's'}`;
+        await expect(counter, v.name).toContainText(`${server.characters} character`);
+        await expect(counter, v.name).toContainText(enc);
+        await expect(counter, v.name).toContainText(seg);
+        await expect(counter, v.name).toContainText(`${server.remaining} left`);
+    }
+    // past SMSMaxParts: the true count and a warning, and no maxlength
+    await box.fill('x'.repeat(153 * 6));
+    await expect(counter).toContainText('6 segments');
+    await expect(counter).toContainText('Too long');
+    expect(await box.getAttribute('maxlength')).toBeNull();
+});
+
+test('a template fills the message with the patient\'s name', async ({ page }) => {
+    await login(page);
+    const name = unique('Orthotics ready');
+    const t = await apiCall(page, 'POST', 'templates/',
+                            { name, body: 'Hi {first_name}, your orthotics are ready at WalkEasy.' });
+    expect(t.status).toBe(201);
+    const conv = await openPatient(page, 17);
+    await conv.getByRole('combobox', { name: 'Template' }).selectOption({ label: name });
+    await expect(conv.getByRole('textbox', { name: 'Message' }))
+        .toHaveValue('Hi Ann, your orthotics are ready at WalkEasy.');
+    await apiCall(page, 'DELETE', `templates/${t.body.id}/`);
+});
+
+test('send: the bubble appears and turns Delivered; one Idempotency-Key per message, a double click sends once', async ({ page }) => {
+    await login(page);
+    const conv = await openPatient(page, 17);
+    const keys = [];
+    page.on('request', (r) => {
+        if (r.method() === 'POST' && r.url().includes('/patient/17/send')) {
+            keys.push(r.headers()['idempotency-key']);
+        }
+    });
+    const text = unique('See you at 10:30');
+    await conv.getByRole('textbox', { name: 'Message' }).fill(text);
+    await conv.getByRole('button', { name: 'Send' }).dblclick();
+    const bubble = conv.getByRole('log', { name: 'Conversation' }).getByRole('article')
+        .filter({ hasText: text });
+    await expect(bubble).toHaveCount(1);
+    await expect(bubble).toContainText('Delivered');
+    await expect(conv.getByRole('textbox', { name: 'Message' })).toHaveValue('');
+    const text2 = unique('Second message');
+    await conv.getByRole('textbox', { name: 'Message' }).fill(text2);
+    await conv.getByRole('button', { name: 'Send' }).click();
+    await expect(conv.getByRole('article').filter({ hasText: text2 })).toContainText('Delivered');
+    expect(keys.length).toBeGreaterThanOrEqual(2);
+    expect(keys.every(Boolean)).toBe(true);
+    expect(new Set(keys).size).toBe(2);      // a double click reuses its key
+    const stored = (await apiCall(page, 'GET', 'messages/?patient_id=17&limit=50')).body.messages
+        .filter((m) => m.body === text);
+    expect(stored).toHaveLength(1);
+});
+
+test('an inbound reply appears within one poll, without a reload, with since and If-None-Match', async ({ page }) => {
+    test.skip(!webhookSecret, 'SMS_UI_WEBHOOK_SECRET is not set');
+    await login(page);
+    const conv = await openPatient(page, 17);
+    const polls = [];
+    page.on('request', (r) => {
+        if (r.url().includes('/patient/17/conversation/')) {
+            polls.push({ url: r.url(), inm: r.headers()['if-none-match'] });
+        }
+    });
+    const reply = unique('Running 5 minutes late');
+    const q = new URLSearchParams({ secret: webhookSecret, to: 'WalkEasy', from: '61412345678',
+                                    message: reply });
+    const hook = await page.request.get(`/api/sms/webhook/inbound/?${q}`);
+    expect(hook.status()).toBe(200);
+    const bubble = conv.getByRole('log', { name: 'Conversation' }).getByRole('article')
+        .filter({ hasText: reply });
+    await expect(bubble).toBeVisible({ timeout: 12_000 });
+    expect(await bubble.getAttribute('class')).toContain('sms-in');
+    expect(polls.some((p) => p.url.includes('since=') && p.inm)).toBe(true);
+    // no re-render: the older bubbles are the same elements
+    const first = conv.getByRole('article').first();
+    await first.evaluate((el) => { el.dataset.marker = 'kept'; });
+    await conv.getByRole('button', { name: 'Refresh' }).click();
+    await expect(first).toHaveAttribute('data-marker', 'kept');
+});
+
+test('a send refused by the server shows its reason inline', async ({ page }) => {
+    await login(page);
+    await apiCall(page, 'POST', 'optouts/', { number: '0413 555 010' });
+    const conv = await openPatient(page, 17);
+    await conv.getByRole('combobox', { name: 'Phone' }).selectOption('61413555010');
+    await conv.getByRole('textbox', { name: 'Message' }).fill('Hello from the clinic');
+    await conv.getByRole('button', { name: 'Send' }).click();
+    await expect(conv.getByRole('alert')).toContainText('opted out');
+    await apiCall(page, 'DELETE', 'optouts/61413555010/');
+});
+
+test('bulk: 50 numbers with 3 invalid; Check shows the rejects, then progress to done', async ({ page }) => {
+    await login(page);
+    await page.getByRole('link', { name: 'Bulk' }).click();
+    const lines = ['to,first_name'];
+    for (let i = 0; i < 47; i++) {
+        lines.push(`04${String(20000000 + i * 7919).padStart(8, '0')},Pat${i}`);
+    }
+    lines.push('0412 34X 678,Bad1', '12,Bad2', 'not a number,Bad3');
+    await page.getByRole('textbox', { name: 'Recipients' }).fill(lines.join('\n'));
+    await page.getByRole('textbox', { name: 'Message' }).fill(unique('Clinic closed Friday'));
+    await page.getByRole('button', { name: 'Check' }).click();
+    const summary = page.getByRole('status', { name: 'Bulk summary' });
+    await expect(summary).toContainText('47 accepted');
+    await expect(summary).toContainText('3 rejected');
+    await expect(page.getByRole('table', { name: 'Rejected recipients' }).getByRole('row')).toHaveCount(4);
+    // the check stored nothing
+    const before = (await apiCall(page, 'GET', 'messages/?limit=1')).body.messages[0].id;
+    await page.getByRole('button', { name: 'Send to all' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Confirm bulk send' });
+    await expect(dialog).toBeVisible();
+    await page.screenshot({ path: `${shots}/bulk-confirm.png` });
+    await dialog.getByRole('button', { name: 'Send now' }).click();
+    const bar = page.getByRole('progressbar', { name: 'Batch progress' });
+    await expect(bar).toBeVisible();
+    await expect(page.getByText(/47 of 47 final/)).toBeVisible({ timeout: 20_000 });
+    expect(await bar.evaluate((el) => el.value)).toBe(47);
+    const after = (await apiCall(page, 'GET', 'messages/?limit=1')).body.messages[0].id;
+    expect(after - before).toBe(47);
+});
+
+test('history: the status filter and paging', async ({ page }) => {
+    await login(page);
+    await page.getByRole('link', { name: 'History' }).click();
+    const table = page.getByRole('table', { name: 'Messages' });
+    for (const col of ['To', 'Patient', 'Message', 'Status', 'Sent']) {
+        await expect(table.getByRole('columnheader', { name: col })).toBeVisible();
+    }
+    await expect(table.getByRole('row')).toHaveCount(21);   // header + a page of 20
+    await page.getByRole('combobox', { name: 'Status' }).selectOption('failed');
+    await expect(table.getByRole('row').nth(1)).toContainText('Failed');
+    const rows = table.getByRole('row');
+    const n = await rows.count();
+    for (let i = 1; i < n; i++) {
+        await expect(rows.nth(i)).toContainText('Failed');
+    }
+    await page.getByRole('combobox', { name: 'Status' }).selectOption('');
+    const firstPage = await table.getByRole('row').nth(1).textContent();
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await expect(table.getByRole('row').nth(1)).not.toHaveText(firstPage);
+    // a message's status events
+    await table.getByRole('row').nth(1).getByRole('button').click();
+    await expect(page.getByRole('list', { name: 'Status history' })).toContainText('Queued');
+});
+
+test('templates: create, edit, delete', async ({ page }) => {
+    await login(page);
+    await page.getByRole('link', { name: 'Templates' }).click();
+    const name = unique('Reminder');
+    await page.getByRole('textbox', { name: 'Name' }).fill(name);
+    await page.getByRole('textbox', { name: 'Body' }).fill('Hi {first_name}, see you {date}.');
+    await page.getByRole('button', { name: 'Save' }).click();
+    const table = page.getByRole('table', { name: 'Templates' });
+    const row = table.getByRole('row').filter({ hasText: name });
+    await expect(row).toContainText('{first_name} {date}');
+    await row.getByRole('button', { name: `Edit ${name}` }).click();
+    await page.getByRole('textbox', { name: 'Body' }).fill('Hi {first_name}, see you on {date} at {time}.');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect(row).toContainText('{time}');
+    await row.getByRole('button', { name: `Delete ${name}` }).click();
+    await row.getByRole('button', { name: `Confirm delete ${name}` }).click();
+    await expect(table.getByRole('row').filter({ hasText: name })).toHaveCount(0);
+});
+
+test('opt-outs: add and remove', async ({ page }) => {
+    await login(page);
+    await page.getByRole('link', { name: 'Opt-outs' }).click();
+    await page.getByRole('textbox', { name: 'Number' }).fill('0499 000 321');
+    await page.getByRole('button', { name: 'Add' }).click();
+    const table = page.getByRole('table', { name: 'Opt-outs' });
+    const row = table.getByRole('row').filter({ hasText: '0499 000 321' });
+    await expect(row).toHaveCount(1);
+    await row.getByRole('button', { name: 'Remove 0499 000 321' }).click();
+    await expect(row).toHaveCount(0);
+});
+
+test('settings: provider, balance, configuration without secrets, test SMS', async ({ page }) => {
+    await login(page);
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await expect(page.getByText('sandbox').first()).toBeVisible();
+    await expect(page.getByText(/Balance:/)).toBeVisible();
+    const config = page.getByRole('table', { name: 'Configuration' });
+    await expect(config.getByRole('row').filter({ hasText: 'SMSWebhookSecret' })).toContainText('set');
+    await expect(config).not.toContainText(webhookSecret || 'no-secret-given');
+    await page.getByRole('textbox', { name: 'Test number' }).fill('0412 345 678');
+    await page.getByRole('button', { name: 'Send test SMS' }).click();
+    await expect(page.getByRole('status', { name: 'Test result' })).toContainText(/Sent|Delivered/);
+    await page.getByRole('textbox', { name: 'Test number' }).fill('0412 34');
+    await page.getByRole('button', { name: 'Send test SMS' }).click();
+    await expect(page.getByRole('status', { name: 'Test result' })).toContainText('Failed');
+});
+
+test('a 401 from the API sends the app to the login page', async ({ page }) => {
+    await login(page);
+    await openPatient(page, 17);
+    await page.context().clearCookies();
+    await page.locator('sms-conversation').getByRole('button', { name: 'Refresh' }).click();
+    await expect(page).toHaveURL(/\/login\.html/);
+});
+
+test('the CSRF token is fetched, and renewed once on a 403 csrf_failed', async ({ page }) => {
+    await login(page);
+    const conv = await openPatient(page, 17);
+    let tokenFetches = 0;
+    let failedOnce = false;
+    page.on('request', (r) => { if (r.url().includes('/csrf-token/')) tokenFetches++; });
+    // the first send carries a stale token: the server answers 403 csrf_failed
+    await page.route('**/api/sms/patient/17/send/', async (route) => {
+        if (!failedOnce) {
+            failedOnce = true;
+            await route.fulfill({ status: 403, contentType: 'application/json',
+                body: JSON.stringify({ error: { code: 'csrf_failed', message: 'stale', field: null } }) });
+            return;
+        }
+        await route.continue();
+    });
+    const text = unique('After a token renewal');
+    await conv.getByRole('textbox', { name: 'Message' }).fill(text);
+    await conv.getByRole('button', { name: 'Send' }).click();
+    await expect(conv.getByRole('article').filter({ hasText: text })).toContainText('Delivered');
+    expect(failedOnce).toBe(true);
+    expect(tokenFetches).toBeGreaterThanOrEqual(1);
+});
+
+test('screenshots: dialog, bulk, settings; light and dark; desktop and 360 px', async ({ browser }) => {
+    for (const scheme of ['light', 'dark']) {
+        for (const [label, viewport] of [['desktop', { width: 1280, height: 860 }],
+                                         ['phone', { width: 360, height: 740 }]]) {
+            const ctx = await browser.newContext({ colorScheme: scheme, viewport });
+            const page = await ctx.newPage();
+            await login(page);
+            await openPatient(page, 17);
+            await page.locator('sms-conversation').getByRole('textbox', { name: 'Message' })
+                .fill('Hi Ann, see you Tuesday at 10:30 €');
+            // nothing wider than the screen on a phone
+            const overflow = await page.evaluate(() => document.documentElement.scrollWidth
+                                                      - document.documentElement.clientWidth);
+            expect(overflow, `${scheme} ${label}`).toBeLessThanOrEqual(0);
+            await page.screenshot({ path: `${shots}/dialog-${scheme}-${label}.png`, fullPage: true });
+            await page.getByRole('link', { name: 'Bulk' }).click();
+            await page.getByRole('textbox', { name: 'Recipients' }).fill('0412 345 678\n0413 000 111\nnope');
+            await page.getByRole('textbox', { name: 'Message' }).fill('The clinic is closed on Friday.');
+            await page.getByRole('button', { name: 'Check' }).click();
+            await expect(page.getByRole('status', { name: 'Bulk summary' })).toContainText('accepted');
+            await page.screenshot({ path: `${shots}/bulk-${scheme}-${label}.png`, fullPage: true });
+            await page.getByRole('link', { name: 'Settings' }).click();
+            await expect(page.getByRole('table', { name: 'Configuration' })).toContainText('SMSProvider');
+            await page.screenshot({ path: `${shots}/settings-${scheme}-${label}.png`, fullPage: true });
+            await ctx.close();
+        }
+    }
+});
