@@ -22,6 +22,10 @@ sms_error_t *sms_error_make(apr_pool_t *p, int status, const char *code,
                             const char *field, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
+/* The one storage failure: 503 storage_unavailable (the reply adds
+ * Retry-After); what says what was not done, NULL for the usual text. */
+sms_error_t *sms_error_storage(apr_pool_t *p, const char *what);
+
 /* Log levels the core uses; the glue maps them to httpd's. */
 typedef enum {
     SMS_LOG_ERR = 3,

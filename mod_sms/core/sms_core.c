@@ -28,6 +28,12 @@ sms_error_t *sms_error_make(apr_pool_t *p, int status, const char *code,
     return e;
 }
 
+sms_error_t *sms_error_storage(apr_pool_t *p, const char *what)
+{
+    return sms_error_make(p, 503, "storage_unavailable", NULL, "%s",
+                          what ? what : "the database did not answer");
+}
+
 void sms_log_set(sms_log_fn *fn, void *baton)
 {
     log_fn = fn;

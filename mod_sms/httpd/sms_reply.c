@@ -105,8 +105,7 @@ apr_status_t sms_db_adopt(sms_db_t *db, ap_dbd_t *dbd, const char **why,
 
 int sms_storage_failed(sms_req *rq)
 {
-    return sms_fail(rq, HTTP_SERVICE_UNAVAILABLE, "storage_unavailable", NULL,
-                    "the database did not answer");
+    return sms_reply_error(rq, sms_error_storage(rq->r->pool, NULL));
 }
 
 sms_db_t *sms_db(sms_req *rq, int *done)
@@ -118,8 +117,8 @@ sms_db_t *sms_db(sms_req *rq, int *done)
     apr_status_t rv;
 
     if (!dbd) {
-        *done = sms_fail(rq, HTTP_SERVICE_UNAVAILABLE, "storage_unavailable",
-                         NULL, "the database is not reachable");
+        *done = sms_reply_error(rq, sms_error_storage(
+            r->pool, "the database is not reachable"));
         return NULL;
     }
     db = apr_palloc(r->pool, sizeof(*db));
@@ -130,15 +129,14 @@ sms_db_t *sms_db(sms_req *rq, int *done)
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                           "refusing to serve: %s", why);
         }
-        *done = sms_fail(rq, HTTP_SERVICE_UNAVAILABLE, "storage_unavailable",
-                         NULL, "the database schema is not installed or "
-                         "too old");
+        *done = sms_reply_error(rq, sms_error_storage(
+            r->pool, "the database schema is not installed or too old"));
         return NULL;
     }
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, "store: %s", why);
-        *done = sms_fail(rq, HTTP_SERVICE_UNAVAILABLE, "storage_unavailable",
-                         NULL, "the database is not usable");
+        *done = sms_reply_error(rq, sms_error_storage(
+            r->pool, "the database is not usable"));
         return NULL;
     }
     return db;

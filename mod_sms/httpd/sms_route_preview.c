@@ -68,8 +68,7 @@ static apr_status_t preview_text(const char **text, sms_error_t **err,
             *err = rv == APR_ENOENT
                    ? sms_error_make(p, 400, "unknown_patient", "patient_id",
                                     "there is no patient '%s'", tr.patient_id)
-                   : sms_error_make(p, 503, "storage_unavailable", NULL,
-                                    "the database did not answer");
+                   : sms_error_storage(p, NULL);
             return APR_EINVAL;
         }
         vars = sms_patient_vars(pt, p);

@@ -130,8 +130,7 @@ apr_status_t sms_template_body(const char **body, sms_error_t **err,
         return APR_EINVAL;
     }
     if (rv != APR_SUCCESS) {
-        *err = sms_error_make(p, 503, "storage_unavailable", NULL,
-                              "the database did not answer");
+        *err = sms_error_storage(p, NULL);
         return rv;
     }
     *body = t->body;
@@ -241,8 +240,8 @@ int sms_send_to(sms_req *rq, sms_db_t *db, const sms_target_t *target)
         m->lease_until = now + sc->sender.lease;
     }
     if (sms_store_insert_message(&m->id, db, m, p) != APR_SUCCESS) {
-        return sms_fail(rq, HTTP_SERVICE_UNAVAILABLE, "storage_unavailable",
-                        NULL, "the message could not be stored");
+        return sms_reply_error(rq, sms_error_storage(
+            p, "the message could not be stored"));
     }
     if (sync) {
         apr_array_header_t *one = apr_array_make(p, 1, sizeof(m));
