@@ -73,9 +73,11 @@ sh "$SMS_SRCDIR/sql/migrate.sh" "$SMS_DBD_DRIVER" "$SMS_DBD_PARAMS"
 if [ "$SMS_DBD_DRIVER" = sqlite3 ]; then
     if [ "$(sqlite3 "$SMS_DBD_PARAMS" 'SELECT count(*) FROM sms_patient')" = 0 ]; then
         sqlite3 -bail "$SMS_DBD_PARAMS" < "$SMS_SRCDIR/conf/demo-patients.sql"
+        sqlite3 -bail "$SMS_DBD_PARAMS" < "$SMS_SRCDIR/conf/demo-history.sql"
     fi
 elif [ "$(psql -qtAX -d "$SMS_DBD_PARAMS" -c 'SELECT count(*) FROM sms_patient')" = 0 ]; then
     psql -q -v ON_ERROR_STOP=1 -d "$SMS_DBD_PARAMS" -f "$SMS_SRCDIR/conf/demo-patients.sql"
+    psql -q -v ON_ERROR_STOP=1 -d "$SMS_DBD_PARAMS" -f "$SMS_SRCDIR/conf/demo-history.sql"
 fi
 
 if [ "${SMS_PROVIDER:-sandbox}" = broadcast ]; then

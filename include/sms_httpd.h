@@ -67,6 +67,7 @@ typedef struct sms_server_conf {
     const char *patient_phones_query;
     const char *patient_by_phone_query;
     apr_interval_time_t provider_timeout;
+    const char *login_url;      /* SMSLoginURL: UI routes redirect there */
     /* run time, per child process */
     sms_provider_t *pv;
     sms_sender_conf_t sender;
@@ -239,6 +240,12 @@ int sms_route_inbound(sms_req *rq);
 int sms_route_optouts(sms_req *rq);
 int sms_route_optout_add(sms_req *rq);
 int sms_route_optout_remove(sms_req *rq);
+int sms_route_settings(sms_req *rq);
+int sms_route_ui(sms_req *rq);
+int sms_route_ui_file(sms_req *rq);
+/* sms_route_ui.c: an unauthenticated browser asking for the UI at uri goes
+ * to SMSLoginURL (302, answered: OK); DECLINED when not the UI or unset. */
+int sms_ui_login_redirect(sms_req *rq, const char *uri);
 /* Check the SMSPatient*Query columns once per child
  * (sms_route_patients.c). */
 void sms_patients_child_init(apr_pool_t *pchild, server_rec *s);

@@ -68,6 +68,7 @@ void *sms_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     c->patient_phones_query = MERGE_PTR(patient_phones_query);
     c->patient_by_phone_query = MERGE_PTR(patient_by_phone_query);
     c->provider_timeout = MERGE_INT(provider_timeout);
+    c->login_url = MERGE_PTR(login_url);
     return c;
 }
 
@@ -222,6 +223,30 @@ static const char *set_url(cmd_parms *cmd, void *d, const char *arg)
 
 /* Sender ID: 1-11 ASCII letters and digits, or a phone number of 3 to 15
  * digits with an optional leading '+' (API.md, PROVIDER.md "from"). */
+/* SMSLoginURL: a local path ("/login.html") or an absolute http(s) URL. */
+static const char *set_login_url(cmd_parms *cmd, void *d, const char *arg)
+{
+    apr_uri_t uri;
+    const char *err = server_only(cmd);
+
+    (void)d;
+    if (err) {
+        return err;
+    }
+    if (arg[0] == '/' && arg[1] != '/') {
+        sconf(cmd)->login_url = arg;
+        return NULL;
+    }
+    if (apr_uri_parse(cmd->pool, arg, &uri) != APR_SUCCESS || !uri.scheme
+        || (strcasecmp(uri.scheme, "https") && strcasecmp(uri.scheme, "http"))
+        || !uri.hostname || !*uri.hostname) {
+        return bad(cmd, "expects a local path such as /login.html or an "
+                   "absolute http:// or https:// URL", arg);
+    }
+    sconf(cmd)->login_url = arg;
+    return NULL;
+}
+
 static const char *set_sender_id(cmd_parms *cmd, void *d, const char *arg)
 {
     const char *err = server_only(cmd);
@@ -597,6 +622,9 @@ const command_rec sms_directives[] = {
     AP_INIT_TAKE1("SMSPatientByPhoneQuery", set_query,
                   OFF(patient_by_phone_query), RSRC_CONF,
                   "SQL: patient ids for one normalised number"),
+    AP_INIT_TAKE1("SMSLoginURL", set_login_url, NULL, RSRC_CONF,
+                  "login page an unauthenticated browser is sent to from "
+                  "the UI (default none: 401)"),
     {NULL}
 };
 

@@ -51,10 +51,11 @@ static int send_bulk(sms_req *rq, sms_db_t *db)
 {
     static const char *const fields[] = {
         "recipients", "message", "template_id", "context", "sender_id",
-        "max_parts", "send_at", "patient_id", NULL};
+        "max_parts", "send_at", "patient_id", "dry_run", NULL};
     apr_pool_t *p = rq->r->pool;
     const sms_server_conf *sc = rq->sc;
     json_t *list = json_object_get(rq->body, "recipients");
+    json_t *dry_run = json_object_get(rq->body, "dry_run");
     json_t *rejected = json_array(), *item;
     apr_array_header_t *msgs;
     apr_array_header_t *numbers;
@@ -76,6 +77,10 @@ static int send_bulk(sms_req *rq, sms_db_t *db)
                         "'recipients' must be an array of 1 to %d numbers "
                         "or {\"to\": ..., \"context\": {...}} objects",
                         BULK_MAX);
+    }
+    if (dry_run && !json_is_boolean(dry_run)) {
+        return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_json", "dry_run",
+                        "'dry_run' must be true or false");
     }
     if (sms_send_parse_opts(&o, &err, rq, db)) {
         return sms_reply_error(rq, err);
@@ -159,6 +164,12 @@ static int send_bulk(sms_req *rq, sms_db_t *db)
         segments += m->segments;
         APR_ARRAY_PUSH(msgs, sms_message_t *) = m;
     }
+    if (json_is_true(dry_run)) {    /* the same checks; nothing stored */
+        return sms_reply(rq, HTTP_OK, json_pack(
+            "{s:b, s:i, s:O, s:i, s:i}", "dry_run", 1, "accepted",
+            msgs->nelts, "rejected", rejected, "segments_total", segments,
+            "credits", segments));
+    }
     if (!msgs->nelts) {     /* nobody to send to: nothing is stored */
         return sms_reply(rq, HTTP_ACCEPTED, json_pack(
             "{s:n, s:i, s:O, s:i, s:n}", "batch_id", "accepted", 0,
@@ -175,8 +186,9 @@ static int send_bulk(sms_req *rq, sms_db_t *db)
     }
     ok = ok && sms_store_insert_messages(db, msgs, p) == APR_SUCCESS;
     if (sms_store_end(db, ok, p) != APR_SUCCESS || !ok) {
-        return sms_reply_error(rq, sms_error_storage(
-            p, "the batch could not be stored; nothing was queued"));
+        return sms_fail(rq, HTTP_SERVICE_UNAVAILABLE, "storage_unavailable",
+                        NULL, "the batch could not be stored; nothing was "
+                        "queued");
     }
     return sms_reply(rq, HTTP_ACCEPTED, json_pack(
         "{s:I, s:i, s:O, s:i, s:s}", "batch_id", (json_int_t)batch_id,

@@ -79,6 +79,9 @@ static const sms_route_t routes[] = {
     {POST, "patient/{id}/send", AUTH_USER, BODY_JSON, sms_route_patient_send,
      NULL},
     {GET, "csrf-token", AUTH_USER, BODY_NONE, sms_route_csrf_token, NULL},
+    {GET, "settings", AUTH_USER, BODY_NONE, sms_route_settings, NULL},
+    {GET, "ui", AUTH_USER, BODY_NONE, sms_route_ui, NULL},
+    {GET, "ui/{file}", AUTH_USER, BODY_NONE, sms_route_ui_file, NULL},
     {GET, "webhook/dlr", AUTH_WEBHOOK, BODY_NONE, sms_route_dlr,
      sms_form_dlr_names},
     {POST, "webhook/dlr", AUTH_WEBHOOK, BODY_FORM, sms_route_dlr,
@@ -402,6 +405,10 @@ int sms_api_handler(request_rec *r)
     log_path(r);
     redirect_status = apr_table_get(r->subprocess_env, "REDIRECT_STATUS");
     if (r->prev && redirect_status) {
+        if (atoi(redirect_status) == HTTP_UNAUTHORIZED
+            && sms_ui_login_redirect(rq, r->prev->uri) == OK) {
+            return OK;
+        }
         return error_document(rq, redirect_status);
     }
     if (!find_route(rq, &route, &allow)) {
@@ -419,6 +426,9 @@ int sms_api_handler(request_rec *r)
                         r->method, allow);
     }
     if (route->auth == AUTH_USER && (!r->user || !*r->user)) {
+        if (sms_ui_login_redirect(rq, r->uri) == OK) {
+            return OK;
+        }
         return sms_fail(rq, HTTP_UNAUTHORIZED, "unauthenticated", NULL,
                         "this route needs an authenticated user");
     }
