@@ -186,9 +186,8 @@ static int send_bulk(sms_req *rq, sms_db_t *db)
     }
     ok = ok && sms_store_insert_messages(db, msgs, p) == APR_SUCCESS;
     if (sms_store_end(db, ok, p) != APR_SUCCESS || !ok) {
-        return sms_fail(rq, HTTP_SERVICE_UNAVAILABLE, "storage_unavailable",
-                        NULL, "the batch could not be stored; nothing was "
-                        "queued");
+        return sms_reply_error(rq, sms_error_storage(
+            p, "the batch could not be stored; nothing was queued"));
     }
     return sms_reply(rq, HTTP_ACCEPTED, json_pack(
         "{s:I, s:i, s:O, s:i, s:s}", "batch_id", (json_int_t)batch_id,
