@@ -1,0 +1,319 @@
+/*
+ * test_store.c - the store and the sender on a real SQLite database
+ * through apr_dbd (no httpd): the schema check, inserts in chunks, claims
+ * and leases, status moves that only go forward, the sender's grouping and
+ * exactly-once hand-over with the sandbox provider, opt-out holds and
+ * Idempotency-Key records.
+ *
+ * The database is a fresh file with sql/sqlite/NNN_*.sql applied by the
+ * sqlite3 shell (SMS_TEST_DATA/../../sql); skipped when that shell is
+ * missing.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <apr_dbd.h>
+#include <apr_file_io.h>
+#include <apr_general.h>
+#include <apr_strings.h>
+
+#include "sms_provider.h"
+#include "sms_sender.h"
+#include "sms_store.h"
+#include "tap.h"
+
+static const char *sql_dir;
+static char db_path[256];
+
+/* A new database file with every migration applied. */
+static int make_database(apr_pool_t *p)
+{
+    static const char *const files[] = {"001_init.sql",
+                                        "002_callbacks_patients.sql",
+                                        "003_conversation.sql"};
+    int i;
+
+    snprintf(db_path, sizeof(db_path), "/tmp/sms-test-store-%ld.db",
+             (long)getpid());
+    unlink(db_path);
+    for (i = 0; i < 3; i++) {
+        const char *cmd = apr_psprintf(p, "sqlite3 '%s' < '%s/sqlite/%s' >/dev/null",
+                                       db_path, sql_dir, files[i]);
+        if (system(cmd) != 0) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* A connection made ready the way the glue makes mod_dbd's. */
+static sms_db_t *open_db(apr_pool_t *p)
+{
+    const apr_dbd_driver_t *driver;
+    apr_dbd_t *handle;
+    sms_db_t *db = apr_pcalloc(p, sizeof(*db));
+    const char *why = NULL;
+
+    if (apr_dbd_get_driver(p, "sqlite3", &driver) != APR_SUCCESS
+        || apr_dbd_open(driver, p, db_path, &handle) != APR_SUCCESS) {
+        return NULL;
+    }
+    db->driver = driver;
+    db->handle = handle;
+    db->pool = p;
+    if (sms_store_ready(db, &why, p) != APR_SUCCESS) {
+        tap_diag("store not ready: %s", why ? why : "?");
+        return NULL;
+    }
+    return db;
+}
+
+static sms_message_t *message(apr_pool_t *p, const char *to,
+                              const char *body, apr_time_t now)
+{
+    sms_message_t *m = apr_pcalloc(p, sizeof(*m));
+
+    m->to = to;
+    m->body = body;
+    m->encoding = "GSM-7";
+    m->segments = 1;
+    m->max_parts = 5;
+    m->status = "queued";
+    m->sent_by = "unit";
+    m->created_at = now;
+    m->next_attempt_at = now;
+    return m;
+}
+
+static int count_status(sms_db_t *db, const char *status, apr_pool_t *p)
+{
+    sms_filter_t f;
+    apr_array_header_t *msgs;
+
+    memset(&f, 0, sizeof(f));
+    f.status = status;
+    f.limit = 500;
+    if (sms_store_list_messages(&msgs, db, &f, p) != APR_SUCCESS) {
+        return -1;
+    }
+    return msgs->nelts;
+}
+
+static void check_schema_refused_when_missing(apr_pool_t *p)
+{
+    const apr_dbd_driver_t *driver;
+    apr_dbd_t *handle;
+    sms_db_t db;
+    const char *why = NULL, *empty;
+
+    empty = apr_psprintf(p, "%s.empty", db_path);
+    unlink(empty);
+    memset(&db, 0, sizeof(db));
+    if (apr_dbd_get_driver(p, "sqlite3", &driver) != APR_SUCCESS
+        || apr_dbd_open(driver, p, empty, &handle) != APR_SUCCESS) {
+        tap_ok(0, "empty database opens");
+        return;
+    }
+    db.driver = driver;
+    db.handle = handle;
+    db.pool = p;
+    tap_is_int(sms_store_ready(&db, &why, p), SMS_STORE_ENOSCHEMA,
+               "schema_missing_is_ENOSCHEMA_not_a_dead_database");
+    tap_ok(why && strstr(why, "migrate.sh") != NULL,
+           "schema_missing_says_how_to_fix_it");
+    apr_dbd_close(driver, handle);
+    unlink(empty);
+}
+
+/* 120 rows in one call: the 50-row statements and the rest one by one. */
+static void check_insert_many(sms_db_t *db, apr_pool_t *p)
+{
+    apr_array_header_t *msgs = apr_array_make(p, 120, sizeof(sms_message_t *));
+    apr_time_t now = apr_time_now();
+    int i, depth = -1;
+
+    for (i = 0; i < 120; i++) {
+        APR_ARRAY_PUSH(msgs, sms_message_t *) = message(
+            p, apr_psprintf(p, "614120%05d", i), "bulk text", now);
+    }
+    tap_is_int(sms_store_begin(db, p), APR_SUCCESS, "begin");
+    tap_is_int(sms_store_insert_messages(db, msgs, p), APR_SUCCESS,
+               "insert_120_in_chunks");
+    tap_is_int(sms_store_end(db, 1, p), APR_SUCCESS, "commit");
+    tap_is_int(count_status(db, "queued", p), 120, "all_120_stored_queued");
+    sms_store_queue_depth(&depth, db, p);
+    tap_is_int(depth, 120, "queue_depth_counts_them");
+}
+
+/* Claims: at most limit, never a row another owner holds until its lease
+ * runs out; release gives back what was not started. */
+static void check_claims(sms_db_t *db, apr_pool_t *p)
+{
+    apr_time_t now = apr_time_now();
+    apr_array_header_t *mine;
+    int n = -1;
+
+    tap_is_int(sms_store_claim(&n, db, "a", now, now + apr_time_from_sec(60),
+                               30, p), APR_SUCCESS, "claim");
+    tap_is_int(n, 30, "claim_takes_at_most_limit");
+    sms_store_claimed(&mine, db, "a", p);
+    tap_is_int(mine->nelts, 30, "claimed_lists_what_a_holds");
+    sms_store_claim(&n, db, "b", now, now + apr_time_from_sec(60), 500, p);
+    tap_is_int(n, 90, "b_gets_only_the_unleased_rest");
+    sms_store_claim(&n, db, "c", now, now + apr_time_from_sec(60), 500, p);
+    tap_is_int(n, 0, "nothing_left_while_leases_hold");
+    sms_store_claim(&n, db, "c", now + apr_time_from_sec(61),
+                    now + apr_time_from_sec(120), 500, p);
+    tap_is_int(n, 120, "expired_leases_come_back");
+    sms_store_release(&n, db, "c", p);
+    tap_is_int(n, 120, "release_gives_back_unstarted_claims");
+    sms_store_claimed(&mine, db, "c", p);
+    tap_is_int(mine->nelts, 0, "released_rows_no_longer_held");
+}
+
+/* A transition applies only from the status it names; its event is kept. */
+static void check_transitions(sms_db_t *db, apr_pool_t *p)
+{
+    apr_time_t now = apr_time_now();
+    sms_message_t *m = message(p, "61412999001", "one", now), *got;
+    sms_transition_t t;
+    apr_array_header_t *events;
+    int changed = -1;
+
+    sms_store_insert_message(&m->id, db, m, p);
+    memset(&t, 0, sizeof(t));
+    t.id = m->id;
+    t.from = "queued";
+    t.to = "sending";
+    t.now = now;
+    t.detail = "unit: start";
+    tap_is_int(sms_store_transition(&changed, db, &t, p), APR_SUCCESS,
+               "transition");
+    tap_is_int(changed, 1, "queued_to_sending_applies");
+    t.from = "queued";
+    t.to = "failed";
+    sms_store_transition(&changed, db, &t, p);
+    tap_is_int(changed, 0, "a_stale_from_status_changes_nothing");
+    t.from = "sending";
+    t.to = "delivered";
+    t.delivered_at = now;
+    t.detail = "unit: receipt";
+    sms_store_transition(&changed, db, &t, p);
+    sms_store_get_message(&got, db, m->id, p);
+    tap_is_str(got->status, "delivered", "sending_to_delivered_applies");
+    t.from = "sending";
+    t.to = "sent";
+    sms_store_transition(&changed, db, &t, p);
+    sms_store_get_message(&got, db, m->id, p);
+    tap_ok(changed == 0 && !strcmp(got->status, "delivered"),
+           "a_late_sent_never_overwrites_delivered");
+    sms_store_events(&events, db, m->id, p);
+    tap_is_int(events->nelts, 2, "one_event_per_applied_move");
+}
+
+/* The sender with the sandbox: every due message handed over once, the
+ * same number twice in one text goes in two provider requests, opted-out
+ * numbers are cancelled and never handed over. */
+static void check_sender(sms_db_t *db, apr_pool_t *p)
+{
+    apr_time_t now = apr_time_now();
+    sms_provider_t *pv;
+    sms_sender_conf_t c;
+    sms_message_t *dup;
+    int handed = -1, added = 0, left = -1;
+
+    /* the 120 queued rows of check_insert_many, one repeated number, one
+     * opted-out number */
+    dup = message(p, "61412000007", "bulk text", now);
+    sms_store_insert_message(&dup->id, db, dup, p);
+    sms_store_insert_message(&dup->id, db,
+                             message(p, "61412888888", "stop me", now), p);
+    sms_store_optout_add(&added, db, "61412888888", "unit", "unit", now, p);
+    tap_is_int(added, 1, "optout_added");
+    if (sms_provider_create(&pv, "sandbox", NULL, p) != APR_SUCCESS) {
+        tap_ok(0, "sandbox provider");
+        return;
+    }
+    memset(&c, 0, sizeof(c));
+    c.retry_limit = 1;
+    c.retry_backoff = apr_time_from_msec(10);
+    c.batch_size = 100;
+    c.lease = apr_time_from_sec(30);
+    c.owner = "unit-sender";
+    tap_is_int(sms_sender_run(&handed, db, pv, &c,
+                              apr_time_now() + apr_time_from_sec(20), p),
+               APR_SUCCESS, "sender_run");
+    tap_is_int(handed, 121, "every_due_message_handed_over_once");
+    tap_is_int(count_status(db, "cancelled", p), 1,
+               "opted_out_number_cancelled_not_sent");
+    sms_store_queue_depth(&left, db, p);
+    tap_is_int(left, 0, "outbox_drained");
+    {
+        sms_filter_t f;
+        apr_array_header_t *twice;
+        memset(&f, 0, sizeof(f));
+        f.phone = "61412000007";
+        f.limit = 10;
+        sms_store_list_messages(&twice, db, &f, p);
+        tap_ok(twice->nelts == 2
+               && strcmp(APR_ARRAY_IDX(twice, 0, sms_message_t *)->status,
+                         "queued")
+               && strcmp(APR_ARRAY_IDX(twice, 1, sms_message_t *)->status,
+                         "queued"),
+               "a_number_twice_in_one_text_is_sent_twice_not_dropped");
+    }
+    sms_sender_run(&handed, db, pv, &c, apr_time_now() + apr_time_from_sec(5),
+                   p);
+    tap_is_int(handed, 0, "a_second_run_sends_nothing_again");
+}
+
+static void check_idempotency(sms_db_t *db, apr_pool_t *p)
+{
+    apr_time_t now = apr_time_now(), day = apr_time_from_sec(86400);
+    const char *hash = NULL, *resp = NULL;
+    int status = -1;
+
+    tap_is_int(sms_store_idem_start(db, "ann", "k1", "h1", now, now - day, p),
+               APR_SUCCESS, "idempotency_key_claimed");
+    tap_ok(sms_store_idem_start(db, "ann", "k1", "h1", now, now - day, p)
+           != APR_SUCCESS, "same_key_cannot_be_claimed_twice");
+    tap_is_int(sms_store_idem_start(db, "bob", "k1", "h1", now, now - day, p),
+               APR_SUCCESS, "keys_are_per_user");
+    sms_store_idem_finish(db, "ann", "k1", 201, "{\"id\":1}", p);
+    sms_store_idem_get(&hash, &status, &resp, db, "ann", "k1", now - day, p);
+    tap_ok(hash && !strcmp(hash, "h1") && status == 201 && resp
+           && !strcmp(resp, "{\"id\":1}"), "first_answer_kept_for_replays");
+}
+
+int main(void)
+{
+    apr_pool_t *p;
+    const char *data = getenv("SMS_TEST_DATA");
+    sms_db_t *db;
+
+    apr_initialize();
+    apr_pool_create(&p, NULL);
+    apr_dbd_init(p);
+    sql_dir = apr_psprintf(p, "%s/../../sql", data ? data : "t/data");
+    if (system("command -v sqlite3 >/dev/null 2>&1") != 0) {
+        printf("1..0 # SKIP the sqlite3 shell is needed to apply the schema\n");
+        return 0;
+    }
+    if (!make_database(p) || !(db = open_db(p))) {
+        tap_ok(0, "a fresh SQLite database with the schema");
+        return tap_done();
+    }
+    sms_store_child_init(p);
+    check_schema_refused_when_missing(p);
+    check_insert_many(db, p);
+    check_claims(db, p);
+    check_transitions(db, p);
+    check_sender(db, p);
+    check_idempotency(db, p);
+    unlink(db_path);
+    apr_pool_destroy(p);
+    apr_terminate();
+    return tap_done();
+}
