@@ -68,7 +68,9 @@ if [ "$SMS_DBD_DRIVER" = sqlite3 ]; then
 else
     : "${SMS_DBD_PARAMS:?set SMS_DBD_PARAMS for $SMS_DBD_DRIVER}"
 fi
-sh "$SMS_SRCDIR/sql/migrate.sh" "$SMS_DBD_DRIVER" "$SMS_DBD_PARAMS"
+# the children's user owns the state folder before the database is made
+[ "$(id -u)" = 0 ] && chown -R "$SMS_USER:$SMS_GROUP" "$state"
+sh "$SMS_SRCDIR/sql/migrate.sh" --user "$SMS_USER" "$SMS_DBD_DRIVER" "$SMS_DBD_PARAMS"
 # demo patients, once, into an empty reference table
 if [ "$SMS_DBD_DRIVER" = sqlite3 ]; then
     if [ "$(sqlite3 "$SMS_DBD_PARAMS" 'SELECT count(*) FROM sms_patient')" = 0 ]; then

@@ -22,6 +22,10 @@
 /* The schema is missing, or older than SMS_SCHEMA_VERSION. */
 #define SMS_STORE_ENOSCHEMA (APR_OS_START_USERERR + 1)
 
+/* The database cannot be opened or read (permissions, say): not a schema
+ * problem; *why says what failed and, when it can tell, which path. */
+#define SMS_STORE_ENOACCESS (APR_OS_START_USERERR + 2)
+
 /* A database connection as mod_dbd lends it. */
 typedef struct sms_db_t {
     const apr_dbd_driver_t *driver;
@@ -44,7 +48,8 @@ apr_status_t sms_store_child_init(apr_pool_t *pchild);
 
 /* Make this connection ready: check the schema version and prepare every
  * statement (once per connection). SMS_STORE_ENOSCHEMA with *why when the
- * schema is missing or old; another error when the database fails. */
+ * schema is missing or old; SMS_STORE_ENOACCESS with *why when the database
+ * cannot be opened or read; another error when the database fails. */
 apr_status_t sms_store_ready(sms_db_t *db, const char **why, apr_pool_t *p);
 
 /* Messages waiting for the provider (queued, scheduled, sending). */

@@ -37,6 +37,8 @@ static int sms_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     (void)ptemp;
     sms_api_init();
     sms_log_set(log_to_httpd, s);
+    /* "mod_sms/0.1.0" in the Server header under ServerTokens Full */
+    ap_add_version_component(pconf, "mod_sms/" MOD_SMS_VERSION);
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK;
     }

@@ -19,6 +19,7 @@
 
 static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *dbd_acquire;
 static apr_uint32_t schema_logged;
+static apr_uint32_t access_logged;
 
 void sms_api_init(void)
 {
@@ -131,6 +132,16 @@ sms_db_t *sms_db(sms_req *rq, int *done)
         }
         *done = sms_reply_error(rq, sms_error_storage(
             r->pool, "the database schema is not installed or too old"));
+        return NULL;
+    }
+    if (rv == SMS_STORE_ENOACCESS) {
+        /* not the schema: say what cannot be opened, once per process */
+        if (apr_atomic_cas32(&access_logged, 1, 0) == 0) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                          "refusing to serve: %s", why);
+        }
+        *done = sms_reply_error(rq, sms_error_storage(
+            r->pool, "the database cannot be opened"));
         return NULL;
     }
     if (rv != APR_SUCCESS) {

@@ -128,7 +128,9 @@ static apr_status_t sender_tick(int state, void *data, apr_pool_t *pool)
     }
     else if (!schema_warned) {
         schema_warned = 1;
-        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s,
+        /* our own codes mean nothing to APR: why says it all */
+        ap_log_error(APLOG_MARK, APLOG_WARNING,
+                     rv >= APR_OS_START_USERERR ? 0 : rv, s,
                      "sender idle for %s: %s", s->server_hostname, why);
     }
     dbd_close(s, dbd);

@@ -5,10 +5,13 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <apr_lib.h>
 #include <apr_strings.h>
 #include <apr_thread_mutex.h>
+#include <apr_user.h>
 
 #include "sms_store_private.h"
 
@@ -149,16 +152,92 @@ static void sqlite_busy_split(sms_db_t *db, apr_pool_t *p)
     }
 }
 
-/* Highest applied schema version, via a statement prepared only for this
- * check; a failed prepare means the sms_schema table does not exist. */
-static apr_status_t schema_version(long *version, sms_db_t *db,
-                                   apr_pool_t *p)
+/* "PATH, a directory owned by USER with mode 0755" when this process may
+ * not use PATH as SQLite needs (NEED: access(2) bits), else NULL. */
+static const char *denied(const char *path, int need, apr_pool_t *p)
+{
+    struct stat st;
+    char *owner = NULL;
+
+    if (access(path, need) == 0 || stat(path, &st) != 0) {
+        return NULL;
+    }
+    if (apr_uid_name_get(&owner, st.st_uid, p) != APR_SUCCESS) {
+        owner = apr_psprintf(p, "uid %ld", (long)st.st_uid);
+    }
+    return apr_psprintf(p, "%s, a %s owned by %s with mode %04o", path,
+                        S_ISDIR(st.st_mode) ? "directory" : "file", owner,
+                        (unsigned)(st.st_mode & 07777));
+}
+
+/* Why the schema version could not be read, when it is not that the
+ * sms_schema table is missing: for SQLite, the database file, its folder
+ * (where SQLite makes its -wal and -shm files) or those files, when this
+ * process's user may not write them; else the driver's message. */
+static const char *no_access(sms_db_t *db, const char *msg, apr_pool_t *p)
 {
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
+    const char *file = NULL, *dir, *bad = NULL;
+    char *user = NULL;
+    apr_uid_t uid;
+    apr_gid_t gid;
 
-    if (select_once(&res, db, "SELECT max(version) FROM sms_schema", p)) {
-        return SMS_STORE_ENOSCHEMA;
+    if (!strcmp(apr_dbd_name(db->driver), "sqlite3")
+        && select_once(&res, db, "PRAGMA database_list", p) == 0) {
+        while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+            const char *name = sms_st_col(db, row, 1);
+            const char *v = sms_st_col(db, row, 2);
+            if (!file && name && !strcmp(name, "main") && v && *v) {
+                file = apr_pstrdup(p, v);
+            }
+        }
+    }
+    if (file) {
+        dir = apr_pstrndup(p, file, (apr_size_t)(strrchr(file, '/') ?
+                                     strrchr(file, '/') - file : 0));
+        bad = denied(*dir ? dir : "/", W_OK | X_OK, p);
+        bad = bad ? bad : denied(file, R_OK | W_OK, p);
+        bad = bad ? bad : denied(apr_pstrcat(p, file, "-wal", NULL),
+                                 R_OK | W_OK, p);
+        bad = bad ? bad : denied(apr_pstrcat(p, file, "-shm", NULL),
+                                 R_OK | W_OK, p);
+    }
+    if (!bad) {
+        return apr_psprintf(p, "cannot open the database: %s",
+                            msg ? msg : "the driver gives no reason");
+    }
+    if (apr_uid_current(&uid, &gid, p) != APR_SUCCESS
+        || apr_uid_name_get(&user, uid, p) != APR_SUCCESS) {
+        user = "this process's user";
+    }
+    return apr_psprintf(p, "cannot open the database (permission denied on "
+                        "%s): httpd's children run as %s, and SQLite writes "
+                        "the database and its -wal and -shm files in its "
+                        "folder; run sql/migrate.sh as root, which gives "
+                        "them to that user, or chown -R %s %s", bad, user,
+                        user, *dir ? dir : "/");
+}
+
+/* Highest applied schema version, via a statement prepared only for this
+ * check; a failed prepare means the sms_schema table does not exist, but
+ * for SQLite only when it says so: any other failure there is a database
+ * that cannot be opened or read (a file of another user, say). */
+static apr_status_t schema_version(long *version, const char **why,
+                                   sms_db_t *db, apr_pool_t *p)
+{
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    int rc = select_once(&res, db, "SELECT max(version) FROM sms_schema", p);
+
+    if (rc) {
+        const char *msg = apr_dbd_error(db->driver, db->handle, rc);
+        if (strcmp(apr_dbd_name(db->driver), "sqlite3")
+            || (msg && strstr(msg, "no such table"))) {
+            return SMS_STORE_ENOSCHEMA;
+        }
+        *why = no_access(db, msg, p);
+        return SMS_STORE_ENOACCESS;
     }
     *version = 0;
     while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
@@ -190,6 +269,7 @@ apr_status_t sms_store_ready(sms_db_t *db, const char **why, apr_pool_t *p)
     long version = 0;
     apr_size_t i;
     int pgsql;
+    apr_status_t rv;
 
     /* pgsql's sequential selects go through libpq's asynchronous calls,
      * which cost a delayed-ACK wait per statement on loopback; results
@@ -200,7 +280,11 @@ apr_status_t sms_store_ready(sms_db_t *db, const char **why, apr_pool_t *p)
     if (db->prepared && sms_st_stmt(db, SMS_READY_LABEL)) {
         return APR_SUCCESS;
     }
-    if (schema_version(&version, db, p) != APR_SUCCESS) {
+    rv = schema_version(&version, why, db, p);
+    if (rv == SMS_STORE_ENOACCESS) {
+        return rv;
+    }
+    if (rv != APR_SUCCESS) {
         *why = "the mod_sms schema is missing (no sms_schema table): apply "
                "sql/<driver>/*.sql with sql/migrate.sh";
         return SMS_STORE_ENOSCHEMA;
