@@ -1,30 +1,38 @@
 /*
- * sms_phone.c - normalise what people type as a phone number into the
- * international digits without '+' that the provider and the API use.
+ * sms_phone.c - phone numbers: what people type, screened here, then
+ * parsed, validated and typed by Google's libphonenumber (through
+ * sms_phone_lpn.cc) into E.164 digits without '+'.
  *
- * Rules: spaces, '-', '.', '(' and ')' are separators and dropped; a '+'
- * before the first digit marks an international number; anything else
- * (letters, '#', non-ASCII such as Arabic-Indic digits) is refused. Then,
- * in this order: '+' -> the digits are international already; leading
- * 0011 (only for country code 61) or 00 -> international prefix, dropped;
- * a single leading 0 -> national trunk prefix, replaced by the country
- * code; digits that start with the country code and are at least 8 digits
- * longer than it -> international already; anything else is a national
- * number without its trunk prefix and gets the country code in front.
- * "(0)" right after the country code of an international number
- * ("+61 (0)412 345 678") is the trunk prefix people write out of habit
- * and is dropped. The result must be
- * SMS_PHONE_MIN_DIGITS..SMS_PHONE_MAX_DIGITS digits and not start with 0.
+ * The screen (our rules, before libphonenumber sees the text): the input
+ * must be UTF-8; decimal digits of any script become ASCII digits;
+ * Unicode spaces (NBSP, thin, ideographic ...) are spaces; dashes (en, em,
+ * non-breaking hyphen, minus sign, full-width hyphen) are '-'; invisible
+ * format characters (bidi marks, zero-width space and joiners, BOM, soft
+ * hyphen) are dropped; line ends (CR, LF) may only close the text
+ * (spaces and invisible characters may follow them);
+ * '.', '(' and ')' and their full-width forms are separators; a '+' (or
+ * full-width '+') may come once, before the first digit. Anything else -
+ * letters (libphonenumber would read "1-800-FLOWERS" as digits), '#',
+ * '*', ',', ';', '/', tabs, emoji - is refused, and so is an extension.
+ * libphonenumber then takes the region of SMSDefaultCountryCode (61 ->
+ * AU) for national numbers, strips that region's international prefix
+ * (0011 for AU, 00 for most others) and trunk prefix (also after the
+ * country code: "+61 (0)412 ..." and "+61 0412 ..."), and the number
+ * must be valid by its metadata (right length and a range in use).
  */
 #include <string.h>
 
 #include <apr_lib.h>
 #include <apr_strings.h>
 
+#include <unicode/uchar.h>
+
 #include "sms_phone.h"
+#include "sms_phone_private.h"
 
 #define SMS_PHONE_QUOTE_MAX 32      /* input characters quoted in errors */
-#define NO_TRUNK ((apr_size_t)-1)   /* no "(0)" in the input */
+#define SMS_PHONE_MAX_INPUT 256     /* bytes: longer input is refused */
+#define SMS_PHONE_MAX_PREFIX 5      /* digits of an IDD and a "(0)" */
 
 /* Length of the well-formed UTF-8 sequence at s, or 0 when it is
  * malformed (stray, truncated, over-long, surrogate, above U+10FFFF). */
@@ -106,29 +114,130 @@ static apr_status_t phone_error(sms_error_t **err, const char *in,
     return APR_EINVAL;
 }
 
-/* Why character c (at the start of a UTF-8 sequence) is not allowed. */
-static const char *bad_char_reason(unsigned char c, apr_pool_t *p)
+/* Why code point cp is not accepted. */
+static const char *bad_char_reason(UChar32 cp, apr_pool_t *p)
 {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) {
+    if (cp < 0x80 && apr_isalpha(cp)) {
         return "contains a letter";
     }
-    if (c == '+') {
+    if (cp == '+') {
         return "has a '+' that is not at the start";
     }
-    if (c < 0x20 || c == 0x7F) {
+    if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0)) {
         return "contains a control character";
     }
-    if (c >= 0x80) {
-        return "contains a character that is not an ASCII digit";
+    if (cp < 0x80) {
+        return apr_psprintf(p, "contains '%c'", (char)cp);
     }
-    return apr_psprintf(p, "contains '%c'", c);
+    if (u_isalpha(cp)) {
+        return "contains a letter";
+    }
+    return apr_psprintf(p, "contains U+%04X, which is not a digit or a "
+                        "separator", (unsigned)cp);
 }
 
-/* Whether cc is a usable country code: 1 to 3 digits, not starting
- * with 0. */
-static int country_code_ok(const char *cc)
+/* The code point of the n-byte UTF-8 sequence at s. */
+static UChar32 utf8_decode(const unsigned char *s, int n)
 {
-    apr_size_t i;
+    UChar32 cp = n == 1 ? s[0] : s[0] & (0x7F >> n);
+    int k;
+
+    for (k = 1; k < n; k++) {
+        cp = (cp << 6) | (s[k] & 0x3F);
+    }
+    return cp;
+}
+
+/* Screen in into ASCII that libphonenumber reads: digits, ' ', '-', '.',
+ * '(', ')' and one leading '+' (see the rules at the top). *plus tells
+ * whether a '+' came, *digits how many digits. NULL after setting
+ * *reason. */
+static char *screen(const char *in, int *plus, apr_size_t *digits,
+                    const char **reason, apr_pool_t *p)
+{
+    const unsigned char *s = (const unsigned char *)in;
+    apr_size_t len = strlen(in), i = 0, o = 0;
+    char *out = apr_palloc(p, len + 1);
+    int ended = 0;                      /* a CR or LF came */
+
+    *plus = 0;
+    *digits = 0;
+    while (s[i]) {
+        int n = utf8_len(s + i), type;
+        UChar32 cp;
+        char c = 0;
+        int line_end;
+
+        if (n == 0) {
+            *reason = "is not valid UTF-8 text";
+            return NULL;
+        }
+        cp = utf8_decode(s + i, n);
+        type = u_charType(cp);
+        if (cp >= 0xFF01 && cp <= 0xFF5E) {     /* full-width ASCII */
+            cp -= 0xFEE0;
+        }
+        line_end = cp == '\r' || cp == '\n';
+        if (ended && !line_end && cp != ' ' && type != U_SPACE_SEPARATOR
+            && type != U_FORMAT_CHAR) {
+            *reason = "has a line break inside it";   /* text after it */
+            return NULL;
+        }
+        if (line_end) {
+            ended = 1;
+            i += n;
+            continue;
+        }
+        if (ended) {
+            i += n;                     /* spaces, marks after the end */
+            continue;
+        }
+        if (cp >= '0' && cp <= '9') {
+            c = (char)cp;
+        }
+        else if (type == U_DECIMAL_DIGIT_NUMBER && u_charDigitValue(cp) >= 0) {
+            c = (char)('0' + u_charDigitValue(cp));
+        }
+        else if (cp == '+') {
+            if (*plus || *digits) {
+                *reason = bad_char_reason(cp, p);
+                return NULL;
+            }
+            *plus = 1;
+            c = '+';
+        }
+        else if (cp == ' ' || type == U_SPACE_SEPARATOR) {
+            c = ' ';
+        }
+        else if (cp == '-' || cp == 0x2212 || type == U_DASH_PUNCTUATION) {
+            c = '-';
+        }
+        else if (cp == '.' || cp == '(' || cp == ')') {
+            c = (char)cp;
+        }
+        else if (type == U_FORMAT_CHAR) {
+            i += n;                     /* invisible: bidi, ZWSP, BOM */
+            continue;
+        }
+        else {
+            *reason = bad_char_reason(cp, p);
+            return NULL;
+        }
+        if (c >= '0' && c <= '9') {
+            ++*digits;
+        }
+        out[o++] = c;
+        i += n;
+    }
+    out[o] = '\0';
+    return out;
+}
+
+/* The country calling code cc as a number (1 to 3 digits, not starting
+ * with 0), or 0 when it is not one. */
+static int country_code_of(const char *cc)
+{
+    int i, v = 0;
 
     if (!cc || cc[0] < '1' || cc[0] > '9') {
         return 0;
@@ -137,105 +246,164 @@ static int country_code_ok(const char *cc)
         if (cc[i] < '0' || cc[i] > '9' || i >= 3) {
             return 0;
         }
+        v = v * 10 + (cc[i] - '0');
     }
-    return 1;
+    return v;
+}
+
+/* The message fragment for a number libphonenumber did not take. */
+static const char *refusal(sms_lpn_result_e res, const sms_lpn_number_t *n,
+                           int plus, int default_cc, apr_pool_t *p)
+{
+    const char *where = apr_psprintf(p, "%s (+%d)", n->region,
+                                     n->country_code);
+
+    switch (res) {
+    case SMS_LPN_NO_COUNTRY:
+        if (!plus && default_cc == 0) {
+            return "has no country code (start it with '+' and the "
+                   "country code)";
+        }
+        return "has a country code that does not exist";
+    case SMS_LPN_NOT_A_NUMBER:
+        return "is not a phone number";
+    case SMS_LPN_TOO_SHORT:
+        return n->country_code
+            ? apr_psprintf(p, "is too short for a number in %s", where)
+            : "is too short";
+    case SMS_LPN_TOO_LONG:
+        if (!n->country_code || strlen(n->digits) > SMS_PHONE_MAX_DIGITS) {
+            return apr_psprintf(p, "is too long (E.164 allows %d digits)",
+                                SMS_PHONE_MAX_DIGITS);
+        }
+        return apr_psprintf(p, "is too long for a number in %s", where);
+    case SMS_LPN_BAD_LENGTH:
+        return apr_psprintf(p, "has a number of digits no number in %s "
+                            "has", where);
+    case SMS_LPN_LOCAL_ONLY:
+        return apr_psprintf(p, "is a local number without its area code "
+                            "(%s)", where);
+    case SMS_LPN_INVALID:
+        return apr_psprintf(p, "is not a valid number in %s", where);
+    case SMS_LPN_EXTENSION:
+        return "has an extension, which a text message cannot reach";
+    default:
+        return "could not be checked (the phone number library failed)";
+    }
+}
+
+apr_status_t sms_phone_init(void)
+{
+    return sms_lpn_init() == 0 ? APR_SUCCESS : APR_EGENERAL;
+}
+
+apr_status_t sms_phone_parse(sms_phone_t **out, sms_error_t **err,
+                             const char *in, const char *country_code,
+                             const char *field, apr_pool_t *p)
+{
+    int default_cc = country_code_of(country_code), plus;
+    const char *ascii, *reason = NULL;
+    apr_size_t digits;
+    sms_lpn_number_t n;
+    sms_lpn_result_e res;
+    sms_phone_t *ph;
+
+    *out = NULL;
+    if (!in) {
+        in = "";
+    }
+    if (strlen(in) > SMS_PHONE_MAX_INPUT) {
+        return phone_error(err, in, field, apr_psprintf(p, "is too long "
+                           "(E.164 allows %d digits)", SMS_PHONE_MAX_DIGITS),
+                           p);
+    }
+    if (!(ascii = screen(in, &plus, &digits, &reason, p))) {
+        return phone_error(err, in, field, reason, p);
+    }
+    if (!digits) {
+        return phone_error(err, in, field,
+                           plus ? "has no digits" : "is empty", p);
+    }
+    if (digits > SMS_PHONE_MAX_DIGITS + SMS_PHONE_MAX_PREFIX) {
+        return phone_error(err, in, field, apr_psprintf(p, "is too long "
+                           "(E.164 allows %d digits)", SMS_PHONE_MAX_DIGITS),
+                           p);
+    }
+    res = sms_lpn_parse(&n, ascii, default_cc);
+    if (res != SMS_LPN_VALID) {
+        if (res == SMS_LPN_FAILED) {
+            sms_log(SMS_LOG_ERR, APR_EGENERAL, p, "libphonenumber failed "
+                    "on a number (metadata not loaded?)");
+        }
+        return phone_error(err, in, field,
+                           refusal(res, &n, plus, default_cc, p), p);
+    }
+    ph = apr_pcalloc(p, sizeof(*ph));
+    ph->digits = apr_pstrdup(p, n.digits);
+    ph->region = apr_pstrdup(p, n.region);
+    ph->country_code = n.country_code;
+    ph->type = n.type >= 0 && n.type < SMS_PHONE_N_TYPES
+        ? (sms_phone_type_e)n.type : SMS_PHONE_UNKNOWN;
+    ph->sms_capable = sms_phone_type_allowed(ph->type,
+                                             SMS_PHONE_TYPES_SMS_DEFAULT);
+    *out = ph;
+    return APR_SUCCESS;
 }
 
 apr_status_t sms_phone_normalise(const char **out, sms_error_t **err,
                                  const char *in, const char *country_code,
                                  const char *field, apr_pool_t *p)
 {
-    const char *cc = country_code_ok(country_code) ? country_code : NULL;
-    apr_size_t cclen = cc ? strlen(cc) : 0;
-    apr_size_t i, n = 0, len, skip = 0, trunk_at = NO_TRUNK;
-    int plus = 0;
-    char *d;
-    const char *intl, *national = NULL;
+    sms_phone_t *ph;
+    apr_status_t rv = sms_phone_parse(&ph, err, in, country_code, field, p);
 
-    *out = NULL;
-    if (!in) {
-        in = "";
-    }
-    len = strlen(in);
-    d = apr_palloc(p, len + 1);
-    for (i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)in[i];
+    *out = rv == APR_SUCCESS ? ph->digits : NULL;
+    return rv;
+}
 
-        if (c >= '0' && c <= '9') {
-            d[n++] = (char)c;
-        }
-        else if (c == '+' && !plus && !n) {
-            plus = 1;
-        }
-        else if (c == '(' && in[i + 1] == '0' && in[i + 2] == ')') {
-            trunk_at = n;           /* "(0)": remember where the 0 lands */
-            d[n++] = '0';
-            i += 2;
-        }
-        else if (c != ' ' && c != '-' && c != '.' && c != '(' && c != ')') {
-            return phone_error(err, in, field, bad_char_reason(c, p), p);
+static const char *const type_names[SMS_PHONE_N_TYPES] = {
+    "fixed_line", "mobile", "fixed_line_or_mobile", "toll_free",
+    "premium_rate", "shared_cost", "voip", "personal", "pager", "uan",
+    "voicemail", "unknown"
+};
+
+const char *sms_phone_type_name(sms_phone_type_e type)
+{
+    return type >= 0 && type < SMS_PHONE_N_TYPES ? type_names[type]
+                                                 : "unknown";
+}
+
+apr_status_t sms_phone_type_parse(sms_phone_type_e *type, const char *name)
+{
+    int i;
+
+    for (i = 0; name && i < SMS_PHONE_N_TYPES; i++) {
+        if (!strcmp(name, type_names[i])) {
+            *type = (sms_phone_type_e)i;
+            return APR_SUCCESS;
         }
     }
-    d[n] = '\0';
-    if (!n) {
-        return phone_error(err, in, field,
-                           plus ? "has no digits" : "is empty", p);
-    }
+    return APR_EINVAL;
+}
 
-    /* international form: d without its prefix, or cc + national */
-    if (plus || (cc && !strncmp(d, cc, cclen) && n >= cclen + 8)) {
-        skip = 0;
-    }
-    else if (cc && !strcmp(cc, "61") && !strncmp(d, "0011", 4)) {
-        skip = 4;
-    }
-    else if (!strncmp(d, "00", 2)) {
-        skip = 2;
-    }
-    else if (!cc) {
-        return phone_error(err, in, field,
-                           "has no country code (start it with '+' and "
-                           "the country code)", p);
-    }
-    else {
-        national = d[0] == '0' ? d + 1 : d;     /* drop the trunk 0 */
-    }
+int sms_phone_type_allowed(sms_phone_type_e type, unsigned allowed)
+{
+    return type >= 0 && type < SMS_PHONE_N_TYPES
+           && (allowed & SMS_PHONE_TYPE_BIT(type)) != 0;
+}
 
-    if (national) {
-        intl = apr_pstrcat(p, cc, national, NULL);
+apr_status_t sms_phone_check_sms(sms_error_t **err, const sms_phone_t *ph,
+                                 unsigned allowed, const char *field,
+                                 apr_pool_t *p)
+{
+    if (sms_phone_type_allowed(ph->type, allowed)) {
+        return APR_SUCCESS;
     }
-    else if (trunk_at != NO_TRUNK && trunk_at > skip
-             && trunk_at <= skip + 3) {
-        /* drop the "(0)" written right after the country code */
-        memmove(d + trunk_at, d + trunk_at + 1, n - trunk_at);
-        intl = d + skip;
-    }
-    else {
-        intl = d + skip;
-    }
-
-    n = strlen(intl);
-    if (!n || intl[0] == '0') {
-        return phone_error(err, in, field,
-                           n ? "has no valid country code (it cannot "
-                               "start with 0)"
-                             : "has no digits after the international "
-                               "prefix", p);
-    }
-    if (n < SMS_PHONE_MIN_DIGITS) {
-        return phone_error(err, in, field,
-                           apr_psprintf(p, "is too short (at least %d "
-                                        "digits with the country code)",
-                                        SMS_PHONE_MIN_DIGITS), p);
-    }
-    if (n > SMS_PHONE_MAX_DIGITS) {
-        return phone_error(err, in, field,
-                           apr_psprintf(p, "is too long (E.164 allows %d "
-                                        "digits)", SMS_PHONE_MAX_DIGITS),
-                           p);
-    }
-    *out = intl;
-    return APR_SUCCESS;
+    *err = sms_error_make(p, 400, "not_sms_capable", field,
+                          "%s is a %s number, which this server does not "
+                          "send text messages to (SMSAllowNumberTypes)",
+                          ph->digits, sms_phone_type_name(ph->type));
+    return APR_EINVAL;
 }
 
 const char *sms_phone_mask(const char *digits, apr_pool_t *p)

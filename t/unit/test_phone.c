@@ -1,6 +1,7 @@
 /*
- * test_phone.c - phone number normalisation against the shared vectors of
- * t/data/phone_vectors.json, plus the error envelope and masking.
+ * test_phone.c - phone numbers (libphonenumber behind sms_phone_parse)
+ * against the shared vectors of t/data/phone_vectors.json, plus number
+ * types, the not_sms_capable check, the error envelope and masking.
  */
 #include <stdlib.h>
 
@@ -39,7 +40,9 @@ static void check_case(json_t *c, apr_pool_t *p)
     const char *cc = json_string_value(json_object_get(c, "country_code"));
     const char *expect = json_string_value(json_object_get(c, "expect"));
     const char *code = json_string_value(json_object_get(c, "expect_error"));
+    const char *type = json_string_value(json_object_get(c, "expect_type"));
     const char *out = "unset", *again = NULL;
+    sms_phone_t *ph = NULL;
     sms_error_t *err = NULL;
     apr_status_t rv;
 
@@ -64,6 +67,14 @@ static void check_case(json_t *c, apr_pool_t *p)
         return;
     }
     IS_STR(out, expect, "%s: digits", name);
+    if (sms_phone_parse(&ph, &err, in, cc, "to", p) == APR_SUCCESS) {
+        if (type) {
+            IS_STR(sms_phone_type_name(ph->type), type, "%s: type", name);
+        }
+        IS_INT(ph->sms_capable,
+               sms_phone_type_allowed(ph->type, SMS_PHONE_TYPES_SMS_DEFAULT),
+               "%s: sms_capable follows the type", name);
+    }
     /* the result, written internationally, normalises to itself */
     sms_phone_normalise(&again, &err, apr_pstrcat(p, "+", out, NULL), cc,
                         "to", p);
@@ -86,7 +97,7 @@ static size_t check_vectors(apr_pool_t *pool)
     }
     cases = json_object_get(doc, "cases");
     n = json_array_size(cases);
-    tap_ok(n >= 80, "at least 80 vectors (%zu)", n);
+    tap_ok(n >= 150, "at least 150 vectors (%zu)", n);
     for (i = 0; i < n; i++) {
         apr_pool_create(&p, pool);
         check_case(json_array_get(cases, i), p);
@@ -101,7 +112,7 @@ static void check_errors(apr_pool_t *p)
 {
     static const char *const formats[] = {
         "+61 412 345 678", "0412345678", "(04) 1234-5678", "61412345678",
-        "412345678", "+61412345678", "0061 412 345 678",
+        "412345678", "+61412345678", "+61 0412 345 678",
         "0011 61 412 345 678", "04 1234 5678", "04.1234.5678", NULL
     };
     const char *out;
@@ -135,7 +146,27 @@ static void check_errors(apr_pool_t *p)
     sms_phone_normalise(&out, &err, NULL, "61", "to", p);
     tap_ok(has(err->message, "is empty"), "NULL input is empty");
     sms_phone_normalise(&out, &err, "0412", "61", "to", p);
-    tap_ok(has(err->message, "too short"), "too short named (%s)",
+    tap_ok(has(err->message, "too short for a number in AU (+61)"),
+           "too short named with the country (%s)", err->message);
+    sms_phone_normalise(&out, &err, "0412 345", "61", "to", p);
+    tap_ok(has(err->message, "not a valid number in AU (+61)"),
+           "invalid named with the country (%s)", err->message);
+    sms_phone_normalise(&out, &err, "+44 298765432", "61", "to", p);
+    tap_ok(has(err->message, "GB (+44)"),
+           "the number's own country named (%s)", err->message);
+    sms_phone_normalise(&out, &err, "0412345678", NULL, "to", p);
+    tap_ok(has(err->message, "has no country code"),
+           "no default country: asks for + (%s)", err->message);
+    sms_phone_normalise(&out, &err, "+999 1234 5678", "61", "to", p);
+    tap_ok(has(err->message, "country code that does not exist"),
+           "unknown country code named (%s)", err->message);
+    sms_phone_normalise(&out, &err, "+61 412 345 678 ext. 9", "61", "to",
+                        p);
+    tap_ok(has(err->message, "contains a letter"),
+           "extension text refused as letters (%s)", err->message);
+    sms_phone_normalise(&out, &err, "0412 345 678\xf0\x9f\x93\xb1", "61",
+                        "to", p);
+    tap_ok(has(err->message, "U+1F4F1"), "emoji named by code point (%s)",
            err->message);
     sms_phone_normalise(&out, &err, "+6141234567890123", "61", "to", p);
     tap_ok(has(err->message, "too long (E.164 allows 15 digits)"),
@@ -162,6 +193,60 @@ static void check_errors(apr_pool_t *p)
            "bad UTF-8 and controls quoted as '?' (%s)", err->message);
     sms_phone_normalise(&out, &err, "04\xe0\x80\xaf", "61", "to", p);
     tap_ok(json_safe(err->message), "over-long UTF-8 not quoted as is");
+}
+
+/* Type names, the allowed set and the not_sms_capable error. */
+static void check_types(apr_pool_t *p)
+{
+    sms_phone_type_e t;
+    sms_phone_t *ph = NULL;
+    sms_error_t *err = NULL;
+    int i, all = 1;
+
+    for (i = 0; i < SMS_PHONE_N_TYPES; i++) {
+        all = all && sms_phone_type_parse(&t, sms_phone_type_name(i))
+                         == APR_SUCCESS && (int)t == i;
+    }
+    tap_ok(all, "every type name parses back to its type");
+    tap_ok(sms_phone_type_parse(&t, "landline") == APR_EINVAL,
+           "an unknown type name is refused");
+    tap_ok(sms_phone_type_parse(&t, NULL) == APR_EINVAL, "NULL is refused");
+    IS_STR(sms_phone_type_name(SMS_PHONE_N_TYPES), "unknown",
+           "out of range type: unknown");
+    tap_ok(sms_phone_type_allowed(SMS_PHONE_MOBILE,
+                                  SMS_PHONE_TYPES_SMS_DEFAULT)
+           && sms_phone_type_allowed(SMS_PHONE_FIXED_LINE_OR_MOBILE,
+                                     SMS_PHONE_TYPES_SMS_DEFAULT)
+           && !sms_phone_type_allowed(SMS_PHONE_FIXED_LINE,
+                                      SMS_PHONE_TYPES_SMS_DEFAULT)
+           && !sms_phone_type_allowed(SMS_PHONE_TOLL_FREE,
+                                      SMS_PHONE_TYPES_SMS_DEFAULT),
+           "default: mobile and fixed_line_or_mobile only");
+
+    sms_phone_parse(&ph, &err, "(02) 9876 5432", "61", "to", p);
+    IS_STR(ph->region, "AU", "landline: region");
+    IS_INT(ph->country_code, 61, "landline: country code");
+    IS_INT(ph->sms_capable, 0, "landline: not sms_capable");
+    tap_ok(sms_phone_check_sms(&err, ph, SMS_PHONE_TYPES_SMS_DEFAULT,
+                               "recipients", p) == APR_EINVAL,
+           "landline refused for SMS");
+    IS_STR(err->code, "not_sms_capable", "code not_sms_capable");
+    IS_INT(err->status, 400, "status 400");
+    IS_STR(err->field, "recipients", "field named");
+    tap_ok(has(err->message, "fixed_line"), "type named (%s)", err->message);
+    tap_ok(sms_phone_check_sms(&err, ph, SMS_PHONE_TYPE_BIT(
+                                   SMS_PHONE_FIXED_LINE), "to", p)
+           == APR_SUCCESS, "allowed when the set has fixed_line");
+
+    sms_phone_parse(&ph, &err, "0412 345 678", "61", "to", p);
+    IS_INT(ph->sms_capable, 1, "mobile: sms_capable");
+    tap_ok(sms_phone_check_sms(&err, ph, SMS_PHONE_TYPES_SMS_DEFAULT, "to",
+                               p) == APR_SUCCESS, "mobile allowed");
+    sms_phone_parse(&ph, &err, "+1 415 555 2671", "1", "to", p);
+    IS_STR(ph->region, "US", "NANP number: its own region");
+    sms_phone_parse(&ph, &err, "+1 416 555 0123", "61", "to", p);
+    IS_STR(ph->region, "CA", "Toronto number: CA");
+    tap_ok(sms_phone_init() == APR_SUCCESS, "init again is harmless");
 }
 
 /* sms_phone_mask keeps 3 + 3 digits. */
@@ -194,8 +279,10 @@ int main(void)
 
     apr_initialize();
     apr_pool_create(&p, NULL);
+    tap_ok(sms_phone_init() == APR_SUCCESS, "libphonenumber loads");
     check_vectors(p);
     check_errors(p);
+    check_types(p);
     check_mask(p);
     apr_pool_destroy(p);
     apr_terminate();
