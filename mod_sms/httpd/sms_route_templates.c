@@ -1,5 +1,5 @@
 /*
- * mod_sms_templates.c - GET/POST /templates/, GET/PUT/DELETE
+ * sms_route_templates.c - GET/POST /templates/, GET/PUT/DELETE
  * /templates/{id}/.
  */
 #include <string.h>

@@ -1,5 +1,5 @@
 /*
- * mod_sms_sender.c - the provider of each child process and the
+ * sms_watchdog.c - the provider of each child process and the
  * background sender: a mod_watchdog singleton that drains the outbox.
  */
 #include <string.h>
