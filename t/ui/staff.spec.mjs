@@ -131,6 +131,44 @@ test('the dialog shows the demo thread: sent right in blue, received left in gra
     await expect(log.getByRole('article').filter({ hasText: 'referral' })).toContainText('Phone');
 });
 
+test('numbers that cannot take an SMS are disabled options that say why', async ({ page }) => {
+    await login(page);
+    const phones = (await apiCall(page, 'GET', 'patient/17/phones/')).body;
+    const list = Array.isArray(phones) ? phones : phones.phones;
+    const conv = await openPatient(page, 17);
+    const options = conv.getByRole('combobox', { name: 'Phone' }).locator('option');
+    await expect(options).toHaveCount(list.length);
+    for (let i = 0; i < list.length; i++) {
+        if (list[i].sms_capable === false) {
+            await expect(options.nth(i)).toBeDisabled();
+            await expect(options.nth(i)).toContainText('cannot take SMS');
+        }
+        else {
+            await expect(options.nth(i)).toBeEnabled();
+        }
+    }
+});
+
+test('keyboard: Phone, Template, Message, Send in that order; Ctrl+Enter sends; new messages are announced', async ({ page }) => {
+    await login(page);
+    const conv = await openPatient(page, 17);
+    const log = conv.getByRole('log', { name: 'Conversation' });
+    await expect(log).toHaveAttribute('aria-live', 'polite');
+    await conv.getByRole('combobox', { name: 'Phone' }).focus();
+    const order = [];
+    for (let i = 0; i < 3; i++) {
+        await page.keyboard.press('Tab');
+        order.push(await page.evaluate(() => document.activeElement.labels?.[0]?.textContent
+                                             || document.activeElement.textContent));
+    }
+    expect(order).toEqual(['Template', 'Message', 'Send']);
+    await conv.getByRole('textbox', { name: 'Message' }).focus();
+    const text = unique('Sent with the keyboard');
+    await page.keyboard.type(text);
+    await page.keyboard.press('Control+Enter');
+    await expect(log.getByRole('article').filter({ hasText: text })).toContainText('Delivered');
+});
+
 test('a failed message says why', async ({ page }) => {
     await login(page);
     const conv = await openPatient(page, 17);
