@@ -1,13 +1,15 @@
 # t/debian-root.sh: sourced by t/conf-load and t/install-debian.
 # A scratch copy of Debian's /etc/apache2 layout under one folder, run with
-# `apache2ctl` / `apache2 -d` through APACHE_CONFDIR, so a2enmod, apache2ctl
-# and the files they name never touch the machine's own /etc/apache2,
-# /var/run, /var/log or /var/lib.
+# `apache2ctl` / `apache2 -d` through APACHE_CONFDIR (and a2enmod's markers
+# through APACHE_STATE_DIRECTORY), so a2enmod, apache2ctl and the files they
+# name never touch the machine's own /etc/apache2, /var/run, /var/log or
+# /var/lib.
 #
 #   debian_root ROOT PORT    ROOT/etc/apache2 (a copy of /etc/apache2 with
 #                            its run, lock and log folders under ROOT and
 #                            one Listen 127.0.0.1:PORT), exported as
-#                            APACHE_CONFDIR
+#                            APACHE_CONFDIR; a2enmod's state folder
+#                            ROOT/var/lib/apache2 as APACHE_STATE_DIRECTORY
 #   debian_skip_reason       why this machine cannot run these tests, or
 #                            nothing
 #   free_port                an unused TCP port on 127.0.0.1
@@ -43,6 +45,9 @@ debian_root() {
         > "$_root/etc/apache2/ports.conf"
     # the children reach the scratch root (mktemp -d makes it 0700)
     chmod 755 "$_root"
+    # a2enmod keeps "enabled by admin" markers in the state folder
+    mkdir -p "$_root/var/lib/apache2"
     APACHE_CONFDIR=$_root/etc/apache2
-    export APACHE_CONFDIR
+    APACHE_STATE_DIRECTORY=$_root/var/lib/apache2
+    export APACHE_CONFDIR APACHE_STATE_DIRECTORY
 }
