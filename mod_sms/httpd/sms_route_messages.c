@@ -25,76 +25,82 @@ static int bad_param(sms_req *rq, const char *name, const char *what)
                     "'%s' %s", name, what);
 }
 
-int sms_route_messages(sms_req *rq)
+/* The history filters of the query string; DECLINED, or the 400 sent. */
+static int parse_filter(sms_filter_t *f, sms_req *rq)
 {
     static const char *const allowed[] = {
         "status", "patient_id", "phone", "batch_id", "since", "until",
         "limit", "cursor", NULL};
-    request_rec *r = rq->r;
-    apr_pool_t *p = r->pool;
+    apr_pool_t *p = rq->r->pool;
     apr_table_t *args;
-    sms_filter_t f;
     sms_error_t *err;
-    apr_array_header_t *msgs;
     const char *v;
-    json_t *list;
-    sms_db_t *db;
-    int done = OK, i;
+    sms_status_e st;
+    apr_int64_t n;
 
     if (sms_params(&args, &err, rq, allowed)) {
         return sms_reply_error(rq, err);
     }
-    memset(&f, 0, sizeof(f));
-    f.limit = LIST_DEFAULT;
-    if ((v = apr_table_get(args, "status"))) {
-        sms_status_e st;
-        if (sms_status_parse(&st, v) != APR_SUCCESS) {
-            return bad_param(rq, "status", apr_pstrcat(
-                p, "must be one of ", sms_status_list(p), NULL));
-        }
-        f.status = v;
+    memset(f, 0, sizeof(*f));
+    f->limit = LIST_DEFAULT;
+    if ((f->status = apr_table_get(args, "status"))
+        && sms_status_parse(&st, f->status) != APR_SUCCESS) {
+        return bad_param(rq, "status", apr_pstrcat(
+            p, "must be one of ", sms_status_list(p), NULL));
     }
-    if ((v = apr_table_get(args, "patient_id"))) {
-        if (!*v || strlen(v) > 64) {
-            return bad_param(rq, "patient_id", "must be 1 to 64 characters");
-        }
-        f.patient_id = v;
+    if ((f->patient_id = apr_table_get(args, "patient_id"))
+        && (!*f->patient_id || strlen(f->patient_id) > 64)) {
+        return bad_param(rq, "patient_id", "must be 1 to 64 characters");
     }
     if ((v = apr_table_get(args, "phone"))
-        && sms_phone_normalise(&f.phone, &err, v, rq->sc->country_code,
+        && sms_phone_normalise(&f->phone, &err, v, rq->sc->country_code,
                                "phone", p)) {
         err->code = "invalid_phone";
         return sms_reply_error(rq, err);
     }
     if ((v = apr_table_get(args, "batch_id"))
-        && !(f.batch_id = sms_parse_id(v))) {
+        && !(f->batch_id = sms_parse_id(v))) {
         return bad_param(rq, "batch_id", "must be a positive integer");
     }
     if ((v = apr_table_get(args, "since"))
-        && sms_time_parse(&f.since, v) != APR_SUCCESS) {
+        && sms_time_parse(&f->since, v) != APR_SUCCESS) {
         return bad_param(rq, "since", "must be an ISO-8601 time such as "
                          "2026-11-01T00:00:00Z");
     }
     if ((v = apr_table_get(args, "until"))
-        && sms_time_parse(&f.until, v) != APR_SUCCESS) {
+        && sms_time_parse(&f->until, v) != APR_SUCCESS) {
         return bad_param(rq, "until", "must be an ISO-8601 time such as "
                          "2026-12-01T00:00:00Z");
     }
     if ((v = apr_table_get(args, "limit"))) {
-        apr_int64_t n = sms_parse_id(v);
+        n = sms_parse_id(v);
         if (n < 1 || n > LIST_MAX) {
             return bad_param(rq, "limit", "must be an integer from 1 to 500");
         }
-        f.limit = (int)n;
+        f->limit = (int)n;
     }
-    if ((v = apr_table_get(args, "cursor"))) {
-        const char *pos;
-        if (sms_cursor_open(&pos, rq->sc->secret, rq->sc->secret_len,
+    if ((v = apr_table_get(args, "cursor"))
+        && (sms_cursor_open(&v, rq->sc->secret, rq->sc->secret_len,
                             CURSOR_KIND, v, p) != APR_SUCCESS
-            || !(f.before_id = sms_parse_id(pos))) {
-            return bad_param(rq, "cursor", "is not a cursor this server "
-                             "issued (use 'next' of a previous page)");
-        }
+            || !(f->before_id = sms_parse_id(v)))) {
+        return bad_param(rq, "cursor", "is not a cursor this server issued "
+                         "(use 'next' of a previous page)");
+    }
+    return DECLINED;
+}
+
+int sms_route_messages(sms_req *rq)
+{
+    apr_pool_t *p = rq->r->pool;
+    sms_filter_t f;
+    apr_array_header_t *msgs;
+    const char *next = NULL;
+    json_t *list;
+    sms_db_t *db;
+    int done = OK, i;
+
+    if ((done = parse_filter(&f, rq)) != DECLINED) {
+        return done;
     }
     if (!(db = sms_db(rq, &done))) {
         return done;
@@ -107,16 +113,15 @@ int sms_route_messages(sms_req *rq)
         json_array_append_new(list, sms_message_json(
             APR_ARRAY_IDX(msgs, i, sms_message_t *), p));
     }
-    v = NULL;
     if (msgs->nelts == f.limit) {
         const sms_message_t *last = APR_ARRAY_IDX(msgs, msgs->nelts - 1,
                                                   sms_message_t *);
-        v = sms_cursor_sign(rq->sc->secret, rq->sc->secret_len, CURSOR_KIND,
-                            apr_psprintf(p, "%" APR_INT64_T_FMT, last->id),
-                            p);
+        next = sms_cursor_sign(rq->sc->secret, rq->sc->secret_len,
+                               CURSOR_KIND, apr_psprintf(
+                                   p, "%" APR_INT64_T_FMT, last->id), p);
     }
     return sms_reply(rq, HTTP_OK, json_pack("{s:o, s:s?}", "messages", list,
-                                            "next", v));
+                                            "next", next));
 }
 
 int sms_route_message(sms_req *rq)

@@ -384,15 +384,122 @@ static void log_path(request_rec *r)
     apr_table_setn(r->subprocess_env, "SMS_LOG_PATH", path);
 }
 
-int sms_api_handler(request_rec *r)
+/* 404, 405 (with Allow) or OPTIONS when no route takes the request;
+ * DECLINED with *route set to go on. */
+static int pick_route(sms_req *rq, const sms_route_t **route)
 {
-    sms_req *rq;
-    const sms_route_t *route;
-    const char *allow = NULL, *redirect_status;
+    request_rec *r = rq->r;
+    const char *allow = NULL;
+
+    if (!find_route(rq, route, &allow)) {
+        return sms_fail(rq, HTTP_NOT_FOUND, "not_found", NULL,
+                        "no such API route: %s", r->uri);
+    }
+    if (*route) {
+        return DECLINED;
+    }
+    apr_table_setn(r->headers_out, "Allow", allow);
+    if (r->method_number == M_OPTIONS) {
+        r->status = HTTP_NO_CONTENT;
+        return OK;
+    }
+    return sms_fail(rq, HTTP_METHOD_NOT_ALLOWED, "method_not_allowed", NULL,
+                    "%s is not allowed here; allowed: %s", r->method, allow);
+}
+
+/* The route's authentication kind, before its body is read: a user (401,
+ * or the login page for a browser) and CSRF on unsafe methods. */
+static int authenticate(sms_req *rq, const sms_route_t *route)
+{
+    request_rec *r = rq->r;
+
+    if (route->auth != AUTH_USER) {
+        return DECLINED;    /* webhooks: checked with their parameters */
+    }
+    if (!r->user || !*r->user) {
+        if (sms_ui_login_redirect(rq, r->uri) == OK) {
+            return OK;
+        }
+        return sms_fail(rq, HTTP_UNAUTHORIZED, "unauthenticated", NULL,
+                        "this route needs an authenticated user");
+    }
+    return route->method != M_GET ? sms_check_csrf(rq) : DECLINED;
+}
+
+/* Path parameters: an id that is not text names nothing (and must not
+ * reach the database, which may refuse it). */
+static int check_path_params(sms_req *rq)
+{
+    const char *why;
+    int i;
+
+    for (i = 0; i < SMS_MAX_PARAMS && rq->params[i]; i++) {
+        if (sms_text_validate(&why, rq->params[i], strlen(rq->params[i]),
+                              rq->r->pool)) {
+            return sms_fail(rq, HTTP_NOT_FOUND, "not_found", NULL,
+                            "no such resource: %s", why);
+        }
+    }
+    return DECLINED;
+}
+
+/* A JSON route's body: application/json, under the cap, one object. */
+static int read_json(sms_req *rq)
+{
+    request_rec *r = rq->r;
     char *buf = NULL;
     apr_size_t len = 0;
     sms_error_t *err;
-    int rc, i;
+    int rc;
+
+    if (!is_json_type(apr_table_get(r->headers_in, "Content-Type"))) {
+        return sms_fail(rq, HTTP_UNSUPPORTED_MEDIA_TYPE,
+                        "unsupported_media_type", NULL,
+                        "the request body must be application/json (UTF-8)");
+    }
+    if ((rc = read_body(rq, &buf, &len)) != DECLINED) {
+        return rc;
+    }
+    if (sms_json_parse_object(&rq->body, &err, buf, len, r->pool)
+        != APR_SUCCESS) {
+        return sms_reply_error(rq, err);
+    }
+    return DECLINED;
+}
+
+/* A callback's optional urlencoded body, under the cap. */
+static int read_form(sms_req *rq)
+{
+    const char *ct = apr_table_get(rq->r->headers_in, "Content-Type");
+    char *buf = NULL;
+    apr_size_t len = 0;
+    int rc;
+
+    if ((rc = read_body(rq, &buf, &len)) != DECLINED) {
+        return rc;
+    }
+    if (len && (!ct || strncasecmp(ct, "application/x-www-form-urlencoded",
+                                   33))) {
+        return sms_fail(rq, HTTP_UNSUPPORTED_MEDIA_TYPE,
+                        "unsupported_media_type", NULL, "provider callbacks "
+                        "send their parameters in the query string or as "
+                        "application/x-www-form-urlencoded");
+    }
+    if (memchr(buf, '\0', len)) {
+        return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_parameter", NULL,
+                        "the body holds a NUL byte");
+    }
+    rq->form = buf;
+    rq->form_len = len;
+    return DECLINED;
+}
+
+int sms_api_handler(request_rec *r)
+{
+    sms_req *rq;
+    const sms_route_t *route = NULL;
+    const char *redirect_status;
+    int rc;
 
     if (!r->handler || strcmp(r->handler, SMS_HANDLER)) {
         return DECLINED;
@@ -411,79 +518,13 @@ int sms_api_handler(request_rec *r)
         }
         return error_document(rq, redirect_status);
     }
-    if (!find_route(rq, &route, &allow)) {
-        return sms_fail(rq, HTTP_NOT_FOUND, "not_found", NULL,
-                        "no such API route: %s", r->uri);
-    }
-    if (!route) {
-        apr_table_setn(r->headers_out, "Allow", allow);
-        if (r->method_number == M_OPTIONS) {
-            r->status = HTTP_NO_CONTENT;
-            return OK;
-        }
-        return sms_fail(rq, HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
-                        NULL, "%s is not allowed here; allowed: %s",
-                        r->method, allow);
-    }
-    if (route->auth == AUTH_USER && (!r->user || !*r->user)) {
-        if (sms_ui_login_redirect(rq, r->uri) == OK) {
-            return OK;
-        }
-        return sms_fail(rq, HTTP_UNAUTHORIZED, "unauthenticated", NULL,
-                        "this route needs an authenticated user");
-    }
-    if (route->auth == AUTH_USER && route->method != M_GET
-        && (rc = sms_check_csrf(rq)) != DECLINED) {
-        return rc;
-    }
-    for (i = 0; i < SMS_MAX_PARAMS && rq->params[i]; i++) {
-        const char *why;
-        /* an id that is not text names nothing (and must not reach the
-         * database, which may refuse it) */
-        if (sms_text_validate(&why, rq->params[i], strlen(rq->params[i]),
-                              r->pool)) {
-            return sms_fail(rq, HTTP_NOT_FOUND, "not_found", NULL,
-                            "no such resource: %s", why);
-        }
-    }
-    if (route->body == BODY_JSON) {
-        if (!is_json_type(apr_table_get(r->headers_in, "Content-Type"))) {
-            return sms_fail(rq, HTTP_UNSUPPORTED_MEDIA_TYPE,
-                            "unsupported_media_type", NULL,
-                            "the request body must be application/json "
-                            "(UTF-8)");
-        }
-        rc = read_body(rq, &buf, &len);
-        if (rc != DECLINED) {
-            return rc;
-        }
-        if (sms_json_parse_object(&rq->body, &err, buf, len, r->pool)
-            != APR_SUCCESS) {
-            return sms_reply_error(rq, err);
-        }
-    }
-    else if (route->body == BODY_FORM) {
-        const char *ct = apr_table_get(r->headers_in, "Content-Type");
-        rc = read_body(rq, &buf, &len);
-        if (rc != DECLINED) {
-            return rc;
-        }
-        if (len && (!ct || strncasecmp(ct, "application/x-www-form-urlencoded",
-                                       33))) {
-            return sms_fail(rq, HTTP_UNSUPPORTED_MEDIA_TYPE,
-                            "unsupported_media_type", NULL, "provider "
-                            "callbacks send their parameters in the query "
-                            "string or as application/x-www-form-urlencoded");
-        }
-        if (memchr(buf, '\0', len)) {
-            return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_parameter", NULL,
-                            "the body holds a NUL byte");
-        }
-        rq->form = buf;
-        rq->form_len = len;
-    }
-    if (route->auth == AUTH_WEBHOOK
-        && (rc = sms_check_webhook(rq, route->params)) != DECLINED) {
+    if ((rc = pick_route(rq, &route)) != DECLINED
+        || (rc = authenticate(rq, route)) != DECLINED
+        || (rc = check_path_params(rq)) != DECLINED
+        || (route->body == BODY_JSON && (rc = read_json(rq)) != DECLINED)
+        || (route->body == BODY_FORM && (rc = read_form(rq)) != DECLINED)
+        || (route->auth == AUTH_WEBHOOK
+            && (rc = sms_check_webhook(rq, route->params)) != DECLINED)) {
         return rc;
     }
     return route->handler(rq);
