@@ -44,6 +44,24 @@ function unauthenticated() {
     document.dispatchEvent(new CustomEvent('sms-unauthenticated'));
 }
 
+let limits = null;
+/**
+ * How this server counts: {smart, maxParts} from GET /settings/
+ * (SMSSmartEncoding, SMSMaxParts), asked once; the defaults when a site
+ * does not let this user read the settings.
+ */
+export function textLimits() {
+    if (!limits) {
+        limits = api('settings/').then((r) => {
+            const s = (r.body && r.body.settings) || {};
+            const v = (k) => (s[k] && typeof s[k] === 'object' ? s[k].value : s[k]);
+            return { smart: v('SMSSmartEncoding') === 'On',
+                     maxParts: Number(v('SMSMaxParts')) || 5 };
+        }, () => ({ smart: false, maxParts: 5 }));
+    }
+    return limits;
+}
+
 /** A fresh random Idempotency-Key (one per composed message). */
 export function newIdempotencyKey() {
     if (crypto.randomUUID) {

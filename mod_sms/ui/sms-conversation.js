@@ -141,10 +141,13 @@ export class SmsConversation extends HTMLElement {
         }
         catch (e) {
             if (gen === this.generation) {
-                this.showError(e);
+                this.showError(e);      // unknown patient: nothing to poll
             }
+            return;
         }
-        this.startPolling();
+        if (gen === this.generation) {
+            this.startPolling();
+        }
     }
 
     fillPhones(list) {

@@ -3,6 +3,7 @@
 // typing costs no request. Attributes: max-parts (default 5), smart
 // (present when the server runs SMSSmartEncoding On), label.
 import { analyse, encodingLabel } from './sms-text.js';
+import { textLimits } from './sms-api.js';
 
 export class SmsCounter extends HTMLElement {
     connectedCallback() {
@@ -16,6 +17,17 @@ export class SmsCounter extends HTMLElement {
         if (!this.result) {
             this.update('');
         }
+        // count as this server does (unless the page said so itself)
+        if (!this.hasAttribute('max-parts') && !this.asked) {
+            this.asked = true;
+            textLimits().then((l) => {
+                if (l.smart) {
+                    this.setAttribute('smart', '');
+                }
+                this.setAttribute('max-parts', String(l.maxParts));
+                this.update(this.text || '');
+            });
+        }
     }
 
     get maxParts() {
@@ -24,6 +36,7 @@ export class SmsCounter extends HTMLElement {
 
     /** Recount for text; returns the analysis (or null when invalid). */
     update(text) {
+        this.text = text;
         let r = null;
         let why = null;
         try {
