@@ -262,7 +262,8 @@ my $crlf = "0412345678\r\nX-Injected: yes";
 my @send = (
     (map { [to => $_, 'invalid_json'] } 42, 1.5, JSON::PP::true, [], {}),
     (map { [to => $_, 'invalid_phone'] } '', 'abc', $sqli, $sqli2, $crlf, '0' x 1000, '+',
-        "\x{0660}\x{0664}\x{0661}\x{0662}\x{0663}\x{0664}\x{0665}\x{0666}\x{0667}\x{0668}",
+        # Arabic-Indic digits are digits (API.md section 5), but too few
+        "\x{0660}\x{0664}\x{0661}\x{0662}\x{0663}",
         '0412 345 678 ext 9'),
     [to => "0412345678\x{0}", 'invalid_message'],
     [to => "0412345678\x{0}9", 'invalid_message'],
