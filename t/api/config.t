@@ -17,6 +17,8 @@ my @bad = (
     ['SMSProvider carrier-pigeon', qr/SMSProvider: expects 'broadcast' or 'sandbox'/],
     ['SMSBroadcastURL ftp://example.com/x', qr/SMSBroadcastURL: expects an absolute http/],
     ['SMSBroadcastURL not-a-url', qr/SMSBroadcastURL: expects an absolute http/],
+    ['SMSLoginURL login.html', qr{SMSLoginURL: expects a local path such as /login.html or an absolute http}],
+    ['SMSLoginURL ftp://example.com/login', qr{SMSLoginURL: expects a local path}],
     ['SMSBroadcastUsername ""', qr/SMSBroadcastUsername takes one argument/],
     ['SMSSenderID "Walk Easy"', qr/SMSSenderID: expects 1 to 11 letters/],
     ['SMSSenderID WalkEasyClinic', qr/SMSSenderID: expects 1 to 11 letters/],
