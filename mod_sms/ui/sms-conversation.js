@@ -225,6 +225,7 @@ export class SmsConversation extends HTMLElement {
             this.templateSelect.value = '';
             this.typed();
             this.upsert({ ...r.body, direction: 'out', phone: r.body.phone || r.body.to }, true);
+            this.textarea.focus();      // ready for the next one
             this.dispatchEvent(new CustomEvent('sms-sent', { bubbles: true, detail: r.body }));
         }
         catch (e) {
