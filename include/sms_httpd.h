@@ -50,6 +50,8 @@ typedef struct sms_server_conf {
     const char *const *sender_allowed;     /* NULL-terminated: sender_ids,
                                               or sender_id alone */
     const char *country_code;
+    unsigned allow_types;       /* SMSAllowNumberTypes: SMS_PHONE_TYPE_BIT
+                                   bits; 0 unset */
     int max_parts;
     int smart_encoding;
     sms_send_mode_e send_mode;
@@ -209,6 +211,10 @@ int sms_with_idempotency(sms_req *rq, int (*fn)(sms_req *, sms_db_t *));
  * (or the 503 it answered). */
 int sms_refuse_opted_out(sms_req *rq, sms_db_t *db, const char *number,
                          const char *field);
+/* 400 not_sms_capable naming field when number (normalised) is of a type
+ * SMSAllowNumberTypes leaves out; DECLINED otherwise. */
+int sms_refuse_not_sms_capable(sms_req *rq, const char *number,
+                               const char *field);
 
 /* sms_watchdog.c: the provider and the background sender */
 void sms_sender_register(apr_pool_t *pconf, server_rec *s);

@@ -65,6 +65,13 @@ apr_status_t sms_phone_normalise(const char **out, sms_error_t **err,
                                  const char *in, const char *country_code,
                                  const char *field, apr_pool_t *p);
 
+/* A number as the provider reports it (inbound "from", receipt "to")
+ * when sms_phone_parse refuses it (a range libphonenumber's metadata does
+ * not know yet, a short code): in's digits when in is 3 to 15 ASCII
+ * digits, after at most one '+', not starting with 0; else NULL. Such a
+ * number is recorded, never sent to, and links to no patient. */
+const char *sms_phone_provider_digits(const char *in, apr_pool_t *p);
+
 /* The API's name of a type ("fixed_line_or_mobile"). */
 const char *sms_phone_type_name(sms_phone_type_e type);
 

@@ -17,7 +17,7 @@
 #include "sms_core.h"
 
 /* Schema version this build needs (sql/<driver>/NNN_*.sql). */
-#define SMS_SCHEMA_VERSION 3
+#define SMS_SCHEMA_VERSION 4
 
 /* The schema is missing, or older than SMS_SCHEMA_VERSION. */
 #define SMS_STORE_ENOSCHEMA (APR_OS_START_USERERR + 1)
@@ -354,6 +354,14 @@ apr_status_t sms_store_thread_in(apr_array_header_t **ins, sms_db_t *db,
 apr_status_t sms_store_patients_by_phone(apr_array_header_t **ids,
                                          sms_db_t *db, const char *number,
                                          apr_pool_t *p);
+
+/* Fill the e164 column of the reference table's numbers that have none
+ * yet (new or renumbered rows): the number parsed under country_code, ''
+ * when it is not a valid number. The default SMSPatientByPhoneQuery
+ * compares it for equality. */
+apr_status_t sms_store_patient_phones_e164(sms_db_t *db,
+                                           const char *country_code,
+                                           apr_pool_t *p);
 
 /* --- opt-out ---------------------------------------------------------------- */
 

@@ -108,16 +108,20 @@ apr_status_t sms_form_parse(apr_table_t *args, sms_error_t **err,
     return APR_SUCCESS;
 }
 
-/* A normalised number from a callback parameter, or NULL. */
+/* A normalised number from a callback parameter, or the provider's
+ * digits when libphonenumber does not know the number (a reply or a STOP
+ * from a new range is recorded, not refused), or NULL. */
 static const char *callback_number(const char *v, const char *country_code,
                                    apr_pool_t *p)
 {
     const char *out = NULL;
     sms_error_t *err;
 
-    if (!v || !*v
-        || sms_phone_normalise(&out, &err, v, country_code, NULL, p)) {
+    if (!v || !*v) {
         return NULL;
+    }
+    if (sms_phone_normalise(&out, &err, v, country_code, NULL, p)) {
+        return sms_phone_provider_digits(v, p);
     }
     return out;
 }

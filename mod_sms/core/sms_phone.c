@@ -361,6 +361,23 @@ apr_status_t sms_phone_normalise(const char **out, sms_error_t **err,
     return rv;
 }
 
+const char *sms_phone_provider_digits(const char *in, apr_pool_t *p)
+{
+    apr_size_t n;
+
+    if (!in) {
+        return NULL;
+    }
+    if (*in == '+') {
+        in++;
+    }
+    n = strspn(in, "0123456789");
+    if (in[n] || n < 3 || n > SMS_PHONE_MAX_DIGITS || in[0] == '0') {
+        return NULL;
+    }
+    return apr_pstrmemdup(p, in, n);
+}
+
 static const char *const type_names[SMS_PHONE_N_TYPES] = {
     "fixed_line", "mobile", "fixed_line_or_mobile", "toll_free",
     "premium_rate", "shared_cost", "voip", "personal", "pager", "uan",

@@ -7,6 +7,7 @@
 #include <ap_mpm.h>
 
 #include "sms_httpd.h"
+#include "sms_phone.h"
 
 /* Core log lines go to the main server's error log. */
 static void log_to_httpd(void *baton, sms_log_level_e level, apr_status_t rv,
@@ -41,6 +42,11 @@ static int sms_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     ap_add_version_component(pconf, "mod_sms/" MOD_SMS_VERSION);
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK;
+    }
+    if (sms_phone_init() != APR_SUCCESS) {     /* before children fork */
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                     "mod_sms: libphonenumber's metadata cannot be loaded");
+        return HTTP_INTERNAL_SERVER_ERROR;
     }
     if (sms_provider_global_init() != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,

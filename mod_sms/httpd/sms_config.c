@@ -13,6 +13,7 @@
 #include <http_core.h>
 
 #include "sms_httpd.h"
+#include "sms_phone.h"
 
 #define UNSET -1
 #define SECRET_MIN 16
@@ -51,6 +52,7 @@ void *sms_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     c->sender_id = MERGE_PTR(sender_id);
     c->sender_ids = MERGE_PTR(sender_ids);
     c->country_code = MERGE_PTR(country_code);
+    c->allow_types = add->allow_types ? add->allow_types : base->allow_types;
     c->max_parts = MERGE_INT(max_parts);
     c->smart_encoding = MERGE_INT(smart_encoding);
     c->send_mode = MERGE_INT(send_mode);
@@ -304,6 +306,30 @@ static const char *set_country(cmd_parms *cmd, void *d, const char *arg)
                    "such as 61", arg);
     }
     sconf(cmd)->country_code = arg;
+    return NULL;
+}
+
+/* SMSAllowNumberTypes: the number types (sms_phone_type_name) a send or
+ * bulk recipient may have. */
+static const char *add_number_type(cmd_parms *cmd, void *d, const char *arg)
+{
+    const char *err = server_only(cmd), *names = "";
+    sms_phone_type_e type;
+    int i;
+
+    (void)d;
+    if (err) {
+        return err;
+    }
+    if (sms_phone_type_parse(&type, arg) != APR_SUCCESS) {
+        for (i = 0; i < SMS_PHONE_N_TYPES; i++) {
+            names = apr_pstrcat(cmd->temp_pool, names, i ? ", " : "",
+                                sms_phone_type_name(i), NULL);
+        }
+        return bad(cmd, apr_pstrcat(cmd->temp_pool, "expects number types "
+                                    "among ", names, NULL), arg);
+    }
+    sconf(cmd)->allow_types |= SMS_PHONE_TYPE_BIT(type);
     return NULL;
 }
 
@@ -582,6 +608,9 @@ const command_rec sms_directives[] = {
                   "sender ID: 1-11 letters/digits or a phone number"),
     AP_INIT_TAKE1("SMSDefaultCountryCode", set_country, NULL, RSRC_CONF,
                   "country calling code for national numbers (default 61)"),
+    AP_INIT_ITERATE("SMSAllowNumberTypes", add_number_type, NULL, RSRC_CONF,
+                    "number types that may be sent an SMS (default mobile "
+                    "fixed_line_or_mobile)"),
     AP_INIT_TAKE1("SMSMaxParts", set_int, OFF(max_parts), RSRC_CONF,
                   "most segments one message may use, 1-5 (default 5)"),
     AP_INIT_FLAG("SMSSmartEncoding", set_flag, NULL, RSRC_CONF,
@@ -639,6 +668,9 @@ static void apply_defaults(sms_server_conf *c, apr_pool_t *p)
     }
     if (!c->country_code) {
         c->country_code = SMS_DEFAULT_COUNTRY;
+    }
+    if (!c->allow_types) {
+        c->allow_types = SMS_PHONE_TYPES_SMS_DEFAULT;
     }
     if (c->max_parts == UNSET) {
         c->max_parts = SMS_DEFAULT_MAX_PARTS;

@@ -23,6 +23,8 @@ typedef struct {
     const char *label;
     const char *number;
     int is_default;
+    sms_phone_type_e type;
+    int sms_capable;            /* type in SMSAllowNumberTypes */
 } phone_t;
 
 /* The patient of the path and the patient's numbers (default first), or
@@ -59,15 +61,17 @@ static sms_patient_t *find_patient(sms_req *rq, sms_db_t *db,
             const sms_phone_row_t *r = &APR_ARRAY_IDX(rows, i,
                                                       sms_phone_row_t);
             const char *n;
+            sms_phone_t *parsed;
             sms_error_t *err;
             phone_t *ph;
             int j, dup = 0;
 
             if (r->is_default != pass || !r->number
-                || sms_phone_normalise(&n, &err, r->number,
-                                       rq->sc->country_code, NULL, p)) {
+                || sms_phone_parse(&parsed, &err, r->number,
+                                   rq->sc->country_code, NULL, p)) {
                 continue;
             }
+            n = parsed->digits;
             for (j = 0; j < (*phones)->nelts; j++) {
                 dup |= !strcmp(APR_ARRAY_IDX(*phones, j, phone_t).number, n);
             }
@@ -78,6 +82,9 @@ static sms_patient_t *find_patient(sms_req *rq, sms_db_t *db,
             ph->label = r->label ? r->label : "";
             ph->number = n;
             ph->is_default = r->is_default;
+            ph->type = parsed->type;
+            ph->sms_capable = sms_phone_type_allowed(parsed->type,
+                                                     rq->sc->allow_types);
         }
     }
     return pt;
@@ -110,8 +117,9 @@ int sms_route_patient_phones(sms_req *rq)
     for (i = 0; i < phones->nelts; i++) {
         const phone_t *ph = &APR_ARRAY_IDX(phones, i, phone_t);
         json_array_append_new(out, json_pack(
-            "{s:s, s:s, s:b}", "label", ph->label, "number", ph->number,
-            "is_default", ph->is_default));
+            "{s:s, s:s, s:b, s:s, s:b}", "label", ph->label, "number",
+            ph->number, "is_default", ph->is_default, "type",
+            sms_phone_type_name(ph->type), "sms_capable", ph->sms_capable));
     }
     return sms_reply(rq, HTTP_OK, out);
 }
@@ -254,7 +262,7 @@ static int patient_send(sms_req *rq, sms_db_t *db)
     sms_target_t target;
     sms_patient_t *pt;
     sms_error_t *err;
-    int done = OK, i;
+    int done = OK, i, capable = 0;
 
     if (sms_json_only(&err, rq->body, fields, p)
         || sms_json_string(&given, NULL, &err, rq->body, "phone", 0, p)
@@ -267,11 +275,15 @@ static int patient_send(sms_req *rq, sms_db_t *db)
         return done;
     }
     memset(&target, 0, sizeof(target));
+    /* the number given; else the first (default first) that can take an
+     * SMS, else the first (refused below as not_sms_capable) */
     for (i = 0; i < phones->nelts; i++) {
         const phone_t *ph = &APR_ARRAY_IDX(phones, i, phone_t);
-        if (number ? !strcmp(number, ph->number) : !target.to) {
+        if (number ? !strcmp(number, ph->number)
+                   : !target.to || (ph->sms_capable && !capable)) {
             target.to = ph->number;
             target.phone_label = ph->label;
+            capable = ph->sms_capable;
         }
     }
     if (!target.to) {

@@ -113,6 +113,7 @@ static int send_bulk(sms_req *rq, sms_db_t *db)
     json_array_foreach(list, i, item) {
         json_t *to_json = item, *extra = NULL;
         const char *to;
+        sms_phone_t *ph;
         sms_text_t *t;
         sms_message_t *m;
 
@@ -141,12 +142,14 @@ static int send_bulk(sms_req *rq, sms_db_t *db)
                 "'to'"));
             continue;
         }
-        if (sms_phone_normalise(&to, &err, json_string_value(to_json),
-                                sc->country_code, "to", p)
+        if (sms_phone_parse(&ph, &err, json_string_value(to_json),
+                            sc->country_code, "to", p)
+            || sms_phone_check_sms(&err, ph, sc->allow_types, "to", p)
             || sms_send_final_text(&t, &err, &o, extra, rq)) {
             reject(rejected, to_json, err);
             continue;
         }
+        to = ph->digits;
         if (apr_hash_get(optouts, to, APR_HASH_KEY_STRING)) {
             reject(rejected, to_json, sms_error_make(
                 p, 422, "opted_out", "to", "this number has opted out "

@@ -10,6 +10,7 @@
 #include <http_protocol.h>
 
 #include "sms_httpd.h"
+#include "sms_phone.h"
 
 /* One directive: {"value": v, "default": is_default}. */
 static void put(json_t *o, const char *name, json_t *value, int is_default)
@@ -74,6 +75,17 @@ int sms_route_settings(sms_req *rq)
     put(o, "SMSSenderID", str_or_null(c->sender_id), !c->sender_id);
     put(o, "SMSDefaultCountryCode", str_or_null(c->country_code),
         !c->country_code || !strcmp(c->country_code, SMS_DEFAULT_COUNTRY));
+    {
+        json_t *types = json_array();
+        for (i = 0; i < SMS_PHONE_N_TYPES; i++) {
+            if (sms_phone_type_allowed(i, c->allow_types)) {
+                json_array_append_new(types, json_string(
+                    sms_phone_type_name(i)));
+            }
+        }
+        put(o, "SMSAllowNumberTypes", types,
+            c->allow_types == SMS_PHONE_TYPES_SMS_DEFAULT);
+    }
     put(o, "SMSMaxParts", json_integer(c->max_parts),
         c->max_parts == SMS_DEFAULT_MAX_PARTS);
     put(o, "SMSSmartEncoding", json_string(c->smart_encoding ? "On" : "Off"),

@@ -167,7 +167,10 @@ int sms_route_inbound(sms_req *rq)
     if (rv != APR_SUCCESS && rv != APR_ENOENT) {
         return sms_storage_failed(rq);
     }
-    if (sms_store_patients_by_phone(&patients, db, from, p) != APR_SUCCESS) {
+    if (sms_store_patient_phones_e164(db, rq->sc->country_code, p)
+        != APR_SUCCESS
+        || sms_store_patients_by_phone(&patients, db, from, p)
+           != APR_SUCCESS) {
         return sms_storage_failed(rq);
     }
     word = in.keyword;

@@ -224,8 +224,10 @@ int sms_send_to(sms_req *rq, sms_db_t *db, const sms_target_t *target)
     if (target->patient_id) {
         o.patient_id = target->patient_id;
     }
-    if ((rc = sms_refuse_opted_out(rq, db, target->to, target->field))
-        != DECLINED) {
+    if ((rc = sms_refuse_not_sms_capable(rq, target->to, target->field))
+        != DECLINED
+        || (rc = sms_refuse_opted_out(rq, db, target->to, target->field))
+           != DECLINED) {
         return rc;
     }
     m = sms_send_new_message(rq, &o, t, target->to, now);
@@ -278,6 +280,23 @@ int sms_with_idempotency(sms_req *rq, int (*fn)(sms_req *, sms_db_t *))
         return rc;
     }
     return idem_end(rq, db, key, fn(rq, db));
+}
+
+/* ---- the number type ------------------------------------------------------------ */
+
+int sms_refuse_not_sms_capable(sms_req *rq, const char *number,
+                               const char *field)
+{
+    apr_pool_t *p = rq->r->pool;
+    sms_phone_t *ph;
+    sms_error_t *err;
+
+    if (sms_phone_parse(&ph, &err, apr_pstrcat(p, "+", number, NULL), NULL,
+                        field, p)
+        || sms_phone_check_sms(&err, ph, rq->sc->allow_types, field, p)) {
+        return sms_reply_error(rq, err);
+    }
+    return DECLINED;
 }
 
 /* ---- the opt-out list ------------------------------------------------------------ */

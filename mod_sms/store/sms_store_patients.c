@@ -8,9 +8,65 @@
 #include <apr_lib.h>
 #include <apr_strings.h>
 
+#include "sms_phone.h"
 #include "sms_store_private.h"
 
 /* ---- patients ------------------------------------------------------------------ */
+
+#define E164_BATCH 100          /* rows per sms_phone_e164_pending */
+#define E164_ROUNDS 100         /* most batches per call */
+
+apr_status_t sms_store_patient_phones_e164(sms_db_t *db,
+                                           const char *country_code,
+                                           apr_pool_t *p)
+{
+    int round;
+
+    for (round = 0; round < E164_ROUNDS; round++) {
+        apr_dbd_results_t *res;
+        apr_dbd_row_t *row = NULL;
+        apr_array_header_t *ids = apr_array_make(p, E164_BATCH,
+                                                 sizeof(char *));
+        apr_array_header_t *numbers = apr_array_make(p, E164_BATCH,
+                                                     sizeof(char *));
+        apr_status_t rv;
+        int i, n;
+
+        rv = sms_st_query(&res, db, "sms_phone_e164_pending", p, 0, NULL);
+        if (rv != APR_SUCCESS) {
+            return rv;
+        }
+        while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+            const char *id = sms_st_col(db, row, 0);
+            const char *number = sms_st_col(db, row, 1);
+            if (id && number) {
+                APR_ARRAY_PUSH(ids, const char *) = apr_pstrdup(p, id);
+                APR_ARRAY_PUSH(numbers, const char *) = apr_pstrdup(p,
+                                                                    number);
+            }
+        }
+        for (i = 0; i < ids->nelts; i++) {
+            const char *number = APR_ARRAY_IDX(numbers, i, const char *);
+            const char *e164 = NULL;
+            sms_error_t *err;
+
+            if (sms_phone_normalise(&e164, &err, number, country_code, NULL,
+                                    p) != APR_SUCCESS) {
+                e164 = "";      /* not a valid number: never matches */
+            }
+            rv = sms_st_run(&n, db, "sms_phone_e164_set", p,
+                            ARGS(e164, APR_ARRAY_IDX(ids, i, const char *),
+                                 number));
+            if (rv != APR_SUCCESS) {
+                return rv;
+            }
+        }
+        if (ids->nelts < E164_BATCH) {
+            break;
+        }
+    }
+    return APR_SUCCESS;
+}
 
 apr_status_t sms_store_patients_by_phone(apr_array_header_t **ids,
                                          sms_db_t *db, const char *number,

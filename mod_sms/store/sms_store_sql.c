@@ -150,6 +150,12 @@ const sms_statement_t sms_st_statements[] = {
      " FROM sms_inbound_patient ip JOIN sms_inbound i ON i.id = ip.inbound_id"
      " WHERE ip.patient_id = %s AND ip.inbound_id > " BIG()
      " ORDER BY ip.inbound_id", NULL},
+    {"sms_phone_e164_pending",
+     "SELECT id, number FROM sms_patient_phone WHERE e164 IS NULL"
+     " ORDER BY id LIMIT 100", NULL},
+    {"sms_phone_e164_set",
+     "UPDATE sms_patient_phone SET e164 = %s"
+     " WHERE id = " BIG() " AND number = %s AND e164 IS NULL", NULL},
     {SMS_READY_LABEL, "SELECT 1", NULL}
 };
 
@@ -165,12 +171,10 @@ sms_patient_query_t sms_st_patient_queries[] = {
      "SELECT label, number, is_default FROM sms_patient_phone"
      " WHERE patient_id = %s ORDER BY is_default DESC, id", 1,
      "SMSPatientPhonesQuery", 3, "(label, number, is_default)"},
-    /* digits equal, or a national number stored with its trunk 0 whose
-     * rest ends the international one (0412... vs 61412...) */
+    /* equal E.164 numbers only, never a suffix (e164: schema 4, filled
+     * by sms_store_patient_phones_e164) */
     {"sms_patient_by_phone",
-     "SELECT DISTINCT patient_id FROM sms_patient_phone WHERE digits = %s"
-     " OR (digits LIKE '0%%' AND length(digits) > 6"
-     " AND %s LIKE '%%' || substr(digits, 2))", 2,
+     "SELECT DISTINCT patient_id FROM sms_patient_phone WHERE e164 = %s", 1,
      "SMSPatientByPhoneQuery", 1, "(patient_id)"},
 };
 

@@ -27,6 +27,7 @@ my @bad = (
     ['SMSDefaultCountryCode 0061', qr/SMSDefaultCountryCode: expects a country calling code/],
     ['SMSDefaultCountryCode abc', qr/SMSDefaultCountryCode: expects a country calling code/],
     ['SMSDefaultCountryCode 1234', qr/SMSDefaultCountryCode: expects a country calling code/],
+    ['SMSAllowNumberTypes mobile landline', qr/SMSAllowNumberTypes: expects number types among fixed_line, mobile, .*voicemail, unknown \(got 'landline'\)/],
     ['SMSMaxParts 0', qr/SMSMaxParts: expects a whole number from 1 to 5/],
     ['SMSMaxParts 6', qr/SMSMaxParts: expects a whole number from 1 to 5/],
     ['SMSMaxParts two', qr/SMSMaxParts: expects a whole number from 1 to 5/],

@@ -54,16 +54,16 @@ sub posted_in_mode {
 }
 
 # ---- 5xx: retried with backoff, then sent once each ----
-my ($r) = drain_with_fault('http503', '7101',
+my ($r) = drain_with_fault('http503', '7401',
                            sub { fake_mode({mode => 'http503', count => 3}) });
-ok t_cmp(posted_in_mode('7101', 'http503'), 300, 'http503_three_requests_refused');
+ok t_cmp(posted_in_mode('7401', 'http503'), 300, 'http503_three_requests_refused');
 ok t_cmp($r->{sent}, $N, 'http503_every_recipient_sent_after_retries');
 ok t_cmp($r->{unknown} + $r->{failed}, 0, 'http503_nothing_unknown_or_failed');
-ok t_cmp(sql_value('queue.db', "SELECT count(*) FROM sms_message WHERE to_number LIKE '6147101%'"
+ok t_cmp(sql_value('queue.db', "SELECT count(*) FROM sms_message WHERE to_number LIKE '6147401%'"
                    . " AND attempts > 1"), 300, 'http503_refused_recipients_tried_again');
 
 # ---- garbage: the answer is not the protocol: unknown, never resent ----
-($r) = drain_with_fault('garbage', '7102',
+($r) = drain_with_fault('garbage', '7402',
                         sub { fake_mode({mode => 'garbage', count => 2}) });
 ok t_cmp($r->{ambiguous}, 200, 'garbage_two_requests_answered_with_garbage');
 ok t_cmp($r->{unknown}, $r->{ambiguous}, 'garbage_their_recipients_unknown');
@@ -71,23 +71,23 @@ ok t_cmp($r->{sent}, $N - $r->{unknown}, 'garbage_the_rest_sent_once');
 
 # ---- slow: the answer comes after SMSProviderTimeout (2 s): the SMS went
 #      out, the module cannot know: unknown, not resent ----
-($r) = drain_with_fault('slow', '7103',
+($r) = drain_with_fault('slow', '7403',
     sub { fake_mode({mode => 'slow', delay_ms => 3500, count => 1}) });
 ok t_cmp($r->{ambiguous}, 100, 'slow_one_request_past_the_timeout');
 ok t_cmp($r->{unknown}, 100, 'slow_its_recipients_unknown');
-ok t_cmp(sql_value('queue.db', "SELECT count(*) FROM sms_message WHERE to_number LIKE '6147103%'"
+ok t_cmp(sql_value('queue.db', "SELECT count(*) FROM sms_message WHERE to_number LIKE '6147403%'"
                    . " AND status = 'unknown' AND error LIKE '%timed out%'"), 100, 'slow_unknown_says_timeout');
 ok t_cmp($r->{sent}, $N - 100, 'slow_the_rest_sent_once');
 
 # ---- reset before any answer ----
-($r) = drain_with_fault('reset', '7104',
+($r) = drain_with_fault('reset', '7404',
                         sub { fake_mode({mode => 'reset', count => 2}) });
 ok t_cmp($r->{ambiguous}, 200, 'reset_two_requests_reset');
 ok t_cmp($r->{unknown}, 200, 'reset_their_recipients_unknown');
 ok t_cmp($r->{sent}, $N - 200, 'reset_the_rest_sent_once');
 
 # ---- reset in the middle of the answer (the fake sent them all) ----
-($r) = drain_with_fault('reset_mid', '7105',
+($r) = drain_with_fault('reset_mid', '7405',
                         sub { fake_mode({mode => 'reset_mid', count => 2}) });
 ok t_cmp($r->{ambiguous}, 200, 'reset_mid_two_answers_cut');
 ok t_cmp($r->{unknown}, 200, 'reset_mid_their_recipients_unknown');
@@ -100,7 +100,7 @@ ok t_cmp($r->{sent}, $N - 200, 'reset_mid_the_rest_sent_once');
 #      times over 2.1 s: on a loaded machine the fake's restart may take
 #      longer than that, so how many end failed is not fixed) ----
 my $stopped;
-($r, my $id) = drain_with_fault('down', '7106', sub {
+($r, my $id) = drain_with_fault('down', '7406', sub {
     $stopped = fake_stop();
     select undef, undef, undef, 0.5;
     fake_start();
@@ -114,15 +114,15 @@ ok t_cmp(sql_value('queue.db', "SELECT count(*) FROM sms_message WHERE batch_id 
                    . " AND status = 'failed' AND error NOT LIKE 'gave up after 4 attempts: not sent:%'"),
          0, 'down_failures_say_why');
 # the provider back: a new bulk goes out, each recipient once
-($res, my $b) = start_bulk($queue, '7107', 200, 'after the outage');
+($res, my $b) = start_bulk($queue, '7407', 200, 'after the outage');
 my $done = batch_drained('queue.db', $b->{batch_id}, 60);
-$r = outbox_report('queue.db', $b->{batch_id}, '7107', accepted => 200);
+$r = outbox_report('queue.db', $b->{batch_id}, '7407', accepted => 200);
 ok t_cmp($done && $r->{sent} == 200 && !@{$r->{problems}} ? 1 : 0, 1,
          'down_sending_resumes_when_the_provider_is_back');
 
 # ---- afterwards: a single message goes out at once ----
 my $m;
-($res, $m) = api($queue, POST => '/api/sms/send/', {to => '0471089999', message => 'after the faults'});
+($res, $m) = api($queue, POST => '/api/sms/send/', {to => '0474089999', message => 'after the faults'});
 my $st = wait_for(sub {
     my (undef, $x) = api($queue, GET => "/api/sms/messages/$m->{id}/");
     $x && $x->{status} eq 'sent' ? $x : undef }, 30);
