@@ -210,21 +210,16 @@ apr_status_t sms_sender_send(sms_db_t *db, sms_provider_t *pv,
     return msgs->nelts ? call_and_record(db, pv, c, msgs, p) : APR_SUCCESS;
 }
 
-/* Move claimed messages of one group to "sending" under our lease and
- * commit; those another writer changed meanwhile are dropped. */
-static apr_status_t start_group(apr_array_header_t **sending, sms_db_t *db,
-                                const sms_sender_conf_t *c,
-                                apr_array_header_t *group, apr_pool_t *p)
+#define OPTED_OUT_REASON "the number opted out (STOP) before this was sent"
+
+/* The move of each message of group to "sending" under our lease. */
+static void plan_start(sms_transition_t *ts, const apr_array_header_t *group,
+                       const sms_sender_conf_t *c, apr_time_t now,
+                       apr_pool_t *p)
 {
-    apr_time_t now = apr_time_now();
     const char *ref = NULL;
-    apr_status_t rv;
     int i;
 
-    sms_transition_t *ts = apr_pcalloc(p, sizeof(*ts) * group->nelts);
-    int *changed = apr_pcalloc(p, sizeof(*changed) * group->nelts);
-
-    *sending = apr_array_make(p, group->nelts, sizeof(sms_message_t *));
     for (i = 0; i < group->nelts; i++) {
         const sms_message_t *m = APR_ARRAY_IDX(group, i, sms_message_t *);
         sms_transition_t *t = &ts[i];
@@ -245,15 +240,71 @@ static apr_status_t start_group(apr_array_header_t **sending, sms_db_t *db,
                                  c->owner);
         t->now = now;
     }
+}
+
+/* Inside the transaction that starts the group: a number that opted out
+ * since it was queued (a STOP while it waited, even after it was claimed)
+ * is cancelled instead, so it is never handed over. */
+static apr_status_t hold_opted_out(sms_transition_t *ts,
+                                   const apr_array_header_t *group,
+                                   sms_db_t *db, apr_pool_t *p)
+{
+    apr_array_header_t *numbers = apr_array_make(p, group->nelts,
+                                                 sizeof(const char *));
+    apr_hash_t *out;
+    apr_status_t rv;
+    int i;
+
+    for (i = 0; i < group->nelts; i++) {
+        APR_ARRAY_PUSH(numbers, const char *) =
+            APR_ARRAY_IDX(group, i, sms_message_t *)->to;
+    }
+    if ((rv = sms_store_optout_many(&out, db, numbers, p)) != APR_SUCCESS) {
+        return rv;
+    }
+    for (i = 0; i < group->nelts; i++) {
+        sms_transition_t *t = &ts[i];
+        if (apr_hash_get(out, APR_ARRAY_IDX(group, i, sms_message_t *)->to,
+                         APR_HASH_KEY_STRING)) {
+            t->to = "cancelled";
+            t->provider_ref = NULL;
+            t->attempts_add = 0;
+            t->lease_owner = NULL;
+            t->lease_until = 0;
+            t->next_attempt_at = 0;
+            t->error = OPTED_OUT_REASON;
+            t->detail = OPTED_OUT_REASON;
+        }
+    }
+    return APR_SUCCESS;
+}
+
+/* Move claimed messages of one group to "sending" under our lease (or to
+ * "cancelled" when their number opted out) and commit; those another
+ * writer changed meanwhile are dropped. */
+static apr_status_t start_group(apr_array_header_t **sending, sms_db_t *db,
+                                const sms_sender_conf_t *c,
+                                apr_array_header_t *group, apr_pool_t *p)
+{
+    sms_transition_t *ts = apr_pcalloc(p, sizeof(*ts) * group->nelts);
+    int *changed = apr_pcalloc(p, sizeof(*changed) * group->nelts);
+    apr_status_t rv;
+    int i;
+
+    *sending = apr_array_make(p, group->nelts, sizeof(sms_message_t *));
+    plan_start(ts, group, c, apr_time_now(), p);
     rv = sms_store_begin(db, p);
+    if (rv == APR_SUCCESS) {
+        rv = hold_opted_out(ts, group, db, p);
+    }
     if (rv == APR_SUCCESS) {
         rv = sms_store_transitions(changed, db, ts, group->nelts, p);
     }
     for (i = 0; rv == APR_SUCCESS && i < group->nelts; i++) {
         sms_message_t *m = APR_ARRAY_IDX(group, i, sms_message_t *);
-        if (changed[i]) {
+        if (changed[i] && !strcmp(ts[i].to, "sending")) {
             m->status = "sending";
-            m->provider_ref = ref;
+            m->provider_ref = ts[i].provider_ref;
             m->attempts++;
             APR_ARRAY_PUSH(*sending, sms_message_t *) = m;
         }
@@ -355,8 +406,7 @@ static apr_status_t cancel_opted_out(sms_db_t *db, apr_pool_t *p)
     if (rv != APR_SUCCESS || !msgs->nelts) {
         return rv;
     }
-    return finish_all(db, msgs, "cancelled", "the number opted out (STOP) "
-                      "before this was sent", p);
+    return finish_all(db, msgs, "cancelled", OPTED_OUT_REASON, p);
 }
 
 static int stopping(const sms_sender_conf_t *c)
@@ -423,16 +473,14 @@ apr_status_t sms_sender_run(int *handed, sms_db_t *db, sms_provider_t *pv,
                  * next group */
                 taken[j] = 1;
             }
+            /* the wait for SMSRateLimit comes before the group is
+             * started, so a STOP that arrives meanwhile still holds it */
+            pace(c, group->nelts);
             rv = start_group(&sending, db, c, group, round);
             while (i < claimed->nelts && taken[i]) {
                 i++;
             }
             if (rv == APR_SUCCESS && sending->nelts) {
-                for (j = 0; j < sending->nelts; j++) {
-                    APR_ARRAY_IDX(sending, j, sms_message_t *)->status =
-                        "sending";
-                }
-                pace(c, sending->nelts);
                 rv = call_and_record(db, pv, c, sending, round);
                 *handed += sending->nelts;
             }

@@ -18,6 +18,7 @@
 #include <apr_file_io.h>
 #include <apr_general.h>
 #include <apr_strings.h>
+#include <apr_thread_proc.h>
 
 #include "sms_provider.h"
 #include "sms_sender.h"
@@ -27,25 +28,18 @@
 static const char *sql_dir;
 static char db_path[256];
 
-/* A new database file with every migration applied. */
+/* A new database file with every migration applied, in order. */
 static int make_database(apr_pool_t *p)
 {
-    static const char *const files[] = {"001_init.sql",
-                                        "002_callbacks_patients.sql",
-                                        "003_conversation.sql"};
-    int i;
+    const char *cmd;
 
     snprintf(db_path, sizeof(db_path), "/tmp/sms-test-store-%ld.db",
              (long)getpid());
     unlink(db_path);
-    for (i = 0; i < 3; i++) {
-        const char *cmd = apr_psprintf(p, "sqlite3 '%s' < '%s/sqlite/%s' >/dev/null",
-                                       db_path, sql_dir, files[i]);
-        if (system(cmd) != 0) {
-            return 0;
-        }
-    }
-    return 1;
+    cmd = apr_psprintf(p, "for f in '%s'/sqlite/[0-9][0-9][0-9]_*.sql; do "
+                       "sqlite3 '%s' < \"$f\" >/dev/null || exit 1; done",
+                       sql_dir, db_path);
+    return system(cmd) == 0;
 }
 
 /* A connection made ready the way the glue makes mod_dbd's. */
@@ -269,6 +263,67 @@ static void check_sender(sms_db_t *db, apr_pool_t *p)
     tap_is_int(handed, 0, "a_second_run_sends_nothing_again");
 }
 
+/* A STOP while the sender waits for SMSRateLimit, after it claimed the
+ * number's message: the message is cancelled, never handed over. */
+static void *APR_THREAD_FUNC stop_later(apr_thread_t *th, void *data)
+{
+    apr_pool_t *p;
+    sms_db_t *db;
+    int added = 0;
+
+    (void)data;
+    apr_pool_create(&p, NULL);
+    apr_sleep(apr_time_from_msec(1500));
+    if ((db = open_db(p))) {
+        sms_store_optout_add(&added, db, "61412777003", "inbound", NULL,
+                             apr_time_now(), p);
+    }
+    apr_pool_destroy(p);
+    apr_thread_exit(th, added ? APR_SUCCESS : APR_EGENERAL);
+    return NULL;
+}
+
+static void check_stop_at_hand_over(sms_db_t *db, apr_pool_t *p)
+{
+    static sms_pace_t pace;
+    apr_time_t now = apr_time_now();
+    sms_provider_t *pv;
+    sms_sender_conf_t c;
+    apr_thread_t *th;
+    apr_status_t trv = APR_EGENERAL;
+    sms_filter_t f;
+    apr_array_header_t *msgs;
+    int i, handed = -1;
+
+    for (i = 1; i <= 5; i++) {
+        sms_message_t *m = message(p, apr_psprintf(p, "6141277700%d", i),
+                                   "paced", now);
+        sms_store_insert_message(&m->id, db, m, p);
+    }
+    sms_provider_create(&pv, "sandbox", NULL, p);
+    memset(&c, 0, sizeof(c));
+    c.retry_limit = 1;
+    c.retry_backoff = apr_time_from_msec(10);
+    c.batch_size = 100;
+    c.rate_limit = 1;           /* one a second: number 3 goes at ~2 s */
+    c.lease = apr_time_from_sec(30);
+    c.owner = "unit-paced";
+    c.pace = &pace;
+    apr_thread_create(&th, NULL, stop_later, NULL, p);
+    sms_sender_run(&handed, db, pv, &c, apr_time_now() + apr_time_from_sec(20),
+                   p);
+    apr_thread_join(&trv, th);
+    tap_is_int(trv, APR_SUCCESS, "stop_arrived_during_the_paced_drain");
+    memset(&f, 0, sizeof(f));
+    f.phone = "61412777003";
+    f.limit = 5;
+    sms_store_list_messages(&msgs, db, &f, p);
+    tap_ok(msgs->nelts == 1 && !strcmp(APR_ARRAY_IDX(msgs, 0, sms_message_t *)
+                                       ->status, "cancelled"),
+           "stop_after_the_claim_still_stops_the_message");
+    tap_is_int(handed, 4, "the_other_four_handed_over");
+}
+
 static void check_idempotency(sms_db_t *db, apr_pool_t *p)
 {
     apr_time_t now = apr_time_now(), day = apr_time_from_sec(86400);
@@ -311,6 +366,7 @@ int main(void)
     check_claims(db, p);
     check_transitions(db, p);
     check_sender(db, p);
+    check_stop_at_hand_over(db, p);
     check_idempotency(db, p);
     unlink(db_path);
     apr_pool_destroy(p);
