@@ -1,7 +1,9 @@
 // The staff UI in a real Chromium against the real httpd running the built
 // module (the demo site, started by t/ui/run). Controls are found by the
 // accessible names of API.md section 6, as any other test would.
-// Env: SMS_UI_URL, SMS_UI_WEBHOOK_SECRET, SMS_UI_OUT (screenshots),
+// Tests tagged @browser-only check the browser side alone: make check-ui
+// runs them on its first storage driver only (t/ui/run --storage-only on
+// the others). Env: SMS_UI_URL, SMS_UI_WEBHOOK_SECRET, SMS_UI_OUT (screenshots),
 // SMS_TEST_DATA (t/data).
 import { test, expect } from '@playwright/test';
 import { readFileSync, mkdirSync } from 'node:fs';
@@ -46,7 +48,7 @@ async function openPatient(page, id) {
 const unique = (what) => `${what} ${Date.now().toString(36)}`;
 
 // first, so the pictures show the demo as a newcomer finds it
-test('screenshots: dialog, bulk, settings; light and dark; desktop and 360 px', async ({ browser }) => {
+test('screenshots: dialog, bulk, settings; light and dark; desktop and 360 px @browser-only', async ({ browser }) => {
     for (const scheme of ['light', 'dark']) {
         for (const [label, viewport] of [['desktop', { width: 1280, height: 860 }],
                                          ['phone', { width: 360, height: 740 }]]) {
@@ -86,7 +88,7 @@ test('unauthenticated browser is sent to the login page; the form logs in', asyn
     }
 });
 
-test('the app page has a CSP and the assets an ETag; only this origin is contacted', async ({ page }) => {
+test('the app page has a CSP and the assets an ETag; only this origin is contacted @browser-only', async ({ page }) => {
     const hosts = new Set();
     page.on('request', (r) => hosts.add(new URL(r.url()).host));
     await login(page);
@@ -149,7 +151,7 @@ test('numbers that cannot take an SMS are disabled options that say why', async 
     }
 });
 
-test('keyboard: Phone, Template, Message, Send in that order; Ctrl+Enter sends; new messages are announced', async ({ page }) => {
+test('keyboard: Phone, Template, Message, Send in that order; Ctrl+Enter sends; new messages are announced @browser-only', async ({ page }) => {
     await login(page);
     const conv = await openPatient(page, 17);
     const log = conv.getByRole('log', { name: 'Conversation' });
@@ -178,7 +180,7 @@ test('a failed message says why', async ({ page }) => {
     await expect(failed).toContainText('Invalid Number');
 });
 
-test('the counter matches POST /preview/ for shared vectors', async ({ page }) => {
+test('the counter matches POST /preview/ for shared vectors @browser-only', async ({ page }) => {
     const { cases } = JSON.parse(readFileSync(`${dataDir}/text_vectors.json`, 'utf8'));
     const wanted = ['single_space', 'gsm7_160_single', 'gsm7_161_two_segments', 'euro_sign',
                     'emoji_single', 'ucs2_70_single', 'ucs2_71_two_segments'];
@@ -277,6 +279,29 @@ test('an inbound reply appears within one poll, without a reload, with since and
     await first.evaluate((el) => { el.dataset.marker = 'kept'; });
     await conv.getByRole('button', { name: 'Refresh' }).click();
     await expect(first).toHaveAttribute('data-marker', 'kept');
+});
+
+test('polling pauses while the tab is hidden and catches up when it is shown again @browser-only', async ({ page }) => {
+    await login(page);
+    const conv = await openPatient(page, 17);
+    let polls = 0;
+    page.on('request', (r) => { if (r.url().includes('/patient/17/conversation/')) polls++; });
+    // poll every second for this test, then hide the tab
+    await conv.evaluate((el) => { el.setAttribute('poll-seconds', '1'); el.startPolling(); });
+    await expect.poll(() => polls, { timeout: 3_000 }).toBeGreaterThan(0);
+    await page.evaluate(() => {
+        Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
+        document.dispatchEvent(new Event('visibilitychange'));
+    });
+    await page.waitForTimeout(300);
+    const hiddenAt = polls;
+    await page.waitForTimeout(2_500);
+    expect(polls).toBe(hiddenAt);
+    await page.evaluate(() => {
+        Object.defineProperty(document, 'visibilityState', { value: 'visible', configurable: true });
+        document.dispatchEvent(new Event('visibilitychange'));
+    });
+    await expect.poll(() => polls, { timeout: 1_000 }).toBeGreaterThan(hiddenAt);
 });
 
 test('a send refused by the server shows its reason inline', async ({ page }) => {
@@ -399,7 +424,7 @@ test('a 401 from the API sends the app to the login page', async ({ page }) => {
     await expect(page).toHaveURL(/\/login\.html/);
 });
 
-test('the CSRF token is fetched, and renewed once on a 403 csrf_failed', async ({ page }) => {
+test('the CSRF token is fetched, and renewed once on a 403 csrf_failed @browser-only', async ({ page }) => {
     await login(page);
     const conv = await openPatient(page, 17);
     let tokenFetches = 0;
