@@ -15,6 +15,7 @@
 
 #include "mod_sms.h"
 #include "sms_core.h"
+#include "sms_keyword.h"
 #include "sms_provider.h"
 #include "sms_sender.h"
 #include "sms_store.h"
@@ -88,7 +89,7 @@ typedef struct sms_dir_conf {
 #define SMS_DEFAULT_BATCH_SIZE 100
 #define SMS_DEFAULT_QUEUE_INTERVAL apr_time_from_sec(1)
 #define SMS_DEFAULT_MAX_BODY (1024 * 1024)
-#define SMS_DEFAULT_OPTOUT "STOP STOPALL UNSUBSCRIBE CANCEL END QUIT OPTOUT REVOKE"
+#define SMS_DEFAULT_OPTOUT SMS_KEYWORDS_OPTOUT_DEFAULT  /* sms_keyword.h */
 
 /* sms_config.c */
 extern const command_rec sms_directives[];

@@ -12,6 +12,7 @@
 #include "sms_form.h"
 #include "sms_json.h"
 #include "sms_status.h"
+#include "sms_keyword.h"
 #include "sms_phone.h"
 #include "sms_token.h"
 
@@ -115,19 +116,6 @@ int sms_route_dlr(sms_req *rq)
 
 /* ---- inbound replies ---------------------------------------------------------- */
 
-static int is_optout(const sms_server_conf *sc, const char *word)
-{
-    int i;
-
-    for (i = 0; word && i < sc->optout_keywords->nelts; i++) {
-        if (!strcmp(APR_ARRAY_IDX(sc->optout_keywords, i, const char *),
-                    word)) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
 int sms_route_inbound(sms_req *rq)
 {
     apr_pool_t *p = rq->r->pool;
@@ -173,12 +161,17 @@ int sms_route_inbound(sms_req *rq)
            != APR_SUCCESS) {
         return sms_storage_failed(rq);
     }
-    word = in.keyword;
-    if (is_optout(rq->sc, word)) {
+    /* API.md section 7: case, full-width, NBSP, zero-width marks and
+     * punctuation do not matter; STOP/UNSUBSCRIBE also as a first word */
+    switch (sms_keyword_match(&word, text, rq->sc->optout_keywords, p)) {
+    case SMS_KEYWORD_OPTOUT:
         opt = "STOP";
-    }
-    else if (word && (!strcmp(word, "START") || !strcmp(word, "UNSTOP"))) {
+        break;
+    case SMS_KEYWORD_OPTIN:
         opt = "START";
+        break;
+    default:
+        break;
     }
     ok = sms_store_begin(db, p) == APR_SUCCESS;
     rv = ok ? sms_store_inbound_insert(&id, db, from, to, text, ref,

@@ -171,8 +171,9 @@ ok t_cmp(scalar(fake_calls('61412700100')), 0, 'provider_untouched_after_stop');
 my (undef, $bb) = api($bc, POST => '/api/sms/send-bulk/', {recipients => ['0412700100', '0412700101'], message => 'bulk after stop'});
 ok t_cmp($bb->{accepted}, 1);
 ok t_cmp($bb->{rejected}[0]{error}{code}, 'opted_out', 'bulk_reports_opted_out');
+# API.md section 7: STOP as the first word opts out too
 ($res, $d) = api($hook, GET => "$in&from=0412700100&message=STOP%20please");
-ok !defined $d->{opt};
+ok t_cmp($d->{opt}, 'out', 'stop_please_opts_out_too');
 my (undef, $ol) = api($bc, GET => '/api/sms/optouts/');
 ok t_cmp(scalar(grep { $_->{number} eq '61412700100' && $_->{source} eq 'inbound' } @{$ol->{optouts}}), 1,
          'optout_list_shows_it');

@@ -1,0 +1,59 @@
+# Opt-out and opt-in keywords of inbound replies through httpd (API.md
+# section 7): matched after Unicode normalisation and trimming of spaces
+# and punctuation; STOP/UNSUBSCRIBE also as the first word; CANCEL is a
+# cancel intent, not an opt-out; the opt-out list and sends follow.
+use strict;
+use warnings;
+use Apache::Test;
+use Apache::TestUtil;
+use lib 't/lib';
+use SMSTest;
+use URI::Escape qw(uri_escape_utf8);
+
+# [reply, expected opt (out, in, undef), test name]
+my @cases = (
+    ["STOP.", 'out', 'stop_with_a_full_stop_opts_out'],
+    ["\x{ff33}\x{ff34}\x{ff2f}\x{ff30}", 'out', 'full_width_stop_opts_out'],
+    [" stop\x{a0}", 'out', 'stop_with_nbsp_opts_out'],
+    ["STOP\x{200b}", 'out', 'stop_with_a_zero_width_space_opts_out'],
+    ["\x{200e}Stop!\x{200f}", 'out', 'stop_with_bidi_marks_opts_out'],
+    ["Stop please", 'out', 'stop_please_opts_out'],
+    ["Unsubscribe me", 'out', 'unsubscribe_me_opts_out'],
+    ["quit", 'out', 'quit_alone_opts_out'],
+    ["CANCEL", undef, 'cancel_is_not_an_opt_out'],
+    ["End of May works", undef, 'end_of_may_is_not_an_opt_out'],
+    ["Please stop", undef, 'stop_not_first_is_not_an_opt_out'],
+    ["\x{1f6d1}", undef, 'an_emoji_is_not_an_opt_out'],
+    ["Start.", 'in', 'start_with_a_full_stop_opts_in'],
+);
+
+plan tests => @cases + 6;
+
+my $S = 'suite-hook-secret';
+my $hook = client();
+my $ua = client();
+login($ua, 'alice', 'alice-password');
+my $n = 0;
+for my $c (@cases) {
+    my ($text, $want, $name) = @$c;
+    my $from = sprintf '0412 710 %03d', ++$n;
+    my ($res, $d) = api($hook, GET => "/api/sms/webhook/inbound/?secret=$S&from="
+                        . uri_escape_utf8($from) . '&message=' . uri_escape_utf8($text));
+    ok t_cmp($d->{opt}, $want, $name) or diag $res->content;
+}
+
+# the opt-out takes effect: a send to the number is refused, CANCEL's is not
+my ($res, $e) = api($ua, POST => '/api/sms/send/', {to => '0412 710 001', message => 'after STOP.'});
+ok is_envelope($res, $e, 422, 'opted_out', 'to');
+($res, $e) = api($ua, POST => '/api/sms/send/', {to => '0412 710 009', message => 'after CANCEL'});
+ok t_cmp($res->code, 201, 'cancel_reply_does_not_block_sends');
+# the keyword recorded is the word itself, upper case
+ok t_cmp(sql_value('sms.db', "SELECT keyword FROM sms_inbound WHERE from_number = '61412710002'"),
+         'STOP', 'full_width_keyword_recorded_as_STOP');
+ok t_cmp(sql_value('sms.db', "SELECT keyword FROM sms_inbound WHERE from_number = '61412710007'"),
+         'UNSUBSCRIBE', 'first_word_keyword_recorded');
+# START after STOP: the number may be sent to again
+my ($r2, $d2) = api($hook, GET => "/api/sms/webhook/inbound/?secret=$S&from=0412710001&message=START");
+ok t_cmp($d2->{opt}, 'in', 'start_opts_back_in');
+($res, $e) = api($ua, POST => '/api/sms/send/', {to => '0412 710 001', message => 'after START'});
+ok t_cmp($res->code, 201, 'sends_again_after_start');
