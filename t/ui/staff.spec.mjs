@@ -346,6 +346,28 @@ test('bulk: 50 numbers with 3 invalid; Check shows the rejects, then progress to
     expect(after - before).toBe(47);
 });
 
+test('bulk: an uploaded CSV fills a template per row', async ({ page }) => {
+    await login(page);
+    const name = unique('Bulk recall');
+    const t = await apiCall(page, 'POST', 'templates/',
+                            { name, body: 'Hi {first_name}, your {item} is ready.' });
+    expect(t.status).toBe(201);
+    await page.getByRole('link', { name: 'Bulk' }).click();
+    await page.getByLabel('Upload CSV').setInputFiles({
+        name: 'recall.csv', mimeType: 'text/csv',
+        buffer: Buffer.from('to,first_name,item\n0412 345 678,Ann,orthotic\n'
+                            + '0413 000 111,Bob,insole\n0413 000 222,Cy,\n'),
+    });
+    await expect(page.getByRole('textbox', { name: 'Recipients' })).toHaveValue(/0413 000 111,Bob/);
+    await page.getByRole('combobox', { name: 'Template' }).selectOption({ label: name });
+    await page.getByRole('button', { name: 'Check' }).click();
+    const summary = page.getByRole('status', { name: 'Bulk summary' });
+    await expect(summary).toContainText('2 accepted');
+    await expect(summary).toContainText('1 rejected');     // Cy has no {item}
+    await expect(page.getByRole('table', { name: 'Rejected recipients' })).toContainText('item');
+    await apiCall(page, 'DELETE', `templates/${t.body.id}/`);
+});
+
 test('history: the status filter and paging', async ({ page }) => {
     await login(page);
     await page.getByRole('link', { name: 'History' }).click();
