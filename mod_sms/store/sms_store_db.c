@@ -264,34 +264,22 @@ const char *sms_st_many_sql(apr_size_t which, apr_pool_t *p)
     return apr_array_pstrcat(p, parts, 0);
 }
 
-apr_status_t sms_store_ready(sms_db_t *db, const char **why, apr_pool_t *p)
+#define NO_SCHEMA "the mod_sms schema is missing (no sms_schema table): " \
+    "apply sql/<driver>/*.sql with sql/migrate.sh"
+
+/* The schema is there and new enough; SMS_STORE_ENOSCHEMA (or
+ * SMS_STORE_ENOACCESS) with *why otherwise. */
+static apr_status_t check_version(sms_db_t *db, const char **why,
+                                  apr_pool_t *p)
 {
     long version = 0;
-    apr_size_t i;
-    int pgsql;
-    apr_status_t rv;
+    apr_status_t rv = schema_version(&version, why, db, p);
 
-    /* pgsql's sequential selects go through libpq's asynchronous calls,
-     * which cost a delayed-ACK wait per statement on loopback; results
-     * are small, so fetch them whole */
-    db->random = !strcmp(apr_dbd_name(db->driver), "pgsql");
-    db->serialize = !strcmp(apr_dbd_name(db->driver), "sqlite3");
-    db->plain_tx = db->random;
-    if (db->prepared && sms_st_stmt(db, SMS_READY_LABEL)) {
-        return APR_SUCCESS;
-    }
-    rv = schema_version(&version, why, db, p);
     if (rv == SMS_STORE_ENOACCESS) {
         return rv;
     }
-    if (rv != APR_SUCCESS) {
-        *why = "the mod_sms schema is missing (no sms_schema table): apply "
-               "sql/<driver>/*.sql with sql/migrate.sh";
-        return SMS_STORE_ENOSCHEMA;
-    }
-    if (version == 0) {     /* pgsql reports the missing table late */
-        *why = "the mod_sms schema is missing (no sms_schema table): apply "
-               "sql/<driver>/*.sql with sql/migrate.sh";
+    if (rv != APR_SUCCESS || version == 0) {
+        *why = NO_SCHEMA;   /* version 0: pgsql reports the table late */
         return SMS_STORE_ENOSCHEMA;
     }
     if (version < SMS_SCHEMA_VERSION) {
@@ -300,55 +288,74 @@ apr_status_t sms_store_ready(sms_db_t *db, const char **why, apr_pool_t *p)
                             SMS_SCHEMA_VERSION);
         return SMS_STORE_ENOSCHEMA;
     }
+    return APR_SUCCESS;
+}
+
+/* Prepare sql as label on this connection; what names it in *why. */
+static apr_status_t prepare_one(sms_db_t *db, const char *label,
+                                const char *sql, const char *what,
+                                const char **why, apr_pool_t *p)
+{
+    apr_dbd_prepared_t *st = NULL;
+    int rc = apr_dbd_prepare(db->driver, db->pool, db->handle, sql, label,
+                             &st);
+
+    if (rc) {
+        *why = apr_psprintf(p, "%s: %s", what,
+                            apr_dbd_error(db->driver, db->handle, rc));
+        return APR_EGENERAL;
+    }
+    apr_hash_set(db->prepared, label, APR_HASH_KEY_STRING, st);
+    return APR_SUCCESS;
+}
+
+apr_status_t sms_store_ready(sms_db_t *db, const char **why, apr_pool_t *p)
+{
+    apr_status_t rv = APR_SUCCESS;
+    apr_size_t i;
+    int pgsql = !strcmp(apr_dbd_name(db->driver), "pgsql");
+
+    /* pgsql's sequential selects go through libpq's asynchronous calls,
+     * which cost a delayed-ACK wait per statement on loopback; results
+     * are small, so fetch them whole */
+    db->random = pgsql;
+    db->serialize = !strcmp(apr_dbd_name(db->driver), "sqlite3");
+    db->plain_tx = pgsql;
+    if (db->prepared && sms_st_stmt(db, SMS_READY_LABEL)) {
+        return APR_SUCCESS;
+    }
+    if ((rv = check_version(db, why, p)) != APR_SUCCESS) {
+        return rv;
+    }
     if (!db->prepared) {
         db->prepared = apr_hash_make(db->pool);
     }
     if (db->serialize) {    /* once per connection: it is not ready yet */
         sqlite_busy_split(db, p);
     }
-    pgsql = !strcmp(apr_dbd_name(db->driver), "pgsql");
-    for (i = 0; i < sms_st_npatient_queries; i++) {
-        apr_dbd_prepared_t *st = NULL;
-        int rc = apr_dbd_prepare(db->driver, db->pool, db->handle,
-                                 sms_st_patient_queries[i].sql,
-                                 sms_st_patient_queries[i].label, &st);
-        if (rc) {
-            *why = apr_psprintf(p, "%s: cannot prepare the query: %s",
-                                sms_st_patient_queries[i].directive,
-                                apr_dbd_error(db->driver, db->handle, rc));
-            return APR_EGENERAL;
-        }
-        apr_hash_set(db->prepared, sms_st_patient_queries[i].label,
-                     APR_HASH_KEY_STRING, st);
+    for (i = 0; rv == APR_SUCCESS && i < sms_st_npatient_queries; i++) {
+        const sms_patient_query_t *q = &sms_st_patient_queries[i];
+        rv = prepare_one(db, q->label, q->sql, apr_pstrcat(
+                             p, q->directive, ": cannot prepare the query",
+                             NULL), why, p);
     }
-    for (i = 0; i < sms_st_nmany; i++) {
-        const char *label = sms_st_many[i].label;
-        apr_dbd_prepared_t *st = NULL;
-        int rc = apr_dbd_prepare(db->driver, db->pool, db->handle,
-                                 sms_st_many_sql(i, p), label, &st);
-        if (rc) {
-            *why = apr_psprintf(p, "cannot prepare %s: %s", label,
-                                apr_dbd_error(db->driver, db->handle, rc));
-            return APR_EGENERAL;
-        }
-        apr_hash_set(db->prepared, label, APR_HASH_KEY_STRING, st);
+    for (i = 0; rv == APR_SUCCESS && i < sms_st_nmany; i++) {
+        rv = prepare_one(db, sms_st_many[i].label, sms_st_many_sql(i, p),
+                         apr_pstrcat(p, "cannot prepare ",
+                                     sms_st_many[i].label, NULL), why, p);
     }
-    for (i = 0; i < sms_st_nstatements; i++) {
-        apr_dbd_prepared_t *st = NULL;
-        const char *sql = pgsql && sms_st_statements[i].pgsql ? sms_st_statements[i].pgsql
-                                                       : sms_st_statements[i].sql;
-        int rc = apr_dbd_prepare(db->driver, db->pool, db->handle, sql,
-                                 sms_st_statements[i].label, &st);
-        if (rc) {
-            *why = apr_psprintf(p, "cannot prepare %s: %s",
-                                sms_st_statements[i].label,
-                                apr_dbd_error(db->driver, db->handle, rc));
-            return APR_EGENERAL;
-        }
-        apr_hash_set(db->prepared, sms_st_statements[i].label, APR_HASH_KEY_STRING,
-                     st);
+    for (i = 0; rv == APR_SUCCESS && i < sms_st_nstatements; i++) {
+        const sms_statement_t *st = &sms_st_statements[i];
+        rv = prepare_one(db, st->label,
+                         pgsql && st->pgsql ? st->pgsql : st->sql,
+                         apr_pstrcat(p, "cannot prepare ", st->label, NULL),
+                         why, p);
     }
-    return APR_SUCCESS;
+    /* last: its presence says every statement is prepared */
+    return rv == APR_SUCCESS ? prepare_one(db, SMS_READY_LABEL, "SELECT 1",
+                                           "cannot prepare " SMS_READY_LABEL,
+                                           why, p)
+                             : rv;
 }
 
 apr_status_t sms_store_queue_depth(int *depth, sms_db_t *db, apr_pool_t *p)

@@ -156,7 +156,6 @@ const sms_statement_t sms_st_statements[] = {
     {"sms_phone_e164_set",
      "UPDATE sms_patient_phone SET e164 = %s"
      " WHERE id = " BIG() " AND number = %s AND e164 IS NULL", NULL},
-    {SMS_READY_LABEL, "SELECT 1", NULL}
 };
 
 const apr_size_t sms_st_nstatements =
