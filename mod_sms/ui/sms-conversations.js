@@ -12,7 +12,7 @@ export class SmsConversations extends HTMLElement {
         this.input = h('input', { id, name: 'patient', inputmode: 'numeric',
                                   autocomplete: 'off', required: true,
                                   placeholder: 'e.g. 17' });
-        this.conv = h('sms-conversation', {});
+        this.conv = h('sms-conversation', { hidden: true });   // until a patient is chosen
         this.append(
             h('h1', {}, 'Conversations'),
             h('form', { class: 'sms-inline-form', role: 'search', 'aria-label': 'Open a patient',
@@ -32,6 +32,7 @@ export class SmsConversations extends HTMLElement {
             location.hash = `#conversations/${encodeURIComponent(v)}`;
         }
         else {
+            this.conv.hidden = false;
             this.conv.setAttribute('patient-id', v);
         }
     }
@@ -41,6 +42,7 @@ export class SmsConversations extends HTMLElement {
         const v = decodeURIComponent(rest || '');
         if (v) {
             this.input.value = v;
+            this.conv.hidden = false;
             if (this.conv.getAttribute('patient-id') !== v) {
                 this.conv.setAttribute('patient-id', v);
             }
