@@ -275,6 +275,40 @@ static int rindex_find(rindex_t *ix, span_t number, apr_pool_t *p)
     return -1;
 }
 
+/* The recipients without a line of their own. An ERROR line (error, or
+ * NULL) refuses the whole request; it never overrides an OK or BAD line
+ * of the same answer (resending an accepted recipient would be a second
+ * SMS). Without any usable line nothing is known. */
+static void settle_unanswered(apr_array_header_t *rcpts, const rindex_t *ix,
+                              int recognised, const span_t *error,
+                              apr_pool_t *p)
+{
+    int i;
+
+    for (i = 0; i < rcpts->nelts; i++) {
+        sms_recipient_t *rc = &APR_ARRAY_IDX(rcpts, i, sms_recipient_t);
+
+        if (ix->answered[i]) {
+            continue;
+        }
+        if (error) {
+            rc->outcome = span_contains_ci(*error, "username")
+                          || span_contains_ci(*error, "password")
+                          ? SMS_OUT_AUTH : SMS_OUT_REQUEST_ERROR;
+            rc->detail = error->n ? span_dup(*error, p)
+                                  : "the provider refused the request "
+                                    "without a reason";
+        }
+        else {
+            rc->outcome = SMS_OUT_UNKNOWN;
+            rc->detail = recognised
+                         ? "no line for this recipient in the provider's "
+                           "answer"
+                         : "unrecognised provider answer";
+        }
+    }
+}
+
 void sms_broadcast_parse(sms_send_req_t *req, const char *body,
                          apr_size_t len, apr_pool_t *p)
 {
@@ -342,31 +376,8 @@ void sms_broadcast_parse(sms_send_req_t *req, const char *body,
         }
     }
 
-    /* An ERROR line refuses the whole request; it never overrides an OK or
-     * BAD line of the same answer (resending an accepted recipient would
-     * be a second SMS). Without any usable line nothing is known. */
-    for (i = 0; i < rcpts->nelts; i++) {
-        sms_recipient_t *rc = &APR_ARRAY_IDX(rcpts, i, sms_recipient_t);
-
-        if (ix.answered[i]) {
-            continue;
-        }
-        if (error_seen) {
-            rc->outcome = span_contains_ci(error_reason, "username")
-                          || span_contains_ci(error_reason, "password")
-                          ? SMS_OUT_AUTH : SMS_OUT_REQUEST_ERROR;
-            rc->detail = error_reason.n ? span_dup(error_reason, p)
-                                        : "the provider refused the request "
-                                          "without a reason";
-        }
-        else {
-            rc->outcome = SMS_OUT_UNKNOWN;
-            rc->detail = recognised
-                         ? "no line for this recipient in the provider's "
-                           "answer"
-                         : "unrecognised provider answer";
-        }
-    }
+    settle_unanswered(rcpts, &ix, recognised,
+                      error_seen ? &error_reason : NULL, p);
 }
 
 /* A credit count: optional sign, digits, an optional fraction (dropped);

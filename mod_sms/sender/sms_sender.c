@@ -96,34 +96,66 @@ static void outcome_transition(sms_transition_t *t, const sms_message_t *m,
     }
 }
 
+/* The provider request for msgs (identical text, "sending"). */
+static void make_request(sms_send_req_t *req, const apr_array_header_t *msgs,
+                         apr_pool_t *p)
+{
+    const sms_message_t *first = APR_ARRAY_IDX(msgs, 0, sms_message_t *);
+    int i;
+
+    memset(req, 0, sizeof(*req));
+    req->message = first->body;
+    req->from = first->sender_id;
+    req->ref = first->provider_ref;
+    req->maxsplit = first->segments > 0 ? first->segments : 1;
+    req->recipients = apr_array_make(p, msgs->nelts, sizeof(sms_recipient_t));
+    for (i = 0; i < msgs->nelts; i++) {
+        const sms_message_t *m = APR_ARRAY_IDX(msgs, i, sms_message_t *);
+        sms_recipient_t *rc = apr_array_push(req->recipients);
+        memset(rc, 0, sizeof(*rc));
+        rc->to = m->to;
+        rc->message_id = m->id;
+    }
+}
+
+/* The sandbox's receipts (ts[0..nd), sent -> delivered) for the accepted
+ * messages that moved, in the same transaction as their outcome. */
+static apr_status_t simulated_receipts(apr_array_header_t *msgs, sms_db_t *db,
+                                       const sms_transition_t *ts,
+                                       int *changed, int nd, apr_time_t now,
+                                       apr_pool_t *p)
+{
+    apr_status_t rv = sms_store_transitions(changed, db, ts, nd, p);
+    int i, j;
+
+    for (i = 0, j = 0; rv == APR_SUCCESS && j < nd; i++) {
+        sms_message_t *m = APR_ARRAY_IDX(msgs, i, sms_message_t *);
+        if (m->id != ts[j].id) {
+            continue;
+        }
+        if (changed[j++]) {
+            m->status = "delivered";
+            m->delivered_at = now;
+        }
+    }
+    return rv;
+}
+
 /* Make the provider request for msgs (all "sending", identical text) and
  * record the outcomes in one transaction. */
 static apr_status_t call_and_record(sms_db_t *db, sms_provider_t *pv,
                                     const sms_sender_conf_t *c,
                                     apr_array_header_t *msgs, apr_pool_t *p)
 {
-    const sms_message_t *first = APR_ARRAY_IDX(msgs, 0, sms_message_t *);
     sms_send_req_t req;
     const char *auth_error = NULL;
     sms_transition_t *ts;
     int *changed;
-    int i, j, nd, any_accepted = 0, ok = 1;
+    int i, nd, any_accepted = 0, ok = 1;
     apr_time_t now;
     apr_status_t rv;
 
-    memset(&req, 0, sizeof(req));
-    req.message = first->body;
-    req.from = first->sender_id;
-    req.ref = first->provider_ref;
-    req.maxsplit = first->segments > 0 ? first->segments : 1;
-    req.recipients = apr_array_make(p, msgs->nelts, sizeof(sms_recipient_t));
-    for (i = 0; i < msgs->nelts; i++) {
-        const sms_message_t *m = APR_ARRAY_IDX(msgs, i, sms_message_t *);
-        sms_recipient_t *rc = apr_array_push(req.recipients);
-        memset(rc, 0, sizeof(*rc));
-        rc->to = m->to;
-        rc->message_id = m->id;
-    }
+    make_request(&req, msgs, p);
     sms_provider_send(pv, &req, p);
     sms_log(SMS_LOG_DEBUG, 0, p, "provider call ref %s: %d recipient(s)",
             req.ref ? req.ref : "-", msgs->nelts);
@@ -174,19 +206,8 @@ static apr_status_t call_and_record(sms_db_t *db, sms_provider_t *pv,
             auth_error = rc->detail;
         }
     }
-    /* the sandbox's receipts, for the accepted ones that moved */
     if (rv == APR_SUCCESS && nd) {
-        rv = sms_store_transitions(changed, db, ts, nd, p);
-        for (i = 0, j = 0; rv == APR_SUCCESS && j < nd; i++) {
-            sms_message_t *m = APR_ARRAY_IDX(msgs, i, sms_message_t *);
-            if (m->id != ts[j].id) {
-                continue;
-            }
-            if (changed[j++]) {
-                m->status = "delivered";
-                m->delivered_at = now;
-            }
-        }
+        rv = simulated_receipts(msgs, db, ts, changed, nd, now, p);
     }
     ok = rv == APR_SUCCESS;
     if (sms_store_end(db, ok, p) != APR_SUCCESS || !ok) {
@@ -320,6 +341,35 @@ static int same_text(const sms_message_t *a, const sms_message_t *b)
            && (!a->sender_id || !strcmp(a->sender_id, b->sender_id));
 }
 
+/* The next group from claimed[first..]: identical text, each number at
+ * most once, at most max messages; marks them taken (a repeated number
+ * stays for a later group). */
+static apr_array_header_t *next_group(const apr_array_header_t *claimed,
+                                      char *taken, int first, int max,
+                                      apr_pool_t *p)
+{
+    apr_array_header_t *group = apr_array_make(p, max,
+                                               sizeof(sms_message_t *));
+    apr_hash_t *numbers = apr_hash_make(p);
+    const sms_message_t *head = APR_ARRAY_IDX(claimed, first,
+                                              sms_message_t *);
+    int j;
+
+    for (j = first; j < claimed->nelts && group->nelts < max; j++) {
+        sms_message_t *m = APR_ARRAY_IDX(claimed, j, sms_message_t *);
+        if (!same_text(head, m)) {
+            break;
+        }
+        if (taken[j] || apr_hash_get(numbers, m->to, APR_HASH_KEY_STRING)) {
+            continue;
+        }
+        apr_hash_set(numbers, m->to, APR_HASH_KEY_STRING, m);
+        APR_ARRAY_PUSH(group, sms_message_t *) = m;
+        taken[j] = 1;
+    }
+    return group;
+}
+
 /* Wait so that no more than c->rate_limit recipients per second go out. */
 static void pace(const sms_sender_conf_t *c, int n)
 {
@@ -449,30 +499,9 @@ apr_status_t sms_sender_run(int *handed, sms_db_t *db, sms_provider_t *pv,
         taken = apr_pcalloc(round, (apr_size_t)claimed->nelts);
         /* groups of identical text, each number at most once per call */
         while (rv == APR_SUCCESS && i < claimed->nelts && !stopping(c)) {
-            apr_array_header_t *group, *sending;
-            apr_hash_t *numbers = apr_hash_make(round);
-            const sms_message_t *head = APR_ARRAY_IDX(claimed, i,
-                                                      sms_message_t *);
-            int j;
-
-            group = apr_array_make(round, max_group,
-                                   sizeof(sms_message_t *));
-            for (j = i; j < claimed->nelts && group->nelts < max_group;
-                 j++) {
-                sms_message_t *m = APR_ARRAY_IDX(claimed, j, sms_message_t *);
-                if (!same_text(head, m)) {
-                    break;
-                }
-                if (taken[j]
-                    || apr_hash_get(numbers, m->to, APR_HASH_KEY_STRING)) {
-                    continue;
-                }
-                apr_hash_set(numbers, m->to, APR_HASH_KEY_STRING, m);
-                APR_ARRAY_PUSH(group, sms_message_t *) = m;
-                /* handled in this round; a repeated number stays for the
-                 * next group */
-                taken[j] = 1;
-            }
+            apr_array_header_t *sending;
+            apr_array_header_t *group = next_group(claimed, taken, i,
+                                                   max_group, round);
             /* the wait for SMSRateLimit comes before the group is
              * started, so a STOP that arrives meanwhile still holds it */
             pace(c, group->nelts);
