@@ -14,31 +14,62 @@
 #define SMS_READY_LABEL "sms_ready"
 
 
-/* Columns of sms_message in the order read_message() expects. */
-#define MSG_COLS "id, to_number, patient_id, phone_label, sender_id, body," \
-    " encoding, segments, max_parts, status, error, external_id, batch_id," \
-    " template_id, sent_by, created_at, send_at, sent_at, delivered_at," \
-    " next_attempt_at, attempts, provider_ref"
-#define MSG_NCOLS 22
-
 /* Numbers travel as text parameters; CAST states their type for pgsql,
  * which cannot infer it for "x IS NULL" alone. */
 #define BIG(n) "CAST(%s AS BIGINT)"
 #define INT(n) "CAST(%s AS INTEGER)"
 #define ANY(col, cmp, val) "(CAST(%s AS TEXT) IS NULL OR " col " " cmp " " val ")"
 
+/* The sms_message row, described once (SQL column, field of sms_message_t,
+ * kind): the SELECT list, the INSERT's columns and markers, the reader and
+ * the argument array are all generated from these lists, so they cannot
+ * disagree by position. Kinds: TEXT (a string or NULL), INT, I64 (a number
+ * always given), OPT (a number, NULL for 0). */
+#define SMS_MESSAGE_READ(X) \
+    X(to_number, to, TEXT) X(patient_id, patient_id, TEXT) \
+    X(phone_label, phone_label, TEXT) X(sender_id, sender_id, TEXT) \
+    X(body, body, TEXT) X(encoding, encoding, TEXT) \
+    X(segments, segments, INT) X(max_parts, max_parts, INT) \
+    X(status, status, TEXT) X(error, error, TEXT) \
+    X(external_id, external_id, TEXT) X(batch_id, batch_id, I64) \
+    X(template_id, template_id, I64) X(sent_by, sent_by, TEXT) \
+    X(created_at, created_at, I64) X(send_at, send_at, I64) \
+    X(sent_at, sent_at, I64) X(delivered_at, delivered_at, I64) \
+    X(next_attempt_at, next_attempt_at, I64) X(attempts, attempts, INT) \
+    X(provider_ref, provider_ref, TEXT)
+/* A new row's columns; updated_at (= created_at) closes the list. */
+#define SMS_MESSAGE_INSERT(X) \
+    X(to_number, to, TEXT) X(patient_id, patient_id, TEXT) \
+    X(phone_label, phone_label, TEXT) X(sender_id, sender_id, TEXT) \
+    X(body, body, TEXT) X(encoding, encoding, TEXT) \
+    X(segments, segments, INT) X(max_parts, max_parts, INT) \
+    X(status, status, TEXT) X(batch_id, batch_id, OPT) \
+    X(template_id, template_id, OPT) X(sent_by, sent_by, TEXT) \
+    X(created_at, created_at, I64) X(send_at, send_at, OPT) \
+    X(next_attempt_at, next_attempt_at, OPT) \
+    X(lease_owner, lease_owner, TEXT) X(lease_until, lease_until, OPT) \
+    X(attempts, attempts, INT) X(provider_ref, provider_ref, TEXT)
+
+#define SMS_COL_COMMA_NAME(col, field, kind) ", " #col
+#define SMS_COL_NAME_COMMA(col, field, kind) #col ", "
+#define SMS_COL_MARK_TEXT "%s"
+#define SMS_COL_MARK_INT INT()
+#define SMS_COL_MARK_I64 BIG()
+#define SMS_COL_MARK_OPT BIG()
+#define SMS_COL_MARK_COMMA(col, field, kind) SMS_COL_MARK_##kind ", "
+#define SMS_COL_ONE(col, field, kind) +1
+
+/* Columns of sms_message in the order sms_st_read_message() reads. */
+#define MSG_COLS "id" SMS_MESSAGE_READ(SMS_COL_COMMA_NAME)
+#define MSG_NCOLS (1 SMS_MESSAGE_READ(SMS_COL_ONE))
+
 /* A new sms_message row: the columns and one row of markers
- * (insert_args() gives the values in this order). */
+ * (sms_st_insert_args() gives the values in this order). */
 #define MSG_INSERT \
-    "INSERT INTO sms_message (to_number, patient_id, phone_label," \
-    " sender_id, body, encoding, segments, max_parts, status, batch_id," \
-    " template_id, sent_by, created_at, send_at, next_attempt_at," \
-    " lease_owner, lease_until, attempts, provider_ref, updated_at)"
-#define MSG_ROW \
-    "(%s, %s, %s, %s, %s, %s, " INT() ", " INT() ", %s, " BIG() ", " \
-    BIG() ", %s, " BIG() ", " BIG() ", " BIG() ", %s, " BIG() ", " INT() \
-    ", %s, " BIG() ")"
-#define MSG_ROW_ARGS 20
+    "INSERT INTO sms_message (" SMS_MESSAGE_INSERT(SMS_COL_NAME_COMMA) \
+    "updated_at)"
+#define MSG_ROW "(" SMS_MESSAGE_INSERT(SMS_COL_MARK_COMMA) BIG() ")"
+#define MSG_ROW_ARGS (1 SMS_MESSAGE_INSERT(SMS_COL_ONE))
 
 /* A bulk send stores its messages MANY_ROWS to a statement, and looks up
  * opt-outs for MANY_ROWS numbers at a time: one round trip instead of

@@ -2,6 +2,7 @@
  * sms_store_messages.c - outbox rows: insert (one and many), read,
  * list with filters, status transitions with their events, batches.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,38 +13,46 @@
 
 /* ---- messages ------------------------------------------------------------ */
 
+/* A column of the sms_message row: its kind and where it lives in
+ * sms_message_t (generated from SMS_MESSAGE_READ / SMS_MESSAGE_INSERT). */
+typedef enum { COL_TEXT, COL_INT, COL_I64, COL_OPT } col_kind_e;
+typedef struct {
+    col_kind_e kind;
+    size_t offset;
+} col_t;
+
+#define COL_DESC(col, field, kind) {COL_##kind, offsetof(sms_message_t, field)},
+static const col_t read_cols[MSG_NCOLS] = {
+    {COL_I64, offsetof(sms_message_t, id)},
+    SMS_MESSAGE_READ(COL_DESC)
+};
+static const col_t insert_cols[MSG_ROW_ARGS - 1] = {
+    SMS_MESSAGE_INSERT(COL_DESC)
+};
+#undef COL_DESC
+
 sms_message_t *sms_st_read_message(sms_db_t *db, apr_dbd_row_t *row,
                                    apr_pool_t *p)
 {
     sms_message_t *m = apr_pcalloc(p, sizeof(*m));
-    const char *v[MSG_NCOLS];
     int i;
 
     for (i = 0; i < MSG_NCOLS; i++) {
-        v[i] = sms_st_dup_or_null(p, sms_st_col(db, row, i));
+        const char *v = sms_st_col(db, row, i);
+        char *at = (char *)m + read_cols[i].offset;
+
+        switch (read_cols[i].kind) {
+        case COL_TEXT:
+            *(const char **)at = sms_st_dup_or_null(p, v);
+            break;
+        case COL_INT:
+            *(int *)at = (int)sms_st_to64(v);
+            break;
+        default:
+            *(apr_int64_t *)at = sms_st_to64(v);
+            break;
+        }
     }
-    m->id = sms_st_to64(v[0]);
-    m->to = v[1];
-    m->patient_id = v[2];
-    m->phone_label = v[3];
-    m->sender_id = v[4];
-    m->body = v[5];
-    m->encoding = v[6];
-    m->segments = (int)sms_st_to64(v[7]);
-    m->max_parts = (int)sms_st_to64(v[8]);
-    m->status = v[9];
-    m->error = v[10];
-    m->external_id = v[11];
-    m->batch_id = sms_st_to64(v[12]);
-    m->template_id = sms_st_to64(v[13]);
-    m->sent_by = v[14];
-    m->created_at = sms_st_to64(v[15]);
-    m->send_at = sms_st_to64(v[16]);
-    m->sent_at = sms_st_to64(v[17]);
-    m->delivered_at = sms_st_to64(v[18]);
-    m->next_attempt_at = sms_st_to64(v[19]);
-    m->attempts = (int)sms_st_to64(v[20]);
-    m->provider_ref = v[21];
     return m;
 }
 
@@ -60,20 +69,30 @@ apr_status_t sms_st_read_messages(apr_array_header_t **out, sms_db_t *db,
     return APR_SUCCESS;
 }
 
-/* The MSG_ROW_ARGS values of m's new row, into args. */
 void sms_st_insert_args(const char **args, const sms_message_t *m,
                         apr_pool_t *p)
 {
-    const char *v[MSG_ROW_ARGS] = {
-        m->to, m->patient_id, m->phone_label, m->sender_id, m->body,
-        m->encoding, sms_st_i64(p, m->segments), sms_st_i64(p, m->max_parts), m->status,
-        sms_st_opt64(p, m->batch_id), sms_st_opt64(p, m->template_id), m->sent_by,
-        sms_st_i64(p, m->created_at), sms_st_opt64(p, m->send_at),
-        sms_st_opt64(p, m->next_attempt_at), m->lease_owner,
-        sms_st_opt64(p, m->lease_until), sms_st_i64(p, m->attempts), m->provider_ref,
-        sms_st_i64(p, m->created_at)};
+    int i;
 
-    memcpy(args, v, sizeof(v));
+    for (i = 0; i < MSG_ROW_ARGS - 1; i++) {
+        const char *at = (const char *)m + insert_cols[i].offset;
+
+        switch (insert_cols[i].kind) {
+        case COL_TEXT:
+            args[i] = *(const char *const *)at;
+            break;
+        case COL_INT:
+            args[i] = sms_st_i64(p, *(const int *)at);
+            break;
+        case COL_I64:
+            args[i] = sms_st_i64(p, *(const apr_int64_t *)at);
+            break;
+        case COL_OPT:
+            args[i] = sms_st_opt64(p, *(const apr_int64_t *)at);
+            break;
+        }
+    }
+    args[i] = sms_st_i64(p, m->created_at);     /* updated_at */
 }
 
 apr_status_t sms_store_insert_message(apr_int64_t *id, sms_db_t *db,
