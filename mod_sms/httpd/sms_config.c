@@ -1,6 +1,8 @@
 /*
- * mod_sms_config.c - directives of API.md section 2: parsing, validation
- * with messages that name the directive, merge rules and defaults.
+ * sms_config.c - directives of API.md section 2: parsing, validation
+ * with messages that name the directive, merge rules and defaults. Numbers,
+ * durations and enums are described once, in tables that hold their
+ * limits, their accepted values and their defaults.
  */
 #include <ctype.h>
 #include <string.h>
@@ -140,27 +142,6 @@ static const char *parse_interval(cmd_parms *cmd, const char *arg,
                                      apr_time_sec(max)), arg);
     }
     *out = v;
-    return NULL;
-}
-
-static const char *set_provider(cmd_parms *cmd, void *d, const char *arg)
-{
-    sms_server_conf *c = sconf(cmd);
-    const char *err = server_only(cmd);
-
-    (void)d;
-    if (err) {
-        return err;
-    }
-    if (!strcasecmp(arg, "broadcast")) {
-        c->provider = SMS_PROVIDER_BROADCAST;
-    }
-    else if (!strcasecmp(arg, "sandbox")) {
-        c->provider = SMS_PROVIDER_SANDBOX;
-    }
-    else {
-        return bad(cmd, "expects 'broadcast' or 'sandbox'", arg);
-    }
     return NULL;
 }
 
@@ -333,34 +314,102 @@ static const char *add_number_type(cmd_parms *cmd, void *d, const char *arg)
     return NULL;
 }
 
-/* Whole-number directives: cmd->info is the field offset; the limits
- * come from the table below. */
+#define OFF(f) (void *)APR_OFFSETOF(sms_server_conf, f)
+#define FIELD(c, off) ((char *)(c) + (off))
+
+/* Whole numbers and durations: limits and defaults in one table (the
+ * setter finds its directive by name; apply_defaults fills what is
+ * unset). */
+typedef enum { NUM_INT, NUM_INTERVAL } num_kind_e;
 typedef struct {
     const char *name;
-    int min, max;
-} int_limit_t;
+    num_kind_e kind;
+    apr_size_t offset;
+    apr_int64_t min, max, dflt;
+} num_setting_t;
 
-static const int_limit_t int_limits[] = {
-    {"SMSMaxParts", 1, 5},
-    {"SMSRetryLimit", 0, 100},
-    {"SMSBatchSize", 1, 1000},
-    {"SMSRateLimit", 0, 100000},
+static const num_setting_t numbers[] = {
+    {"SMSMaxParts", NUM_INT, APR_OFFSETOF(sms_server_conf, max_parts), 1, 5,
+     SMS_DEFAULT_MAX_PARTS},
+    {"SMSRetryLimit", NUM_INT, APR_OFFSETOF(sms_server_conf, retry_limit), 0,
+     100, SMS_DEFAULT_RETRY_LIMIT},
+    {"SMSBatchSize", NUM_INT, APR_OFFSETOF(sms_server_conf, batch_size), 1,
+     1000, SMS_DEFAULT_BATCH_SIZE},
+    {"SMSRateLimit", NUM_INT, APR_OFFSETOF(sms_server_conf, rate_limit), 0,
+     100000, 0},
+    {"SMSRetryBackoff", NUM_INTERVAL,
+     APR_OFFSETOF(sms_server_conf, retry_backoff), 10000,
+     APR_INT64_C(86400000000), SMS_DEFAULT_RETRY_BACKOFF},
+    {"SMSQueueInterval", NUM_INTERVAL,
+     APR_OFFSETOF(sms_server_conf, queue_interval), 10000,
+     APR_INT64_C(3600000000), SMS_DEFAULT_QUEUE_INTERVAL},
+    {"SMSProviderTimeout", NUM_INTERVAL,
+     APR_OFFSETOF(sms_server_conf, provider_timeout), 100000,
+     APR_INT64_C(300000000), APR_INT64_C(30000000)},
 };
 
-static const char *set_int(cmd_parms *cmd, void *d, const char *arg)
+static const char *set_number(cmd_parms *cmd, void *d, const char *arg)
 {
-    int offset = (int)(apr_uintptr_t)cmd->info;
     const char *err = server_only(cmd);
-    apr_size_t i;
+    const num_setting_t *n = numbers;
+    char *at;
 
     (void)d;
     if (err) {
         return err;
     }
-    for (i = 0; strcmp(int_limits[i].name, cmd->cmd->name); i++)
-        ;
-    return parse_int(cmd, arg, int_limits[i].min, int_limits[i].max,
-                     (int *)((char *)sconf(cmd) + offset));
+    while (strcmp(n->name, cmd->cmd->name)) {
+        n++;
+    }
+    at = FIELD(sconf(cmd), n->offset);
+    if (n->kind == NUM_INT) {
+        return parse_int(cmd, arg, (int)n->min, (int)n->max, (int *)at);
+    }
+    return parse_interval(cmd, arg, n->min, n->max,
+                          (apr_interval_time_t *)at);
+}
+
+/* Directives that take one of two words, each the value of an enum
+ * field. */
+typedef struct {
+    const char *name;
+    apr_size_t offset;
+    struct {
+        const char *word;
+        int value;
+    } words[2];
+    int dflt;
+} enum_setting_t;
+
+static const enum_setting_t enums[] = {
+    {"SMSProvider", APR_OFFSETOF(sms_server_conf, provider),
+     {{"broadcast", SMS_PROVIDER_BROADCAST}, {"sandbox", SMS_PROVIDER_SANDBOX}},
+     SMS_PROVIDER_SANDBOX},
+    {"SMSSendMode", APR_OFFSETOF(sms_server_conf, send_mode),
+     {{"sync", SMS_SEND_SYNC}, {"queue", SMS_SEND_QUEUE}}, SMS_SEND_SYNC},
+};
+
+static const char *set_enum(cmd_parms *cmd, void *d, const char *arg)
+{
+    const char *err = server_only(cmd);
+    const enum_setting_t *e = enums;
+    int i;
+
+    (void)d;
+    if (err) {
+        return err;
+    }
+    while (strcmp(e->name, cmd->cmd->name)) {
+        e++;
+    }
+    for (i = 0; i < 2; i++) {
+        if (!strcasecmp(arg, e->words[i].word)) {
+            *(int *)FIELD(sconf(cmd), e->offset) = e->words[i].value;
+            return NULL;
+        }
+    }
+    return bad(cmd, apr_psprintf(cmd->pool, "expects '%s' or '%s'",
+                                 e->words[0].word, e->words[1].word), arg);
 }
 
 static const char *set_flag(cmd_parms *cmd, void *d, int on)
@@ -373,59 +422,6 @@ static const char *set_flag(cmd_parms *cmd, void *d, int on)
     }
     sconf(cmd)->smart_encoding = on;
     return NULL;
-}
-
-static const char *set_send_mode(cmd_parms *cmd, void *d, const char *arg)
-{
-    const char *err = server_only(cmd);
-
-    (void)d;
-    if (err) {
-        return err;
-    }
-    if (!strcasecmp(arg, "sync")) {
-        sconf(cmd)->send_mode = SMS_SEND_SYNC;
-    }
-    else if (!strcasecmp(arg, "queue")) {
-        sconf(cmd)->send_mode = SMS_SEND_QUEUE;
-    }
-    else {
-        return bad(cmd, "expects 'sync' or 'queue'", arg);
-    }
-    return NULL;
-}
-
-static const char *set_retry_backoff(cmd_parms *cmd, void *d,
-                                     const char *arg)
-{
-    const char *err = server_only(cmd);
-
-    (void)d;
-    return err ? err : parse_interval(cmd, arg, apr_time_from_msec(10),
-                                      apr_time_from_sec(86400),
-                                      &sconf(cmd)->retry_backoff);
-}
-
-static const char *set_queue_interval(cmd_parms *cmd, void *d,
-                                      const char *arg)
-{
-    const char *err = server_only(cmd);
-
-    (void)d;
-    return err ? err : parse_interval(cmd, arg, apr_time_from_msec(10),
-                                      apr_time_from_sec(3600),
-                                      &sconf(cmd)->queue_interval);
-}
-
-static const char *set_provider_timeout(cmd_parms *cmd, void *d,
-                                        const char *arg)
-{
-    const char *err = server_only(cmd);
-
-    (void)d;
-    return err ? err : parse_interval(cmd, arg, apr_time_from_msec(100),
-                                      apr_time_from_sec(300),
-                                      &sconf(cmd)->provider_timeout);
 }
 
 static const char *set_secret(cmd_parms *cmd, void *d, const char *arg)
@@ -575,6 +571,13 @@ static const char *set_query(cmd_parms *cmd, void *d, const char *arg)
     if (err) {
         return err;
     }
+    if (cmd->server->is_virtual) {
+        /* statements are prepared per pooled connection, and mod_dbd's
+         * pools are per server; the main server's queries serve all */
+        return apr_psprintf(cmd->pool, "%s: only the main server's query is "
+                            "used; set it outside <VirtualHost>",
+                            cmd->cmd->name);
+    }
     for (s = arg; (s = strchr(s, '%')) != NULL; s += 2) {
         if (s[1] != 's') {
             return bad(cmd, "uses apr_dbd markers: write %s for the one "
@@ -590,10 +593,8 @@ static const char *set_query(cmd_parms *cmd, void *d, const char *arg)
     return NULL;
 }
 
-#define OFF(f) (void *)APR_OFFSETOF(sms_server_conf, f)
-
 const command_rec sms_directives[] = {
-    AP_INIT_TAKE1("SMSProvider", set_provider, NULL, RSRC_CONF,
+    AP_INIT_TAKE1("SMSProvider", set_enum, NULL, RSRC_CONF,
                   "broadcast | sandbox (default sandbox)"),
     AP_INIT_TAKE1("SMSBroadcastUsername", set_string, OFF(broadcast_user),
                   RSRC_CONF, "SMS Broadcast API username"),
@@ -611,23 +612,23 @@ const command_rec sms_directives[] = {
     AP_INIT_ITERATE("SMSAllowNumberTypes", add_number_type, NULL, RSRC_CONF,
                     "number types that may be sent an SMS (default mobile "
                     "fixed_line_or_mobile)"),
-    AP_INIT_TAKE1("SMSMaxParts", set_int, OFF(max_parts), RSRC_CONF,
+    AP_INIT_TAKE1("SMSMaxParts", set_number, NULL, RSRC_CONF,
                   "most segments one message may use, 1-5 (default 5)"),
     AP_INIT_FLAG("SMSSmartEncoding", set_flag, NULL, RSRC_CONF,
                  "replace look-alike Unicode with GSM-7 (default Off)"),
-    AP_INIT_TAKE1("SMSSendMode", set_send_mode, NULL, RSRC_CONF,
+    AP_INIT_TAKE1("SMSSendMode", set_enum, NULL, RSRC_CONF,
                   "sync | queue (default sync)"),
-    AP_INIT_TAKE1("SMSRetryLimit", set_int, OFF(retry_limit), RSRC_CONF,
+    AP_INIT_TAKE1("SMSRetryLimit", set_number, NULL, RSRC_CONF,
                   "transient-failure retries (default 5)"),
-    AP_INIT_TAKE1("SMSRetryBackoff", set_retry_backoff, NULL, RSRC_CONF,
+    AP_INIT_TAKE1("SMSRetryBackoff", set_number, NULL, RSRC_CONF,
                   "exponential backoff base (default 30s)"),
-    AP_INIT_TAKE1("SMSBatchSize", set_int, OFF(batch_size), RSRC_CONF,
+    AP_INIT_TAKE1("SMSBatchSize", set_number, NULL, RSRC_CONF,
                   "recipients per provider request (default 100)"),
-    AP_INIT_TAKE1("SMSRateLimit", set_int, OFF(rate_limit), RSRC_CONF,
+    AP_INIT_TAKE1("SMSRateLimit", set_number, NULL, RSRC_CONF,
                   "messages per second to the provider, 0 = off"),
-    AP_INIT_TAKE1("SMSQueueInterval", set_queue_interval, NULL, RSRC_CONF,
+    AP_INIT_TAKE1("SMSQueueInterval", set_number, NULL, RSRC_CONF,
                   "how often the sender looks for due work (default 1s)"),
-    AP_INIT_TAKE1("SMSProviderTimeout", set_provider_timeout, NULL,
+    AP_INIT_TAKE1("SMSProviderTimeout", set_number, NULL,
                   RSRC_CONF, "longest wait for one provider request "
                   "(default 30s)"),
     AP_INIT_TAKE1("SMSWebhookSecret", set_webhook_secret, NULL,
@@ -660,8 +661,23 @@ const command_rec sms_directives[] = {
 /* Fill the defaults of one merged server configuration. */
 static void apply_defaults(sms_server_conf *c, apr_pool_t *p)
 {
-    if (c->provider == SMS_PROVIDER_UNSET) {
-        c->provider = SMS_PROVIDER_SANDBOX;
+    apr_size_t i;
+
+    for (i = 0; i < sizeof(numbers) / sizeof(*numbers); i++) {
+        char *at = FIELD(c, numbers[i].offset);
+        if (numbers[i].kind == NUM_INT && *(int *)at == UNSET) {
+            *(int *)at = (int)numbers[i].dflt;
+        }
+        else if (numbers[i].kind == NUM_INTERVAL
+                 && *(apr_interval_time_t *)at == UNSET) {
+            *(apr_interval_time_t *)at = numbers[i].dflt;
+        }
+    }
+    for (i = 0; i < sizeof(enums) / sizeof(*enums); i++) {
+        int *at = (int *)FIELD(c, enums[i].offset);
+        if (*at == UNSET) {
+            *at = enums[i].dflt;
+        }
     }
     if (!c->broadcast_url) {
         c->broadcast_url = SMS_DEFAULT_URL;
@@ -672,35 +688,11 @@ static void apply_defaults(sms_server_conf *c, apr_pool_t *p)
     if (!c->allow_types) {
         c->allow_types = SMS_PHONE_TYPES_SMS_DEFAULT;
     }
-    if (c->max_parts == UNSET) {
-        c->max_parts = SMS_DEFAULT_MAX_PARTS;
-    }
     if (c->smart_encoding == UNSET) {
         c->smart_encoding = 0;
     }
-    if (c->send_mode == SMS_SEND_UNSET) {
-        c->send_mode = SMS_SEND_SYNC;
-    }
-    if (c->retry_limit == UNSET) {
-        c->retry_limit = SMS_DEFAULT_RETRY_LIMIT;
-    }
-    if (c->retry_backoff == UNSET) {
-        c->retry_backoff = SMS_DEFAULT_RETRY_BACKOFF;
-    }
-    if (c->batch_size == UNSET) {
-        c->batch_size = SMS_DEFAULT_BATCH_SIZE;
-    }
-    if (c->rate_limit == UNSET) {
-        c->rate_limit = 0;
-    }
-    if (c->queue_interval == UNSET) {
-        c->queue_interval = SMS_DEFAULT_QUEUE_INTERVAL;
-    }
     if (c->max_body == UNSET) {
         c->max_body = SMS_DEFAULT_MAX_BODY;
-    }
-    if (c->provider_timeout == UNSET) {
-        c->provider_timeout = apr_time_from_sec(30);
     }
     if (!c->sender_allowed) {
         /* a request's sender_id: one of SMSSenderIDs, else SMSSenderID */

@@ -53,6 +53,9 @@ my @bad = (
     ['SMSPatientByPhoneQuery "SELECT id FROM p WHERE n = %d"', qr/SMSPatientByPhoneQuery: uses apr_dbd markers/],
     ['SMSProvider broadcast', qr/SMSProvider broadcast needs SMSBroadcastUsername and SMSBroadcastPassword/],
     ["<Location /x>\nSMSMaxParts 3\n</Location>", qr/SMSMaxParts not allowed in <Location> context/],
+    # one set of patient queries: the main server's (refused, not ignored)
+    ["<VirtualHost 127.0.0.1:9>\nSMSPatientQuery \"SELECT id, first_name, last_name FROM p WHERE id = %s\"\n</VirtualHost>",
+     qr/SMSPatientQuery: only the main server's query is used; set it outside <VirtualHost>/],
 );
 
 my $good = <<'CONF';
