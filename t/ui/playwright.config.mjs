@@ -7,6 +7,9 @@ const out = process.env.SMS_UI_OUT || '/tmp/mod_sms-ui';
 
 export default defineConfig({
     testDir: '.',
+    // one login through the form for the whole run (global-setup.mjs);
+    // the login and 401 tests start without it
+    globalSetup: './global-setup.mjs',
     testMatch: /.*\.spec\.mjs$/,
     outputDir: `${out}/test-results`,
     timeout: 30_000,
@@ -25,6 +28,7 @@ export default defineConfig({
                    '--disable-component-update', '--disable-sync'],
         },
         viewport: { width: 1280, height: 860 },
+        storageState: `${out}/session.json`,
         trace: 'off',
         screenshot: 'only-on-failure',
     },

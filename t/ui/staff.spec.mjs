@@ -15,15 +15,20 @@ const shots = `${process.env.SMS_UI_OUT || '/tmp/mod_sms-ui'}/screenshots`;
 const webhookSecret = process.env.SMS_UI_WEBHOOK_SECRET || '';
 mkdirSync(shots, { recursive: true });
 
+/** The staff app, logged in: through the form unless the run's session
+ *  (global-setup.mjs) is already there. */
 async function login(page) {
     await page.goto('/api/sms/ui/');
-    await expect(page).toHaveURL(/\/login\.html/);
-    await page.getByLabel('User').fill('demo');
-    await page.getByLabel('Password').fill('demo');
-    await page.getByRole('button', { name: 'Log in' }).click();
+    if (/\/login\.html/.test(page.url())) {
+        await page.getByLabel('User').fill('demo');
+        await page.getByLabel('Password').fill('demo');
+        await page.getByRole('button', { name: 'Log in' }).click();
+    }
     await expect(page).toHaveURL(/\/api\/sms\/ui\/$/);
     await expect(page.getByRole('navigation')).toBeVisible();
 }
+
+const noSession = { cookies: [], origins: [] };
 
 /** Call the API as the logged-in page does (cookie + CSRF token). */
 async function apiCall(page, method, path, body) {
@@ -52,7 +57,8 @@ test('screenshots: dialog, bulk, settings; light and dark; desktop and 360 px @b
     for (const scheme of ['light', 'dark']) {
         for (const [label, viewport] of [['desktop', { width: 1280, height: 860 }],
                                          ['phone', { width: 360, height: 740 }]]) {
-            const ctx = await browser.newContext({ colorScheme: scheme, viewport });
+            const ctx = await browser.newContext({ colorScheme: scheme, viewport,
+                storageState: test.info().project.use.storageState });
             const page = await ctx.newPage();
             await login(page);
             await openPatient(page, 17);
@@ -77,15 +83,21 @@ test('screenshots: dialog, bulk, settings; light and dark; desktop and 360 px @b
     }
 });
 
+test.describe('without a session', () => {
+test.use({ storageState: noSession });
+
 test('unauthenticated browser is sent to the login page; the form logs in', async ({ page }) => {
     const res = await page.request.get('/api/sms/ui/', { maxRedirects: 0 });
     expect(res.status()).toBe(302);
     expect(res.headers().location).toBe('/login.html');
+    await page.goto('/api/sms/ui/');
+    await expect(page).toHaveURL(/\/login\.html/);
     await login(page);
     const nav = page.getByRole('navigation');
     for (const name of ['Conversations', 'Bulk', 'History', 'Templates', 'Opt-outs', 'Settings']) {
         await expect(nav.getByRole('link', { name })).toBeVisible();
     }
+});
 });
 
 test('the app page has a CSP and the assets an ETag; only this origin is contacted @browser-only', async ({ page }) => {
@@ -265,6 +277,9 @@ test('an inbound reply appears within one poll, without a reload, with since and
             polls.push({ url: r.url(), inm: r.headers()['if-none-match'] });
         }
     });
+    // polls every 10 s by default; this test waits one 2 s poll instead
+    expect(await conv.evaluate((el) => el.pollMs)).toBe(10_000);
+    await conv.evaluate((el) => { el.setAttribute('poll-seconds', '2'); el.startPolling(); });
     const reply = unique('Running 5 minutes late');
     const q = new URLSearchParams({ secret: webhookSecret, to: 'WalkEasy', from: '61412345678',
                                     message: reply });
@@ -272,7 +287,7 @@ test('an inbound reply appears within one poll, without a reload, with since and
     expect(hook.status()).toBe(200);
     const bubble = conv.getByRole('log', { name: 'Conversation' }).getByRole('article')
         .filter({ hasText: reply });
-    await expect(bubble).toBeVisible({ timeout: 12_000 });
+    await expect(bubble).toBeVisible({ timeout: 3_500 });   // one poll and some slack
     expect(await bubble.getAttribute('class')).toContain('sms-in');
     expect(polls.some((p) => p.url.includes('since=') && p.inm)).toBe(true);
     // no re-render: the older bubbles are the same elements
