@@ -25,7 +25,7 @@
 
 #include "sms_keyword.h"
 
-#define KEYWORD_TEXT_MAX 1024   /* UTF-8 bytes of a reply looked at */
+#define KEYWORD_TEXT_MAX (1 << 20)  /* longer text: no words at all */
 #define KEYWORD_WORD_MAX 32     /* longer words are no keyword */
 
 /* text (len bytes) as NFKC_Casefold UTF-16 in *out (*n units); 0 when it
@@ -69,12 +69,11 @@ apr_array_header_t *sms_keyword_words(const char *text, int max,
     if (!text) {
         return words;
     }
+    /* the whole reply: a cut could hide a second word (inbound texts are
+     * at most 8 KB, sms_form.c) */
     len = (int32_t)strlen(text);
-    if (len > KEYWORD_TEXT_MAX) {       /* cut on a character boundary */
-        len = KEYWORD_TEXT_MAX;
-        while (len > 0 && ((unsigned char)text[len] & 0xC0) == 0x80) {
-            len--;
-        }
+    if (len > KEYWORD_TEXT_MAX) {
+        return words;           /* no keyword is that long */
     }
     if (!folded(&u, &n, text, len, p)) {
         return words;
