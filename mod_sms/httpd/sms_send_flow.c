@@ -5,45 +5,19 @@
  */
 #include <string.h>
 
-#include <apr_sha1.h>
 #include <apr_strings.h>
 #include <http_protocol.h>
 
 #include "sms_httpd.h"
+#include "sms_idempotency.h"
 #include "sms_json.h"
 #include "sms_phone.h"
 #include "sms_rules.h"
 #include "sms_text.h"
 
-#define IDEM_TTL apr_time_from_sec(24 * 3600)
-#define IDEM_KEY_MAX 255
 
 
 /* ---- Idempotency-Key ------------------------------------------------------- */
-
-/* SHA-1 of what makes two requests "the same": route and JSON body. */
-static const char *request_hash(sms_req *rq)
-{
-    apr_pool_t *p = rq->r->pool;
-    char *body = json_dumps(rq->body, JSON_COMPACT | JSON_SORT_KEYS);
-    unsigned char digest[APR_SHA1_DIGESTSIZE];
-    apr_sha1_ctx_t ctx;
-    char *hex = apr_palloc(p, 2 * APR_SHA1_DIGESTSIZE + 1);
-    int i;
-
-    apr_sha1_init(&ctx);
-    apr_sha1_update(&ctx, rq->r->uri, (unsigned int)strlen(rq->r->uri));
-    apr_sha1_update(&ctx, "\n", 1);
-    if (body) {
-        apr_sha1_update(&ctx, body, (unsigned int)strlen(body));
-        free(body);
-    }
-    apr_sha1_final(digest, &ctx);
-    for (i = 0; i < APR_SHA1_DIGESTSIZE; i++) {
-        apr_snprintf(hex + 2 * i, 3, "%02x", digest[i]);
-    }
-    return hex;
-}
 
 /* DECLINED to go on (*key set when the header came), or the handler's
  * return value after answering: the replayed first response, or 409. */
@@ -53,34 +27,22 @@ static int idem_begin(sms_req *rq, sms_db_t *db, const char **key)
     const char *k = apr_table_get(r->headers_in, "Idempotency-Key");
     const char *hash, *stored_hash, *response;
     apr_time_t now = apr_time_now();
-    int status, i;
+    sms_error_t *err;
+    int status;
 
     *key = NULL;
     if (!k) {
         return DECLINED;
     }
-    for (i = 0; k[i]; i++) {
-        if (k[i] < 0x21 || k[i] > 0x7e) {
-            break;
-        }
+    if (sms_idem_check_key(&err, k, r->pool) != APR_SUCCESS) {
+        return sms_reply_error(rq, err);
     }
-    if (k[i] || i == 0 || i > IDEM_KEY_MAX) {
-        return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_json",
-                        "Idempotency-Key", "the Idempotency-Key header must "
-                        "be 1 to %d visible ASCII characters", IDEM_KEY_MAX);
-    }
-    hash = request_hash(rq);
+    hash = sms_idem_hash(r->uri, rq->body, r->pool);
     if (sms_store_idem_get(&stored_hash, &status, &response, db, sms_user(rq),
-                           k, now - IDEM_TTL, r->pool) == APR_SUCCESS) {
-        if (strcmp(stored_hash, hash)) {
-            return sms_fail(rq, HTTP_CONFLICT, "idempotency_conflict",
-                            "Idempotency-Key", "this Idempotency-Key was "
-                            "used for a different request");
-        }
-        if (!status) {
-            return sms_fail(rq, HTTP_CONFLICT, "idempotency_conflict",
-                            "Idempotency-Key", "the first request with this "
-                            "Idempotency-Key is still running");
+                           k, now - SMS_IDEM_TTL, r->pool) == APR_SUCCESS) {
+        if (sms_idem_decide(&err, stored_hash, status, hash, r->pool)
+            != SMS_IDEM_REPLAY) {
+            return sms_reply_error(rq, err);
         }
         r->status = status;
         ap_set_content_type(r, "application/json");
@@ -89,24 +51,23 @@ static int idem_begin(sms_req *rq, sms_db_t *db, const char **key)
         ap_rputs(response, r);
         return OK;
     }
-    if (sms_store_idem_start(db, sms_user(rq), k, hash, now, now - IDEM_TTL,
-                             r->pool) != APR_SUCCESS) {
-        return sms_fail(rq, HTTP_CONFLICT, "idempotency_conflict",
-                        "Idempotency-Key", "the first request with this "
-                        "Idempotency-Key is still running");
+    if (sms_store_idem_start(db, sms_user(rq), k, hash, now,
+                             now - SMS_IDEM_TTL, r->pool) != APR_SUCCESS) {
+        /* another request took the key between our look and our claim */
+        sms_idem_decide(&err, hash, 0, hash, r->pool);
+        return sms_reply_error(rq, err);
     }
     *key = k;
     return DECLINED;
 }
 
-/* Keep the answer for replays; a server-side failure is forgotten so that
- * the client's retry runs for real. */
+/* Keep the answer for replays, or forget the key (sms_idem_keeps). */
 static int idem_end(sms_req *rq, sms_db_t *db, const char *key, int rc)
 {
     if (!key) {
         return rc;
     }
-    if (rq->reply_status && rq->reply_status < 500) {
+    if (sms_idem_keeps(rq->reply_status)) {
         sms_store_idem_finish(db, sms_user(rq), key, rq->reply_status,
                               rq->reply_text, rq->r->pool);
     }
