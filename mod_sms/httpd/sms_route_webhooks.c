@@ -20,91 +20,106 @@
 
 /* ---- delivery receipts -------------------------------------------------- */
 
+/* The message a receipt is about: by smsref, else by our ref and the
+ * number; NULL when unknown or when the number is not the message's. */
+static apr_status_t receipt_message(sms_message_t **m, sms_db_t *db,
+                                    const sms_form_dlr_t *dlr, apr_pool_t *p)
+{
+    apr_status_t rv = dlr->smsref ? sms_store_by_smsref(m, db, dlr->smsref, p)
+                                  : APR_ENOENT;
+
+    if (rv == APR_ENOENT && dlr->ref && dlr->to) {
+        rv = sms_store_by_ref(m, db, dlr->ref, dlr->to, p);
+    }
+    if (rv == APR_ENOENT || (rv == APR_SUCCESS && dlr->to
+                             && strcmp((*m)->to, dlr->to))) {
+        *m = NULL;
+        return APR_SUCCESS;
+    }
+    return rv;
+}
+
+/* In the receipt's transaction: move m when the receipt may finish it,
+ * else leave an event that it came; *result says which. */
+static apr_status_t apply_receipt(const char **result, sms_db_t *db,
+                                  sms_message_t *m, const sms_form_dlr_t *dlr,
+                                  apr_time_t now, apr_pool_t *p)
+{
+    const char *detail = apr_psprintf(p, "receipt %s%s%s", dlr->status,
+                                      dlr->smsref ? " smsref " : "",
+                                      dlr->smsref ? dlr->smsref : "");
+    sms_transition_t t;
+    int changed = 0;
+
+    *result = "recorded";
+    if (dlr->mapped && sms_status_receipt_applies(m->status, m->attempts)) {
+        memset(&t, 0, sizeof(t));
+        t.id = m->id;
+        t.from = m->status;
+        t.to = dlr->mapped;
+        t.delivered_at = !strcmp(dlr->mapped, "delivered") ? now : 0;
+        t.error = strcmp(dlr->mapped, "delivered")
+                  ? apr_pstrcat(p, "provider reports ", dlr->status, NULL)
+                  : NULL;
+        t.detail = detail;
+        t.now = now;
+        if (sms_store_transition(&changed, db, &t, p) != APR_SUCCESS) {
+            return APR_EGENERAL;
+        }
+        if (changed) {
+            m->status = dlr->mapped;
+            *result = "applied";
+            return APR_SUCCESS;
+        }
+    }
+    /* a distinct report that changes nothing still leaves a trace */
+    return sms_store_add_event(db, m->id, m->status, apr_pstrcat(
+                                   p, detail, ": no change", NULL), now, p);
+}
+
 int sms_route_dlr(sms_req *rq)
 {
     apr_pool_t *p = rq->r->pool;
-    const char *to_raw, *to, *ref, *smsref, *status, *mapped, *key, *detail;
-    const char *result;
+    const char *key, *result = "unknown_message";
     sms_message_t *m = NULL;
     sms_form_dlr_t dlr;
     sms_error_t *err;
-    apr_table_t *args;
     apr_time_t now = apr_time_now();
     apr_status_t rv;
     sms_db_t *db;
     int done = OK, seen = 0, ok;
 
-    args = rq->args;    /* checked by the router (sms_check_webhook) */
-    if (sms_form_dlr(&dlr, &err, args, rq->sc->country_code, p)) {
+    /* rq->args: checked by the router (sms_check_webhook) */
+    if (sms_form_dlr(&dlr, &err, rq->args, rq->sc->country_code, p)) {
         return sms_reply_error(rq, err);
     }
-    status = dlr.status;
-    mapped = dlr.mapped;
-    smsref = dlr.smsref;
-    ref = dlr.ref;
-    to_raw = dlr.to_raw;
-    to = dlr.to;
     if (!(db = sms_db(rq, &done))) {
         return done;
     }
-    key = sms_form_dedup_key(4, (const char *[]){smsref, ref,
-                                                 to ? to : to_raw,
-                                                 mapped ? mapped : status},
-                             p);
-    if (sms_store_dlr_seen(&seen, db, key, p) != APR_SUCCESS) {
+    key = sms_form_dedup_key(4, (const char *[]){
+        dlr.smsref, dlr.ref, dlr.to ? dlr.to : dlr.to_raw,
+        dlr.mapped ? dlr.mapped : dlr.status}, p);
+    if (sms_store_dlr_seen(&seen, db, key, p) != APR_SUCCESS
+        || (!seen && receipt_message(&m, db, &dlr, p) != APR_SUCCESS)) {
         return sms_storage_failed(rq);
     }
     if (seen) {
         return sms_reply(rq, HTTP_OK, json_pack("{s:s}", "result",
                                                 "duplicate"));
     }
-    rv = smsref ? sms_store_by_smsref(&m, db, smsref, p) : APR_ENOENT;
-    if (rv == APR_ENOENT && ref && to) {
-        rv = sms_store_by_ref(&m, db, ref, to, p);
-    }
-    if (rv != APR_SUCCESS && rv != APR_ENOENT) {
-        return sms_storage_failed(rq);
-    }
-    if (rv == APR_ENOENT || (m && to && strcmp(m->to, to))) {
-        m = NULL;       /* unknown, or a number that is not the message's */
-    }
-    detail = apr_psprintf(p, "receipt %s%s%s", status,
-                          smsref ? " smsref " : "", smsref ? smsref : "");
     ok = sms_store_begin(db, p) == APR_SUCCESS;
-    rv = ok ? sms_store_dlr_insert(db, m ? m->id : 0, smsref, ref,
-                                   to ? to : to_raw, status, now, key, p)
+    rv = ok ? sms_store_dlr_insert(db, m ? m->id : 0, dlr.smsref, dlr.ref,
+                                   dlr.to ? dlr.to : dlr.to_raw, dlr.status,
+                                   now, key, p)
             : APR_EGENERAL;
     if (rv == APR_EEXIST) {     /* the same report, a moment ago */
         sms_store_end(db, 0, p);
         return sms_reply(rq, HTTP_OK, json_pack("{s:s}", "result",
                                                 "duplicate"));
     }
-    ok = rv == APR_SUCCESS;
-    result = m ? "recorded" : "unknown_message";
-    if (ok && m && mapped && sms_status_receipt_applies(m->status, m->attempts)) {
-        sms_transition_t t;
-        int changed = 0;
-        memset(&t, 0, sizeof(t));
-        t.id = m->id;
-        t.from = m->status;
-        t.to = mapped;
-        t.delivered_at = !strcmp(mapped, "delivered") ? now : 0;
-        t.error = strcmp(mapped, "delivered")
-                  ? apr_pstrcat(p, "provider reports ", status, NULL) : NULL;
-        t.detail = detail;
-        t.now = now;
-        ok = sms_store_transition(&changed, db, &t, p) == APR_SUCCESS;
-        result = changed ? "applied" : "recorded";
-        if (changed) {
-            m->status = mapped;
-        }
-    }
-    if (ok && m && strcmp(result, "applied")) {
-        /* a distinct report that changes nothing still leaves a trace */
-        ok = sms_store_add_event(db, m->id, m->status, apr_pstrcat(
-                                     p, detail, ": no change", NULL),
-                                 now, p) == APR_SUCCESS;
-    }
+    ok = rv == APR_SUCCESS
+         && (!m || apply_receipt(&result, db, m, &dlr, now, p)
+                   == APR_SUCCESS);
     if (sms_store_end(db, ok, p) != APR_SUCCESS || !ok) {
         return sms_storage_failed(rq);
     }
@@ -116,92 +131,130 @@ int sms_route_dlr(sms_req *rq)
 
 /* ---- inbound replies ---------------------------------------------------------- */
 
+/* "STOP", "START" or NULL for a reply (API.md section 7: case,
+ * full-width, NBSP, zero-width marks and punctuation do not matter;
+ * STOP/UNSUBSCRIBE also as a first word); *word is the keyword. */
+static const char *reply_opt(const char **word, sms_req *rq, const char *text)
+{
+    switch (sms_keyword_match(word, text, rq->sc->optout_keywords,
+                              rq->r->pool)) {
+    case SMS_KEYWORD_OPTOUT:
+        return "STOP";
+    case SMS_KEYWORD_OPTIN:
+        return "START";
+    default:
+        return NULL;
+    }
+}
+
+/* A keyword takes effect on the opt-out list (in the caller's
+ * transaction, if any). */
+static apr_status_t apply_opt(sms_db_t *db, const char *opt,
+                              const char *from, apr_time_t now, apr_pool_t *p)
+{
+    int changed = 0;
+
+    return !strcmp(opt, "STOP")
+           ? sms_store_optout_add(&changed, db, from, "inbound", NULL, now, p)
+           : sms_store_optout_remove(&changed, db, from, p);
+}
+
+/* Store the reply, its links to patients and its keyword in one
+ * transaction; APR_EEXIST when the same reply was stored a moment ago. */
+static apr_status_t store_reply(apr_int64_t *id, sms_db_t *db,
+                                const sms_form_inbound_t *in,
+                                const sms_message_t *m,
+                                const apr_array_header_t *patients,
+                                const char *opt, const char *word,
+                                const char *key, apr_time_t now,
+                                apr_pool_t *p)
+{
+    apr_status_t rv = sms_store_begin(db, p);
+    int i;
+
+    if (rv == APR_SUCCESS) {
+        rv = sms_store_inbound_insert(id, db, in->from, in->to, in->text,
+                                      in->ref, m ? m->id : 0,
+                                      opt ? word : NULL, now, key,
+                                      now / INBOUND_BUCKET, p);
+    }
+    for (i = 0; rv == APR_SUCCESS && i < patients->nelts; i++) {
+        rv = sms_store_inbound_link(db, *id, APR_ARRAY_IDX(
+                                        patients, i, const char *), p);
+    }
+    if (rv == APR_SUCCESS && opt) {
+        rv = apply_opt(db, opt, in->from, now, p);
+    }
+    if (sms_store_end(db, rv == APR_SUCCESS, p) != APR_SUCCESS
+        && rv == APR_SUCCESS) {
+        rv = APR_EGENERAL;
+    }
+    return rv;
+}
+
+/* A repeated reply is stored once (provider retries), but a keyword in it
+ * always takes effect: STOP, START, STOP within minutes ends opted out. */
+static int duplicate_reply(sms_req *rq, sms_db_t *db, const char *opt,
+                           const char *from, apr_time_t now)
+{
+    if (opt && apply_opt(db, opt, from, now, rq->r->pool) != APR_SUCCESS) {
+        return sms_storage_failed(rq);
+    }
+    return sms_reply(rq, HTTP_OK, json_pack(
+        "{s:s, s:s?}", "result", "duplicate", "opt",
+        opt ? (!strcmp(opt, "STOP") ? "out" : "in") : NULL));
+}
+
 int sms_route_inbound(sms_req *rq)
 {
     apr_pool_t *p = rq->r->pool;
-    const char *from, *to, *text, *ref, *key, *word, *opt = NULL;
+    const char *key, *word = NULL, *opt;
     apr_array_header_t *patients;
     sms_message_t *m = NULL;
     sms_form_inbound_t in;
     sms_error_t *err;
-    apr_table_t *args;
     apr_time_t now = apr_time_now();
-    apr_int64_t bucket = now / INBOUND_BUCKET, id = 0;
+    apr_int64_t id = 0;
     json_t *linked;
     sms_db_t *db;
     apr_status_t rv;
-    int done = OK, seen = 0, ok, i, changed = 0;
+    int done = OK, seen = 0, i;
 
-    args = rq->args;    /* checked by the router (sms_check_webhook) */
-    if (sms_form_inbound(&in, &err, args, rq->sc->country_code, p)) {
+    /* rq->args: checked by the router (sms_check_webhook) */
+    if (sms_form_inbound(&in, &err, rq->args, rq->sc->country_code, p)) {
         return sms_reply_error(rq, err);
     }
-    from = in.from;
-    to = in.to;
-    text = in.text;
-    ref = in.ref;
     if (!(db = sms_db(rq, &done))) {
         return done;
     }
-    key = sms_form_dedup_key(4, (const char *[]){from, to, ref, text}, p);
-    if (sms_store_inbound_seen(&seen, db, key, bucket, p) != APR_SUCCESS) {
+    opt = reply_opt(&word, rq, in.text);
+    key = sms_form_dedup_key(4, (const char *[]){in.from, in.to, in.ref,
+                                                 in.text}, p);
+    if (sms_store_inbound_seen(&seen, db, key, now / INBOUND_BUCKET, p)
+        != APR_SUCCESS) {
         return sms_storage_failed(rq);
     }
     if (seen) {
-        return sms_reply(rq, HTTP_OK, json_pack("{s:s}", "result",
-                                                "duplicate"));
+        return duplicate_reply(rq, db, opt, in.from, now);
     }
-    rv = ref ? sms_store_by_ref(&m, db, ref, from, p) : APR_ENOENT;
-    if (rv != APR_SUCCESS && rv != APR_ENOENT) {
-        return sms_storage_failed(rq);
-    }
-    if (sms_store_patient_phones_e164(db, rq->sc->country_code, p)
-        != APR_SUCCESS
-        || sms_store_patients_by_phone(&patients, db, from, p)
+    rv = in.ref ? sms_store_by_ref(&m, db, in.ref, in.from, p) : APR_ENOENT;
+    if ((rv != APR_SUCCESS && rv != APR_ENOENT)
+        || sms_store_patient_phones_e164(db, rq->sc->country_code, p)
+           != APR_SUCCESS
+        || sms_store_patients_by_phone(&patients, db, in.from, p)
            != APR_SUCCESS) {
         return sms_storage_failed(rq);
     }
-    /* API.md section 7: case, full-width, NBSP, zero-width marks and
-     * punctuation do not matter; STOP/UNSUBSCRIBE also as a first word */
-    switch (sms_keyword_match(&word, text, rq->sc->optout_keywords, p)) {
-    case SMS_KEYWORD_OPTOUT:
-        opt = "STOP";
-        break;
-    case SMS_KEYWORD_OPTIN:
-        opt = "START";
-        break;
-    default:
-        break;
-    }
-    ok = sms_store_begin(db, p) == APR_SUCCESS;
-    rv = ok ? sms_store_inbound_insert(&id, db, from, to, text, ref,
-                                       m ? m->id : 0, opt ? word : NULL, now,
-                                       key, bucket, p)
-            : APR_EGENERAL;
+    rv = store_reply(&id, db, &in, m, patients, opt, word, key, now, p);
     if (rv == APR_EEXIST) {
-        sms_store_end(db, 0, p);
-        return sms_reply(rq, HTTP_OK, json_pack("{s:s}", "result",
-                                                "duplicate"));
+        return duplicate_reply(rq, db, opt, in.from, now);
     }
-    ok = rv == APR_SUCCESS;
-    for (i = 0; ok && i < patients->nelts; i++) {
-        ok = sms_store_inbound_link(db, id, APR_ARRAY_IDX(patients, i,
-                                                           const char *),
-                                    p) == APR_SUCCESS;
-    }
-    if (ok && opt && !strcmp(opt, "STOP")) {
-        ok = sms_store_optout_add(&changed, db, from, "inbound", NULL, now,
-                                  p) == APR_SUCCESS;
-    }
-    else if (ok && opt) {
-        ok = sms_store_optout_remove(&changed, db, from, p) == APR_SUCCESS;
-    }
-    if (sms_store_end(db, ok, p) != APR_SUCCESS || !ok) {
+    if (rv != APR_SUCCESS) {
         return sms_storage_failed(rq);
     }
     if (opt) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, rq->r, "%s opted %s",
-                      sms_phone_mask(from, p),
+                      sms_phone_mask(in.from, p),
                       !strcmp(opt, "STOP") ? "out" : "back in");
     }
     linked = json_array();
@@ -211,7 +264,7 @@ int sms_route_inbound(sms_req *rq)
     }
     return sms_reply(rq, HTTP_OK, json_pack(
         "{s:s, s:I, s:s, s:o, s:o, s:s?}", "result", "stored", "id",
-        (json_int_t)id, "from", from, "patients", linked, "message_id",
+        (json_int_t)id, "from", in.from, "patients", linked, "message_id",
         m ? json_integer((json_int_t)m->id) : json_null(), "opt",
         opt ? (!strcmp(opt, "STOP") ? "out" : "in") : NULL));
 }

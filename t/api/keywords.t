@@ -27,7 +27,7 @@ my @cases = (
     ["Start.", 'in', 'start_with_a_full_stop_opts_in'],
 );
 
-plan tests => @cases + 6;
+plan tests => @cases + 9;
 
 my $S = 'suite-hook-secret';
 my $hook = client();
@@ -57,3 +57,17 @@ my ($r2, $d2) = api($hook, GET => "/api/sms/webhook/inbound/?secret=$S&from=0412
 ok t_cmp($d2->{opt}, 'in', 'start_opts_back_in');
 ($res, $e) = api($ua, POST => '/api/sms/send/', {to => '0412 710 001', message => 'after START'});
 ok t_cmp($res->code, 201, 'sends_again_after_start');
+
+# STOP, START, STOP within minutes: the third is the same text as the first
+# (a provider retry by its look, stored once) but it always takes effect
+my $stop = "/api/sms/webhook/inbound/?secret=$S&from=0412710077&message=STOP";
+my (undef, $s1) = api($hook, GET => $stop);
+my (undef, $s2) = api($hook, GET => "/api/sms/webhook/inbound/?secret=$S&from=0412710077&message=START");
+my ($r3, $s3) = api($hook, GET => $stop);
+ok t_cmp("$s1->{opt} $s2->{opt} $s3->{result} $s3->{opt}", 'out in duplicate out',
+         'stop_start_stop_the_second_stop_is_not_swallowed');
+ok t_cmp(sql_value('sms.db', "SELECT count(*) FROM sms_optout WHERE number = '61412710077'"), 1,
+         'stop_start_stop_ends_opted_out');
+($res, $e) = api($ua, POST => '/api/sms/send/', {to => '0412 710 077', message => 'after STOP START STOP'});
+ok is_envelope($res, $e, 422, 'opted_out', 'to');
+
