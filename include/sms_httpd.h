@@ -223,6 +223,49 @@ void sms_sender_child_init(apr_pool_t *pchild, server_rec *s);
 /* Owner name for a lease taken inside this request. */
 const char *sms_request_owner(request_rec *r);
 
+/* sms_counters.c: the figures of GET /metrics and mod_status: provider
+ * requests counted in shared memory (one slot per server, shared by every
+ * child of this httpd), and the database's (sms_store_figures). */
+#define SMS_CALL_ANSWERED 0     /* request outcomes, as counted */
+#define SMS_CALL_TRANSIENT 1
+#define SMS_CALL_UNKNOWN 2
+#define SMS_CALL_AUTH 3
+#define SMS_CALL_ERROR 4
+#define SMS_CALL_OUTCOMES 5
+#define SMS_RCPT_OUTCOMES (SMS_OUT_REQUEST_ERROR + 1)  /* by sms_outcome_e */
+#define SMS_LATENCY_BUCKETS 10
+typedef struct sms_counts_t {
+    apr_uint64_t requests[SMS_CALL_KINDS][SMS_CALL_OUTCOMES];
+    apr_uint64_t recipients[SMS_RCPT_OUTCOMES];
+    /* requests per latency bucket (not cumulative); the last: slower */
+    apr_uint64_t buckets[SMS_CALL_KINDS][SMS_LATENCY_BUCKETS + 1];
+    apr_uint64_t micros[SMS_CALL_KINDS];    /* total latency */
+    apr_uint64_t credits;       /* the last balance answered (an int64) */
+    apr_uint64_t credits_at;    /* when (apr_time_t); 0: never */
+} sms_counts_t;
+typedef struct sms_figures_t {
+    apr_time_t now;
+    sms_store_figures_t db;     /* the database's, shared by every server */
+    int have_counts;            /* pv holds this server's counters */
+    sms_counts_t pv;
+} sms_figures_t;
+extern const char *const sms_call_kind_names[SMS_CALL_KINDS];
+extern const char *const sms_call_outcome_names[SMS_CALL_OUTCOMES];
+extern const char *const sms_rcpt_outcome_names[SMS_RCPT_OUTCOMES];
+extern const apr_interval_time_t sms_latency_bounds[SMS_LATENCY_BUCKETS];
+extern const char *const sms_latency_labels[SMS_LATENCY_BUCKETS];
+/* post_config: the shared segment, one zeroed slot per server. */
+int sms_counters_create(apr_pool_t *pconf, server_rec *s);
+/* child_init: count the requests of server s's provider in its slot. */
+void sms_counters_attach(sms_provider_t *pv, server_rec *s);
+/* Server s's counters and the database's figures; the database's failure
+ * is returned (f->pv is filled all the same). db may be NULL. */
+apr_status_t sms_figures_read(sms_figures_t *f, sms_db_t *db, server_rec *s,
+                              apr_pool_t *p);
+
+/* sms_mod_status.c: the "mod_sms" section of mod_status's server-status */
+void sms_status_register(void);
+
 /* Route handlers, one file per family (sms_route_<family>.c), named by
  * the route table; route files never call each other. */
 int sms_route_preview(sms_req *rq);
@@ -248,6 +291,7 @@ int sms_route_optouts(sms_req *rq);
 int sms_route_optout_add(sms_req *rq);
 int sms_route_optout_remove(sms_req *rq);
 int sms_route_settings(sms_req *rq);
+int sms_route_metrics(sms_req *rq);
 int sms_route_ui(sms_req *rq);
 int sms_route_ui_file(sms_req *rq);
 /* sms_route_ui.c: an unauthenticated browser asking for the UI at uri goes

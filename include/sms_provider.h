@@ -77,6 +77,32 @@ void sms_provider_send(sms_provider_t *pv, sms_send_req_t *req,
 apr_status_t sms_provider_balance(long *credits, sms_error_t **err,
                                   sms_provider_t *pv, apr_pool_t *p);
 
+/* --- observing requests (counters) ---------------------------------- */
+
+/* What kind of provider request an observer is told about. */
+typedef enum {
+    SMS_CALL_SEND = 0,
+    SMS_CALL_BALANCE,
+    SMS_CALL_KINDS
+} sms_call_kind_e;
+
+/* One provider request, as its observer sees it after it ended. */
+typedef struct sms_call_t {
+    sms_call_kind_e kind;
+    apr_interval_time_t took;       /* wall time of the request */
+    const sms_send_req_t *req;      /* SEND: recipients with outcomes */
+    apr_status_t rv;                /* BALANCE: APR_SUCCESS or the failure */
+    const sms_error_t *err;         /* BALANCE failure, or NULL */
+    long credits;                   /* BALANCE success */
+} sms_call_t;
+
+typedef void sms_provider_observer_fn(void *baton, const sms_call_t *call);
+
+/* Call fn(baton, call) after every request pv makes (the sandbox's too;
+ * not its balance, which makes none). Set once, before any thread. */
+void sms_provider_observe(sms_provider_t *pv, sms_provider_observer_fn *fn,
+                          void *baton);
+
 /* --- SMS Broadcast protocol pieces ----------------------------------- */
 
 /* The application/x-www-form-urlencoded body of a send: every field

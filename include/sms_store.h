@@ -15,6 +15,7 @@
 #include <apr_time.h>
 
 #include "sms_core.h"
+#include "sms_status.h"
 
 /* Schema version this build needs (sql/<driver>/NNN_*.sql). */
 #define SMS_SCHEMA_VERSION 4
@@ -406,5 +407,23 @@ apr_status_t sms_store_state_get(const char **value, apr_time_t *at,
 apr_status_t sms_store_state_set(sms_db_t *db, const char *name,
                                  const char *value, apr_time_t now,
                                  apr_pool_t *p);
+
+/* --- figures (metrics, mod_status) ---------------------------------------- */
+
+/* What the database says about the whole installation, read in one
+ * statement (one snapshot): every server sharing the database sees the
+ * same figures. */
+typedef struct sms_store_figures_t {
+    apr_int64_t by_status[SMS_ST_COUNT];    /* messages, by sms_status_e */
+    apr_int64_t receipts;       /* delivery receipts received (sms_dlr) */
+    apr_int64_t replies;        /* inbound messages received (sms_inbound) */
+    apr_int64_t optouts;        /* numbers on the opt-out list */
+    apr_int64_t due;            /* queued or scheduled, due by now */
+    apr_time_t oldest_due;      /* next_attempt_at of the oldest due; 0: none */
+} sms_store_figures_t;
+
+/* The figures as of now. */
+apr_status_t sms_store_figures(sms_store_figures_t *f, sms_db_t *db,
+                               apr_time_t now, apr_pool_t *p);
 
 #endif /* SMS_STORE_H */

@@ -61,7 +61,7 @@ static int sms_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                                   sc->patient_by_phone_query);
     }
     sms_sender_register(pconf, s);
-    return OK;
+    return sms_counters_create(pconf, s);
 }
 
 static void sms_child_init(apr_pool_t *pchild, server_rec *s)
@@ -87,6 +87,7 @@ static void sms_register_hooks(apr_pool_t *p)
     ap_hook_child_init(sms_child_init, after_dbd, before_watchdog,
                        APR_HOOK_MIDDLE);
     ap_hook_handler(sms_api_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    sms_status_register();     /* mod_status's optional hook */
 }
 
 /* not AP_DECLARE_MODULE: the private header already did APLOG_USE_MODULE */

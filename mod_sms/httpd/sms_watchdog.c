@@ -203,6 +203,7 @@ void sms_sender_child_init(apr_pool_t *pchild, server_rec *s)
                          "mod_sms: cannot set up the provider");
             sc->pv = NULL;
         }
+        sms_counters_attach(sc->pv, v);   /* GET /metrics, server-status */
         sc->sender.retry_limit = sc->retry_limit;
         sc->sender.retry_backoff = sc->retry_backoff;
         sc->sender.batch_size = sc->batch_size;

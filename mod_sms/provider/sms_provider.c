@@ -26,6 +26,8 @@ typedef struct {
 struct sms_provider_t {
     const provider_vtable_t *vt;
     void *ctx;
+    sms_provider_observer_fn *observer;
+    void *baton;
 };
 
 static const provider_vtable_t providers[] = {
@@ -76,6 +78,7 @@ int sms_provider_simulates_dlr(const sms_provider_t *pv)
 void sms_provider_send(sms_provider_t *pv, sms_send_req_t *req,
                        apr_pool_t *p)
 {
+    apr_time_t start;
     int i;
 
     if (!req->recipients) {
@@ -91,6 +94,7 @@ void sms_provider_send(sms_provider_t *pv, sms_send_req_t *req,
     if (!req->recipients->nelts) {
         return;
     }
+    start = apr_time_now();
     pv->vt->send_batch(pv->ctx, req, p);
     /* the promise of the header, whatever a provider forgot */
     for (i = 0; i < req->recipients->nelts; i++) {
@@ -101,10 +105,40 @@ void sms_provider_send(sms_provider_t *pv, sms_send_req_t *req,
             rc->detail = "the provider gave no outcome";
         }
     }
+    if (pv->observer) {
+        sms_call_t call;
+
+        memset(&call, 0, sizeof(call));
+        call.kind = SMS_CALL_SEND;
+        call.took = apr_time_now() - start;
+        call.req = req;
+        pv->observer(pv->baton, &call);
+    }
 }
 
 apr_status_t sms_provider_balance(long *credits, sms_error_t **err,
                                   sms_provider_t *pv, apr_pool_t *p)
 {
-    return pv->vt->balance(credits, err, pv->ctx, p);
+    apr_time_t start = apr_time_now();
+    apr_status_t rv = pv->vt->balance(credits, err, pv->ctx, p);
+
+    if (pv->observer && rv != APR_ENOTIMPL) {
+        sms_call_t call;
+
+        memset(&call, 0, sizeof(call));
+        call.kind = SMS_CALL_BALANCE;
+        call.took = apr_time_now() - start;
+        call.rv = rv;
+        call.err = rv != APR_SUCCESS && err ? *err : NULL;
+        call.credits = rv == APR_SUCCESS ? *credits : 0;
+        pv->observer(pv->baton, &call);
+    }
+    return rv;
+}
+
+void sms_provider_observe(sms_provider_t *pv, sms_provider_observer_fn *fn,
+                          void *baton)
+{
+    pv->observer = fn;
+    pv->baton = baton;
 }

@@ -150,6 +150,18 @@ const sms_statement_t sms_st_statements[] = {
      " FROM sms_inbound_patient ip JOIN sms_inbound i ON i.id = ip.inbound_id"
      " WHERE ip.patient_id = %s AND ip.inbound_id > " BIG()
      " ORDER BY ip.inbound_id", NULL},
+    /* metrics and mod_status (sms_store_metrics.c): one statement, so
+     * one snapshot; (kind, status, figure) rows */
+    {"sms_figures",
+     "SELECT 'status', status, count(*) FROM sms_message GROUP BY status"
+     " UNION ALL SELECT 'receipts', '', count(*) FROM sms_dlr"
+     " UNION ALL SELECT 'replies', '', count(*) FROM sms_inbound"
+     " UNION ALL SELECT 'optouts', '', count(*) FROM sms_optout"
+     " UNION ALL SELECT 'due', '', count(*) FROM sms_message"
+     " WHERE status IN ('queued', 'scheduled') AND next_attempt_at <= " BIG()
+     " UNION ALL SELECT 'oldest_due', '', min(next_attempt_at)"
+     " FROM sms_message WHERE status IN ('queued', 'scheduled')"
+     " AND next_attempt_at <= " BIG(), NULL},
     {"sms_phone_e164_pending",
      "SELECT id, number FROM sms_patient_phone WHERE e164 IS NULL"
      " ORDER BY id LIMIT 100", NULL},
