@@ -166,16 +166,13 @@ apr_status_t sms_rules_render(const char **text, sms_error_t **err,
                               const char *body, json_t *context,
                               json_t *extra, apr_pool_t *p)
 {
-    json_t *vars = json_object();
+    json_t *layers[2];
 
-    sms_json_pool(vars, p);
-    if (context) {
-        json_object_update(vars, context);
-    }
-    if (extra) {
-        json_object_update(vars, extra);
-    }
-    return sms_template_render(text, err, body, vars, p);
+    /* looked up in place: a bulk of many recipients with a large context
+     * copies nothing per recipient */
+    layers[0] = context;
+    layers[1] = extra;
+    return sms_template_render_in(text, err, body, layers, 2, p);
 }
 
 apr_status_t sms_rules_final_text(sms_text_t **t, sms_error_t **err,

@@ -253,9 +253,22 @@ apr_status_t sms_template_check(sms_error_t **err, const char *body,
     return parse(&pieces, err, body, p);
 }
 
-apr_status_t sms_template_render(const char **out, sms_error_t **err,
-                                 const char *body, json_t *vars,
-                                 apr_pool_t *p)
+/* The value of placeholder name: from the last layer that has it. */
+static json_t *lookup(json_t *const *layers, int n, const char *name)
+{
+    json_t *v;
+
+    while (n-- > 0) {
+        if (layers[n] && (v = json_object_get(layers[n], name))) {
+            return v;
+        }
+    }
+    return NULL;
+}
+
+apr_status_t sms_template_render_in(const char **out, sms_error_t **err,
+                                    const char *body, json_t *const *layers,
+                                    int n, apr_pool_t *p)
 {
     apr_array_header_t *pieces;
     apr_size_t total = 0, o = 0;
@@ -265,37 +278,43 @@ apr_status_t sms_template_render(const char **out, sms_error_t **err,
     int i;
 
     *out = NULL;
-    rv = parse(&pieces, err, body, p);
-    if (rv != APR_SUCCESS) {
+    if ((rv = parse(&pieces, err, body, p)) != APR_SUCCESS) {
         return rv;
     }
-    if (vars && !json_is_object(vars)) {
-        *err = sms_error_make(p, 400, "invalid_json", "context",
-                              "'context' must be an object");
-        return APR_EINVAL;
+    for (i = 0; i < n; i++) {
+        if (layers[i] && !json_is_object(layers[i])) {
+            *err = sms_error_make(p, 400, "invalid_json", "context",
+                                  "'context' must be an object");
+            return APR_EINVAL;
+        }
     }
     pc = (piece_t *)pieces->elts;
     for (i = 0; i < pieces->nelts; i++) {
         json_t *v;
 
-        if (!pc[i].is_name) {
-            total += pc[i].len;
-            continue;
+        if (pc[i].is_name) {
+            if (!(v = lookup(layers, n, pc[i].text))) {
+                *err = sms_error_make(p, 400, "unknown_placeholder",
+                                      apr_pstrcat(p, "context.", pc[i].text,
+                                                  NULL),
+                                      "template placeholder {%s} has no "
+                                      "value", pc[i].text);
+                return APR_EINVAL;
+            }
+            rv = value_text(&pc[i].text, &pc[i].len, err, v, pc[i].text, p);
+            if (rv != APR_SUCCESS) {
+                return rv;
+            }
         }
-        v = vars ? json_object_get(vars, pc[i].text) : NULL;
-        if (!v) {
-            *err = sms_error_make(p, 400, "unknown_placeholder",
-                                  apr_pstrcat(p, "context.", pc[i].text,
-                                              NULL),
-                                  "template placeholder {%s} has no value",
-                                  pc[i].text);
+        /* stop as soon as the text is longer than any SMS can carry: the
+         * work and memory stay bounded whatever the template and values */
+        if ((total += pc[i].len) > SMS_TEMPLATE_OUTPUT_MAX) {
+            *err = sms_error_make(p, 400, "message_too_long", "message",
+                                  "the rendered message would be longer "
+                                  "than any SMS can carry (over %d bytes)",
+                                  SMS_TEMPLATE_OUTPUT_MAX);
             return APR_EINVAL;
         }
-        rv = value_text(&pc[i].text, &pc[i].len, err, v, pc[i].text, p);
-        if (rv != APR_SUCCESS) {
-            return rv;
-        }
-        total += pc[i].len;
     }
     buf = apr_palloc(p, total + 1);
     for (i = 0; i < pieces->nelts; i++) {
@@ -305,6 +324,13 @@ apr_status_t sms_template_render(const char **out, sms_error_t **err,
     buf[o] = '\0';
     *out = buf;
     return APR_SUCCESS;
+}
+
+apr_status_t sms_template_render(const char **out, sms_error_t **err,
+                                 const char *body, json_t *vars,
+                                 apr_pool_t *p)
+{
+    return sms_template_render_in(out, err, body, &vars, 1, p);
 }
 
 apr_array_header_t *sms_template_names(const char *body, apr_pool_t *p)

@@ -6,9 +6,10 @@ use Apache::Test;
 use Apache::TestUtil;
 use lib 't/lib';
 use SMSTest;
+use SMSFault qw(httpd_children);
 
 my $cases = load_vectors();
-plan tests => scalar(@$cases) + 34;
+plan tests => scalar(@$cases) + 37;
 
 my $ua = client();
 login($ua, 'alice', 'alice-password');
@@ -113,3 +114,27 @@ ok is_envelope($res, $data, 401, 'unauthenticated');
 ($res, $data) = api(client(base => vhost_url('noauth')), POST => '/api/sms/preview/',
                     {message => 'a'});
 ok is_envelope($res, $data, 401, 'unauthenticated');
+
+# ---- bounded memory: a template of 1,666 x {a} (5,000 bytes) rendered with
+# a 20 KB value once grew a child by 315 MB and answered 67 MB; rendering
+# now stops as soon as the text is longer than any SMS can carry
+sub children_rss_kb {
+    my $kb = 0;
+    for my $pid (httpd_children()) {
+        open my $fh, '<', "/proc/$pid/status" or next;
+        while (<$fh>) { $kb += $1 if /^VmRSS:\s+(\d+)/ }
+    }
+    return $kb;
+}
+my (undef, $big) = api($ua, POST => '/api/sms/templates/',
+                       {name => 'preview.t bomb', body => '{a}' x 1666});
+my $rss_before = children_rss_kb();
+for (1 .. 3) {
+    ($res, $data) = api($ua, POST => '/api/sms/preview/',
+                        {template_id => $big->{id}, context => {a => 'x' x 20000}});
+}
+ok is_envelope($res, $data, 400, 'message_too_long', 'message');
+ok t_cmp(length($res->content) < 1000, 1, 'template_bomb_answer_is_small');
+my $grown = children_rss_kb() - $rss_before;
+ok t_cmp($grown < 16 * 1024, 1, "template_bomb_grows_the_children_under_16_MB (grew ${grown} kB)");
+

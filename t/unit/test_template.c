@@ -202,6 +202,40 @@ static void check_errors(apr_pool_t *p)
     json_decref(array);
 }
 
+/* Values looked up in layers (the later wins), nothing merged; the output
+ * bounded before it is built. */
+static void check_layers_and_limit(apr_pool_t *p)
+{
+    json_t *ctx = json_pack("{s:s, s:s}", "first_name", "Ann", "date", "Tue");
+    json_t *patient = json_pack("{s:s}", "first_name", "Anne");
+    json_t *layers[3] = {ctx, NULL, patient};
+    json_t *big = json_object();
+    const char *out = NULL;
+    sms_error_t *err = NULL;
+    char *value = apr_palloc(p, 20001), *bomb;
+    int i;
+
+    tap_ok(sms_template_render_in(&out, &err, "Hi {first_name}, {date}",
+                                  layers, 3, p) == APR_SUCCESS
+           && !strcmp(out, "Hi Anne, Tue"),
+           "later_layer_wins_null_layers_skipped");
+    memset(value, 'x', 20000);
+    value[20000] = '\0';
+    json_object_set_new(big, "a", json_string(value));
+    bomb = apr_palloc(p, 3 * 1666 + 1);
+    for (i = 0; i < 1666; i++) {
+        memcpy(bomb + 3 * i, "{a}", 3);
+    }
+    bomb[3 * 1666] = '\0';
+    out = NULL;
+    tap_ok(sms_template_render(&out, &err, bomb, big, p) == APR_EINVAL
+           && out == NULL && !strcmp(err->code, "message_too_long"),
+           "render_stops_past_the_longest_sms");
+    json_decref(ctx);
+    json_decref(patient);
+    json_decref(big);
+}
+
 int main(void)
 {
     apr_pool_t *p;
@@ -211,6 +245,7 @@ int main(void)
     check_vectors(p);
     check_names(p);
     check_errors(p);
+    check_layers_and_limit(p);
     apr_pool_destroy(p);
     apr_terminate();
     return tap_done();
