@@ -13,6 +13,7 @@
 #include <apr_thread_mutex.h>
 #include <apr_user.h>
 
+#include "sms_phone.h"
 #include "sms_store_private.h"
 
 static int count_markers(const char *sql)
@@ -90,7 +91,7 @@ apr_status_t sms_st_select_int(long *out, sms_db_t *db, const char *label,
  * for some 80 s, where it should answer 503 storage_unavailable. The
  * busy_timeout set by DBDInitSQL is split over those tries, so that it
  * bounds the whole wait again. PRAGMA takes no parameters: the values are
- * constant sms_st_statements. */
+ * constant statements. */
 #define SQLITE_DRIVER_TRIES 16
 #define SQLITE_DRIVER_SLEEP_MS 100
 static const struct {
@@ -396,18 +397,21 @@ apr_status_t sms_st_db_error(sms_db_t *db, const char *label, int rc,
     const char *msg = apr_dbd_error(db->driver, db->handle, rc);
 
     /* pgsql: mod_dbd's check resets a broken connection in place
-     * (PQreset), and the new session has none of our sms_st_statements: forget
+     * (PQreset), and the new session has none of our statements: forget
      * them so that the next use of this connection prepares them again */
     if (msg && strstr(msg, "prepared statement") && strstr(msg, "does not exist")
         && db->prepared) {
         apr_hash_set(db->prepared, SMS_READY_LABEL, APR_HASH_KEY_STRING, NULL);
         sms_log(SMS_LOG_WARNING, APR_EGENERAL, p, "store: %s: the database "
-                "connection was reset; sms_st_statements will be prepared again",
+                "connection was reset; statements will be prepared again",
                 label);
         return APR_EGENERAL;
     }
+    /* PostgreSQL's details quote the row ("Key (number)=(61412345678)
+     * already exists"): numbers are masked before anything is logged */
     sms_log(db->quiet ? SMS_LOG_DEBUG : SMS_LOG_ERR, APR_EGENERAL, p,
-            "store: %s failed: %s", label, msg);
+            "store: %s failed: %s", label,
+            msg ? sms_phone_mask_text(msg, p) : "(no message)");
     return APR_EGENERAL;
 }
 
@@ -506,9 +510,9 @@ apr_status_t sms_st_returning_id(apr_int64_t *id, sms_db_t *db,
  * when BEGIN gets an error answer, which is what a connection whose server
  * went away since its last use gets ("terminating connection due to
  * administrator command"): the child dies of SIGSEGV. There BEGIN, COMMIT
- * and ROLLBACK are plain sms_st_statements; a failed statement inside aborts the
+ * and ROLLBACK are plain statements; a failed statement inside aborts the
  * transaction on the server, and we only COMMIT when none failed. They
- * are the only sms_st_statements not prepared: apr-util prepares with SQL
+ * are the only statements not prepared: apr-util prepares with SQL
  * PREPARE, which takes no transaction control ("PREPARE x AS BEGIN" is a
  * syntax error). */
 static apr_status_t plain_tx(sms_db_t *db, const char *sql, apr_pool_t *p)
