@@ -627,6 +627,18 @@ static void capture_log(void *baton, sms_log_level_e level, apr_status_t rv,
         apr_pstrdup(log_lines->pool, msg);
 }
 
+/* What the observer of check_sandbox saw. */
+static int observed;
+static const sms_call_t *last_call;
+static sms_call_t seen;
+
+static void observer(void *baton, const sms_call_t *call)
+{
+    observed += baton == &observed;
+    seen = *call;
+    last_call = call;
+}
+
 static void check_sandbox(apr_pool_t *p)
 {
     sms_provider_t *pv = NULL;
@@ -643,12 +655,20 @@ static void check_sandbox(apr_pool_t *p)
     tap_ok(sms_provider_simulates_dlr(pv), "sandbox: simulates receipts");
     rcpt(req, 0)->message_id = 42;
     rcpt(req, 1)->message_id = APR_INT64_C(9000000000);
+    sms_provider_observe(pv, observer, &observed);
     sms_provider_send(pv, req, p);
+    IS_INT(observed, 1, "observer: told of the send, with its baton");
+    tap_ok(last_call && seen.kind == SMS_CALL_SEND && seen.req == req
+           && seen.took >= 0, "observer: kind send, the request, its time");
     expect(req, 0, SMS_OUT_ACCEPTED, "sandbox-42", NULL, "sandbox", p);
     expect(req, 1, SMS_OUT_ACCEPTED, "sandbox-9000000000", NULL, "sandbox", p);
     IS_INT(sms_provider_balance(&credits, &err, pv, p), APR_ENOTIMPL,
            "sandbox: no balance");
     tap_ok(err == NULL, "sandbox: no balance error");
+    IS_INT(observed, 1, "observer: a balance that asks nobody is no request");
+    req = mkreq(p, "hi", NULL);
+    sms_provider_send(pv, req, p);
+    IS_INT(observed, 1, "observer: a send without recipients is no request");
 }
 
 static void check_create(apr_pool_t *p)
