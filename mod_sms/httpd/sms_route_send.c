@@ -47,25 +47,148 @@ static void reject(json_t *rejected, json_t *to, const sms_error_t *e)
         "code", e->code, "message", e->message, "field", e->field));
 }
 
+/* Every recipient is a number (a string) or {"to": string, "context":
+ * object}: anything else is a malformed request (400 invalid_json naming
+ * it), not a recipient to report. */
+static apr_status_t recipient_types(sms_error_t **err, json_t *list,
+                                    apr_pool_t *p)
+{
+    static const char *const fields[] = {"to", "context", NULL};
+    json_t *item, *ctx;
+    size_t i;
+
+    json_array_foreach(list, i, item) {
+        const char *at = apr_psprintf(p, "recipients[%d]", (int)i);
+        if (json_is_string(item)) {
+            continue;
+        }
+        if (!json_is_object(item)
+            || sms_json_only(err, item, fields, p) != APR_SUCCESS
+            || !json_is_string(json_object_get(item, "to"))
+            || ((ctx = json_object_get(item, "context")) && !json_is_null(ctx)
+                && !json_is_object(ctx))) {
+            *err = sms_error_make(p, 400, "invalid_json", at, "'%s' must be "
+                                  "a phone number or {\"to\": \"...\", "
+                                  "\"context\": {...}}", at);
+            return APR_EINVAL;
+        }
+    }
+    return APR_SUCCESS;
+}
+
+/* One recipient, parsed once: its number, or why it is refused. */
+typedef struct {
+    json_t *to_json;
+    json_t *context;
+    sms_phone_t *ph;
+    sms_error_t *err;
+} bulk_rcpt_t;
+
+/* Every recipient's number parsed (libphonenumber, once each), and the
+ * opt-outs among them looked up many at a time. */
+static apr_status_t parse_recipients(bulk_rcpt_t **out, apr_hash_t **optouts,
+                                     json_t *list, sms_req *rq,
+                                     sms_db_t *db)
+{
+    apr_pool_t *p = rq->r->pool;
+    size_t n = json_array_size(list), i;
+    bulk_rcpt_t *rc = apr_pcalloc(p, n * sizeof(*rc));
+    apr_array_header_t *numbers = apr_array_make(p, (int)n,
+                                                 sizeof(const char *));
+    json_t *item;
+
+    json_array_foreach(list, i, item) {
+        rc[i].to_json = json_is_object(item) ? json_object_get(item, "to")
+                                             : item;
+        rc[i].context = json_is_object(item)
+                        ? json_object_get(item, "context") : NULL;
+        if (json_is_null(rc[i].context)) {
+            rc[i].context = NULL;
+        }
+        if (strlen(json_string_value(rc[i].to_json))
+            != json_string_length(rc[i].to_json)) {     /* a NUL inside */
+            rc[i].err = sms_error_make(p, 400, "invalid_phone", "to",
+                                       "a phone number has no NUL character");
+        }
+        else if (sms_phone_parse(&rc[i].ph, &rc[i].err,
+                                 json_string_value(rc[i].to_json),
+                                 rq->sc->country_code, "to", p)
+                 == APR_SUCCESS) {
+            APR_ARRAY_PUSH(numbers, const char *) = rc[i].ph->digits;
+        }
+    }
+    *out = rc;
+    return sms_store_optout_many(optouts, db, numbers, p);
+}
+
+/* The recipients that may be sent to, as new messages; the others in
+ * rejected with the reason. */
+static apr_array_header_t *accept_recipients(int *segments, json_t *rejected,
+                                             const bulk_rcpt_t *rc, size_t n,
+                                             apr_hash_t *optouts,
+                                             const sms_send_opts_t *o,
+                                             sms_req *rq, apr_time_t now)
+{
+    apr_pool_t *p = rq->r->pool;
+    apr_array_header_t *msgs = apr_array_make(p, (int)n,
+                                              sizeof(sms_message_t *));
+    apr_hash_t *seen = apr_hash_make(p);
+    sms_error_t *err;
+    sms_text_t *t;
+    size_t i;
+
+    *segments = 0;
+    for (i = 0; i < n; i++) {
+        const char *to = rc[i].ph ? rc[i].ph->digits : NULL;
+        sms_message_t *m;
+
+        err = rc[i].err;
+        if (!err && rc[i].context && !o->template_id) {
+            err = sms_error_make(p, 400, "invalid_json", "context",
+                                 "'context' goes with 'template_id'");
+        }
+        if (!err && apr_hash_get(optouts, to, APR_HASH_KEY_STRING)) {
+            err = sms_error_make(p, 422, "opted_out", "to", "this number has "
+                                 "opted out (STOP)");
+        }
+        if (!err && apr_hash_get(seen, to, APR_HASH_KEY_STRING)) {
+            err = sms_error_make(p, 400, "duplicate_recipient", "to", "this "
+                                 "number is already a recipient of this "
+                                 "batch: it is sent once");
+        }
+        if (err
+            || sms_phone_check_sms(&err, rc[i].ph, rq->sc->allow_types, "to",
+                                   p)
+            || sms_send_final_text(&t, &err, o, rc[i].context, rq)) {
+            reject(rejected, rc[i].to_json, err);
+            continue;
+        }
+        apr_hash_set(seen, to, APR_HASH_KEY_STRING, to);
+        m = sms_send_new_message(rq, o, t, to, now);
+        *segments += m->segments;
+        APR_ARRAY_PUSH(msgs, sms_message_t *) = m;
+    }
+    return msgs;
+}
+
 static int send_bulk(sms_req *rq, sms_db_t *db)
 {
     static const char *const fields[] = {
         "recipients", "message", "template_id", "context", "sender_id",
         "max_parts", "send_at", "patient_id", "dry_run", NULL};
     apr_pool_t *p = rq->r->pool;
-    const sms_server_conf *sc = rq->sc;
     json_t *list = json_object_get(rq->body, "recipients");
     json_t *dry_run = json_object_get(rq->body, "dry_run");
-    json_t *rejected = json_array(), *item;
+    json_t *rejected = json_array();
     apr_array_header_t *msgs;
-    apr_array_header_t *numbers;
-    apr_hash_t *seen = apr_hash_make(p), *optouts;
+    apr_hash_t *optouts;
+    bulk_rcpt_t *rc;
     sms_error_t *err;
     sms_send_opts_t o;
+    sms_text_t *t;
     apr_time_t now = apr_time_now();
     apr_int64_t batch_id = 0;
-    size_t i;
-    int segments = 0, ok = 1;
+    int segments = 0, ok = 1, i;
 
     sms_json_pool(rejected, p);
     if (sms_json_only(&err, rq->body, fields, p)) {
@@ -82,91 +205,16 @@ static int send_bulk(sms_req *rq, sms_db_t *db)
         return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_json", "dry_run",
                         "'dry_run' must be true or false");
     }
-    if (sms_send_parse_opts(&o, &err, rq, db)) {
+    if (recipient_types(&err, list, p) || sms_send_parse_opts(&o, &err, rq, db)
+        /* one text for everybody: a bad one fails the whole request */
+        || (!o.template_id && sms_send_final_text(&t, &err, &o, NULL, rq))) {
         return sms_reply_error(rq, err);
     }
-    if (!o.template_id) {
-        /* one text for everybody: a bad one fails the whole request */
-        sms_text_t *t;
-        if (sms_send_final_text(&t, &err, &o, NULL, rq)) {
-            return sms_reply_error(rq, err);
-        }
-    }
-    /* the opt-outs among the recipients, many numbers per look-up */
-    numbers = apr_array_make(p, (int)json_array_size(list),
-                             sizeof(const char *));
-    json_array_foreach(list, i, item) {
-        json_t *to_json = json_is_object(item) ? json_object_get(item, "to")
-                                               : item;
-        const char *to;
-        if (json_is_string(to_json)
-            && !sms_phone_normalise(&to, &err, json_string_value(to_json),
-                                    sc->country_code, "to", p)) {
-            APR_ARRAY_PUSH(numbers, const char *) = to;
-        }
-    }
-    if (sms_store_optout_many(&optouts, db, numbers, p) != APR_SUCCESS) {
+    if (parse_recipients(&rc, &optouts, list, rq, db) != APR_SUCCESS) {
         return sms_storage_failed(rq);
     }
-    msgs = apr_array_make(p, (int)json_array_size(list),
-                          sizeof(sms_message_t *));
-    json_array_foreach(list, i, item) {
-        json_t *to_json = item, *extra = NULL;
-        const char *to;
-        sms_phone_t *ph;
-        sms_text_t *t;
-        sms_message_t *m;
-
-        if (json_is_object(item)) {
-            to_json = json_object_get(item, "to");
-            extra = json_object_get(item, "context");
-            if (extra && !json_is_object(extra)) {
-                reject(rejected, to_json, sms_error_make(
-                    p, 400, "invalid_json", "context",
-                    "a recipient's 'context' must be an object"));
-                continue;
-            }
-            if (extra && !o.template_id) {
-                reject(rejected, to_json, sms_error_make(
-                    p, 400, "invalid_json", "context",
-                    "'context' goes with 'template_id'"));
-                continue;
-            }
-        }
-        if (!json_is_string(to_json)
-            || strlen(json_string_value(to_json))
-               != json_string_length(to_json)) {    /* a NUL inside */
-            reject(rejected, to_json, sms_error_make(
-                p, 400, "invalid_phone", "to",
-                "a recipient is a phone number string or an object with "
-                "'to'"));
-            continue;
-        }
-        if (sms_phone_parse(&ph, &err, json_string_value(to_json),
-                            sc->country_code, "to", p)
-            || sms_phone_check_sms(&err, ph, sc->allow_types, "to", p)
-            || sms_send_final_text(&t, &err, &o, extra, rq)) {
-            reject(rejected, to_json, err);
-            continue;
-        }
-        to = ph->digits;
-        if (apr_hash_get(optouts, to, APR_HASH_KEY_STRING)) {
-            reject(rejected, to_json, sms_error_make(
-                p, 422, "opted_out", "to", "this number has opted out "
-                "(STOP)"));
-            continue;
-        }
-        if (apr_hash_get(seen, to, APR_HASH_KEY_STRING)) {
-            reject(rejected, to_json, sms_error_make(
-                p, 400, "duplicate_recipient", "to", "this number is already "
-                "a recipient of this batch: it is sent once"));
-            continue;
-        }
-        apr_hash_set(seen, to, APR_HASH_KEY_STRING, to);
-        m = sms_send_new_message(rq, &o, t, to, now);
-        segments += m->segments;
-        APR_ARRAY_PUSH(msgs, sms_message_t *) = m;
-    }
+    msgs = accept_recipients(&segments, rejected, rc, json_array_size(list),
+                             optouts, &o, rq, now);
     if (json_is_true(dry_run)) {    /* the same checks; nothing stored */
         return sms_reply(rq, HTTP_OK, json_pack(
             "{s:b, s:i, s:O, s:i, s:i}", "dry_run", 1, "accepted",
@@ -184,7 +232,7 @@ static int send_bulk(sms_req *rq, sms_db_t *db)
                                   segments, now, p) != APR_SUCCESS) {
         ok = 0;
     }
-    for (i = 0; ok && i < (size_t)msgs->nelts; i++) {
+    for (i = 0; ok && i < msgs->nelts; i++) {
         APR_ARRAY_IDX(msgs, i, sms_message_t *)->batch_id = batch_id;
     }
     ok = ok && sms_store_insert_messages(db, msgs, p) == APR_SUCCESS;
