@@ -126,18 +126,72 @@ int sms_route_patient_phones(sms_req *rq)
 
 /* ---- the conversation -------------------------------------------------------- */
 
+/* Whether If-None-Match (a comma-separated list of entity tags, each
+ * maybe weak: W/"...") names etag exactly. "*" matches nothing here: the
+ * thread always exists, and a poll that sent it would never see a change. */
 static int etag_matches(const char *header, const char *etag)
 {
-    const char *found;
+    apr_size_t n = strlen(etag);
+    const char *s = header;
 
-    if (!header) {
-        return 0;
+    while (s && *s) {
+        while (*s == ' ' || *s == '\t' || *s == ',') {
+            s++;
+        }
+        if (!strncmp(s, "W/", 2)) {
+            s += 2;
+        }
+        if (!strncmp(s, etag, n)
+            && (s[n] == '\0' || s[n] == ',' || s[n] == ' '
+                || s[n] == '\t')) {
+            return 1;
+        }
+        s = strchr(s, ',');
     }
-    if (!strcmp(header, "*")) {
-        return 1;
+    return 0;
+}
+
+/* Both directions of a thread merged, oldest first, as the API shows
+ * them. */
+static json_t *thread_json(const apr_array_header_t *out,
+                           const apr_array_header_t *in,
+                           apr_array_header_t *phones, apr_pool_t *p)
+{
+    json_t *list;
+    int i, j;
+
+    list = json_array();
+    for (i = 0, j = 0; i < out->nelts || j < in->nelts;) {
+        const sms_message_t *m = i < out->nelts
+                                 ? APR_ARRAY_IDX(out, i, sms_message_t *)
+                                 : NULL;
+        const sms_inbound_t *n = j < in->nelts
+                                 ? &APR_ARRAY_IDX(in, j, sms_inbound_t)
+                                 : NULL;
+        if (m && (!n || m->created_at <= n->received_at)) {
+            json_t *o = sms_message_json(m, p);
+            json_object_set_new(o, "direction", json_string("out"));
+            json_object_set_new(o, "phone", json_string(m->to));
+            if (!m->phone_label && label_of(phones, m->to)) {
+                json_object_set_new(o, "phone_label",
+                                    json_string(label_of(phones, m->to)));
+            }
+            json_array_append_new(list, o);
+            i++;
+        }
+        else {
+            const char *label = label_of(phones, n->from);
+            json_array_append_new(list, json_pack(
+                "{s:s, s:I, s:s, s:s?, s:s, s:s, s:o}", "direction", "in",
+                "id", (json_int_t)n->id, "phone", n->from, "phone_label",
+                label, "body", n->body, "created_at",
+                sms_time_format(n->received_at, p), "reply_to",
+                n->message_id ? json_integer((json_int_t)n->message_id)
+                              : json_null()));
+            j++;
+        }
     }
-    found = strstr(header, etag);
-    return found != NULL;
+    return list;
 }
 
 int sms_route_patient_conversation(sms_req *rq)
@@ -154,7 +208,7 @@ int sms_route_patient_conversation(sms_req *rq)
     sms_error_t *err;
     json_t *list;
     sms_db_t *db;
-    int done = OK, i, j;
+    int done = OK;
 
     if (sms_params(&args, &err, rq, allowed)) {
         return sms_reply_error(rq, err);
@@ -202,38 +256,7 @@ int sms_route_patient_conversation(sms_req *rq)
            != APR_SUCCESS) {
         return sms_storage_failed(rq);
     }
-    /* merge both directions, oldest first */
-    list = json_array();
-    for (i = 0, j = 0; i < out->nelts || j < in->nelts;) {
-        const sms_message_t *m = i < out->nelts
-                                 ? APR_ARRAY_IDX(out, i, sms_message_t *)
-                                 : NULL;
-        const sms_inbound_t *n = j < in->nelts
-                                 ? &APR_ARRAY_IDX(in, j, sms_inbound_t)
-                                 : NULL;
-        if (m && (!n || m->created_at <= n->received_at)) {
-            json_t *o = sms_message_json(m, p);
-            json_object_set_new(o, "direction", json_string("out"));
-            json_object_set_new(o, "phone", json_string(m->to));
-            if (!m->phone_label && label_of(phones, m->to)) {
-                json_object_set_new(o, "phone_label",
-                                    json_string(label_of(phones, m->to)));
-            }
-            json_array_append_new(list, o);
-            i++;
-        }
-        else {
-            const char *label = label_of(phones, n->from);
-            json_array_append_new(list, json_pack(
-                "{s:s, s:I, s:s, s:s?, s:s, s:s, s:o}", "direction", "in",
-                "id", (json_int_t)n->id, "phone", n->from, "phone_label",
-                label, "body", n->body, "created_at",
-                sms_time_format(n->received_at, p), "reply_to",
-                n->message_id ? json_integer((json_int_t)n->message_id)
-                              : json_null()));
-            j++;
-        }
-    }
+    list = thread_json(out, in, phones, p);
     return sms_reply(rq, HTTP_OK, json_pack(
         "{s:{s:s, s:s}, s:o, s:s}", "patient", "id", pt->id, "name",
         json_string_value(json_object_get(sms_patient_vars(pt, p),

@@ -7,7 +7,7 @@ use Apache::TestUtil;
 use lib 't/lib';
 use SMSTest;
 
-plan tests => 38;
+plan tests => 41;
 
 my $S = 'suite-hook-secret';
 my $ua = client();
@@ -77,6 +77,15 @@ ok t_cmp($etag, qr/^"/, 'etag_sent');
 ($res) = api($ua, GET => '/api/sms/patient/17/conversation/', undef, 'If-None-Match' => $etag);
 ok t_cmp($res->code, 304, 'unchanged_poll_is_304');
 ok t_cmp($res->content, '', '304_has_no_body');
+# If-None-Match is a list of entity tags, compared whole
+($res) = api($ua, GET => '/api/sms/patient/17/conversation/', undef,
+             'If-None-Match' => qq{"other", W/$etag});
+ok t_cmp($res->code, 304, 'etag_found_in_a_list_is_304');
+($res) = api($ua, GET => '/api/sms/patient/17/conversation/', undef,
+             'If-None-Match' => "nonsense$etag");
+ok t_cmp($res->code, 200, 'a_header_that_only_contains_ours_is_not_a_match');
+($res) = api($ua, GET => '/api/sms/patient/17/conversation/', undef, 'If-None-Match' => '*');
+ok t_cmp($res->code, 200, 'star_does_not_freeze_a_poll');
 # with the cursor: nothing new
 ($res, my $n) = api($ua, GET => "/api/sms/patient/17/conversation/?since=$c->{cursor}");
 ok t_cmp(scalar(@{$n->{messages}}), 0, 'since_with_nothing_new');
