@@ -19,6 +19,18 @@
 #define BIG(n) "CAST(%s AS BIGINT)"
 #define INT(n) "CAST(%s AS INTEGER)"
 #define ANY(col, cmp, val) "(CAST(%s AS TEXT) IS NULL OR " col " " cmp " " val ")"
+/* The same two arguments, for the filter a statement is chosen by: a plain
+ * comparison its index serves. */
+#define EQ(col, cmp, val) "(CAST(%s AS TEXT) IS NOT NULL AND " col " " cmp " " val ")"
+/* The history list; st, pt, ph, bt say how status, patient_id, to_number
+ * and batch_id are compared (ANY or EQ). */
+#define MSG_LIST(st, pt, ph, bt) \
+    "SELECT " MSG_COLS " FROM sms_message WHERE " st("status", "=", "%s") \
+    " AND " pt("patient_id", "=", "%s") " AND " ph("to_number", "=", "%s") \
+    " AND " bt("batch_id", "=", BIG()) \
+    " AND " ANY("created_at", ">=", BIG()) \
+    " AND " ANY("created_at", "<", BIG()) " AND " ANY("id", "<", BIG()) \
+    " ORDER BY id DESC LIMIT " INT()
 
 /* The sms_message row, described once (SQL column, field of sms_message_t,
  * kind): the SELECT list, the INSERT's columns and markers, the reader and

@@ -185,9 +185,14 @@ apr_status_t sms_store_list_messages(apr_array_header_t **msgs, sms_db_t *db,
     apr_dbd_results_t *res;
     const char *batch = sms_st_opt64(p, f->batch_id), *since = sms_st_opt64(p, f->since);
     const char *until = sms_st_opt64(p, f->until), *before = sms_st_opt64(p, f->before_id);
+    /* the statement whose index serves the most selective filter given */
+    const char *label = f->patient_id ? "sms_msg_list_patient"
+                        : f->phone ? "sms_msg_list_phone"
+                        : f->batch_id ? "sms_msg_list_batch"
+                        : f->status ? "sms_msg_list_status" : "sms_msg_list";
     apr_status_t rv;
 
-    rv = sms_st_query(&res, db, "sms_msg_list", p, ARGS(
+    rv = sms_st_query(&res, db, label, p, ARGS(
         f->status, f->status, f->patient_id, f->patient_id, f->phone,
         f->phone, batch, batch, since, since, until, until, before, before,
         sms_st_i64(p, f->limit)));

@@ -23,15 +23,14 @@ const sms_statement_t sms_st_statements[] = {
     {"sms_event_list",
      "SELECT status, detail, created_at FROM sms_event"
      " WHERE message_id = " BIG() " ORDER BY id", NULL},
-    {"sms_msg_list",
-     "SELECT " MSG_COLS " FROM sms_message WHERE "
-     ANY("status", "=", "%s") " AND " ANY("patient_id", "=", "%s")
-     " AND " ANY("to_number", "=", "%s")
-     " AND " ANY("batch_id", "=", BIG())
-     " AND " ANY("created_at", ">=", BIG())
-     " AND " ANY("created_at", "<", BIG())
-     " AND " ANY("id", "<", BIG())
-     " ORDER BY id DESC LIMIT " INT(), NULL},
+    /* history: one statement per leading filter, so the index of that
+     * column serves it ("? IS NULL OR col = ?" alone defeats indexes);
+     * every variant takes the same arguments */
+    {"sms_msg_list", MSG_LIST(ANY, ANY, ANY, ANY), NULL},
+    {"sms_msg_list_patient", MSG_LIST(ANY, EQ, ANY, ANY), NULL},
+    {"sms_msg_list_phone", MSG_LIST(ANY, ANY, EQ, ANY), NULL},
+    {"sms_msg_list_batch", MSG_LIST(ANY, ANY, ANY, EQ), NULL},
+    {"sms_msg_list_status", MSG_LIST(EQ, ANY, ANY, ANY), NULL},
     {"sms_msg_transition",
      "UPDATE sms_message SET status = %s,"
      " external_id = COALESCE(%s, external_id), error = %s,"

@@ -23,6 +23,7 @@
 #include "sms_provider.h"
 #include "sms_sender.h"
 #include "sms_store.h"
+#include "sms_store_private.h"
 #include "tap.h"
 
 static const char *sql_dir;
@@ -372,6 +373,54 @@ static void check_stop_at_hand_over(sms_db_t *db, apr_pool_t *p)
     tap_is_int(handed, 4, "the_other_four_handed_over");
 }
 
+/* Each history filter has a statement whose plan uses that column's
+ * index: no full scan of sms_message for a patient, a number, a batch or
+ * a status. */
+static void check_history_plans(sms_db_t *db, apr_pool_t *p)
+{
+    static const struct {
+        const char *label, *index;
+    } want[] = {
+        {"sms_msg_list_patient", "sms_message_patient"},
+        {"sms_msg_list_phone", "sms_message_to"},
+        {"sms_msg_list_batch", "sms_message_batch"},
+        {"sms_msg_list_status", "sms_message_due"},
+    };
+    apr_size_t i, j;
+
+    for (i = 0; i < sizeof(want) / sizeof(*want); i++) {
+        const char *sql = NULL, *plan = "";
+        apr_dbd_prepared_t *st = NULL;
+        apr_dbd_results_t *res = NULL;
+        apr_dbd_row_t *row = NULL;
+        const char *args[15] = {NULL};
+
+        for (j = 0; j < sms_st_nstatements; j++) {
+            if (!strcmp(sms_st_statements[j].label, want[i].label)) {
+                sql = sms_st_statements[j].sql;
+            }
+        }
+        if (!sql || apr_dbd_prepare(db->driver, p, db->handle,
+                                    apr_pstrcat(p, "EXPLAIN QUERY PLAN ",
+                                                sql, NULL), NULL, &st)
+            || apr_dbd_pselect(db->driver, p, db->handle, &res, st, 0, 15,
+                               args)) {
+            tap_ok(0, "plan of %s", want[i].label);
+            continue;
+        }
+        while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+            plan = apr_pstrcat(p, plan, apr_dbd_get_entry(db->driver, row, 3),
+                               "; ", NULL);
+        }
+        if (!tap_ok(strstr(plan, want[i].index) != NULL
+                    && !strstr(plan, "SCAN sms_message;")
+                    && !strstr(plan, "SCAN TABLE sms_message;"),
+                    "%s_uses_%s", want[i].label, want[i].index)) {
+            tap_diag("plan: %s", plan);
+        }
+    }
+}
+
 static void check_idempotency(sms_db_t *db, apr_pool_t *p)
 {
     apr_time_t now = apr_time_now(), day = apr_time_from_sec(86400);
@@ -417,6 +466,7 @@ int main(void)
     check_sender(db, p);
     check_stop_at_hand_over(db, p);
     check_idempotency(db, p);
+    check_history_plans(db, p);
     unlink(db_path);
     apr_pool_destroy(p);
     apr_terminate();
