@@ -184,6 +184,26 @@ test('keyboard: Phone, Template, Message, Send in that order; Ctrl+Enter sends; 
     await expect(log.getByRole('article').filter({ hasText: text })).toContainText('Delivered');
 });
 
+test('every control of every view has a name; one view at a time @browser-only', async ({ page }) => {
+    await login(page);
+    for (const view of ['Conversations', 'Bulk', 'History', 'Templates', 'Opt-outs', 'Settings']) {
+        await page.getByRole('link', { name: view }).click();
+        await expect(page.getByRole('link', { name: view })).toHaveAttribute('aria-current', 'page');
+        await expect(page.getByRole('heading', { level: 1 })).toHaveText(view);   // the others hidden
+        if (view === 'Conversations') {
+            await openPatient(page, 17);
+        }
+        const unnamed = await page.evaluate(() => [...document.querySelectorAll(
+            'main :is(input, select, textarea, button)')]
+            .filter((el) => el.offsetParent !== null)
+            .filter((el) => !((el.labels && el.labels.length) || el.getAttribute('aria-label')
+                              || el.getAttribute('aria-labelledby')
+                              || (el.tagName === 'BUTTON' && el.textContent.trim())))
+            .map((el) => el.outerHTML.slice(0, 80)));
+        expect(unnamed, view).toEqual([]);
+    }
+});
+
 test('a failed message says why', async ({ page }) => {
     await login(page);
     const conv = await openPatient(page, 17);
