@@ -342,11 +342,13 @@ static int error_document(sms_req *rq, const char *redirect_status)
         int status;
         const char *code, *message;
     } known[] = {
+        {400, "bad_request", "the request is malformed"},
         {401, "unauthenticated", "log in first"},
         {403, "forbidden", "access to this resource is forbidden"},
         {404, "not_found", "no such resource"},
         {405, "method_not_allowed", "method not allowed"},
         {413, "payload_too_large", "the request body is too large"},
+        {414, "uri_too_long", "the request URI is too long"},
         {500, "internal_error", "internal server error"},
         {503, "storage_unavailable", "service unavailable"},
     };
