@@ -109,6 +109,18 @@ int sms_storage_failed(sms_req *rq)
     return sms_reply_error(rq, sms_error_storage(rq->r->pool, NULL));
 }
 
+/* 503 for a store that cannot serve at all (no schema, no access): the
+ * reason logged once per process, not once per request. */
+static int refuse_store(sms_req *rq, apr_uint32_t *logged, const char *why,
+                        const char *what)
+{
+    if (apr_atomic_cas32(logged, 1, 0) == 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, rq->r, "refusing to serve: %s",
+                      why);
+    }
+    return sms_reply_error(rq, sms_error_storage(rq->r->pool, what));
+}
+
 sms_db_t *sms_db(sms_req *rq, int *done)
 {
     request_rec *r = rq->r;
@@ -124,24 +136,13 @@ sms_db_t *sms_db(sms_req *rq, int *done)
     }
     db = apr_palloc(r->pool, sizeof(*db));
     rv = sms_db_adopt(db, dbd, &why, r->pool);
-    if (rv == SMS_STORE_ENOSCHEMA) {
-        /* one clear line per process, not one per request */
-        if (apr_atomic_cas32(&schema_logged, 1, 0) == 0) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                          "refusing to serve: %s", why);
-        }
-        *done = sms_reply_error(rq, sms_error_storage(
-            r->pool, "the database schema is not installed or too old"));
-        return NULL;
-    }
-    if (rv == SMS_STORE_ENOACCESS) {
-        /* not the schema: say what cannot be opened, once per process */
-        if (apr_atomic_cas32(&access_logged, 1, 0) == 0) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                          "refusing to serve: %s", why);
-        }
-        *done = sms_reply_error(rq, sms_error_storage(
-            r->pool, "the database cannot be opened"));
+    if (rv == SMS_STORE_ENOSCHEMA || rv == SMS_STORE_ENOACCESS) {
+        *done = refuse_store(rq, rv == SMS_STORE_ENOSCHEMA ? &schema_logged
+                                                           : &access_logged,
+                             why, rv == SMS_STORE_ENOSCHEMA
+                                  ? "the database schema is not installed "
+                                    "or too old"
+                                  : "the database cannot be opened");
         return NULL;
     }
     if (rv != APR_SUCCESS) {
