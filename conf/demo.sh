@@ -56,7 +56,15 @@ random_key() { od -An -N24 -tx1 /dev/urandom | tr -d ' \n'; }
 [ -s "$state/session.key" ] || random_key > "$state/session.key"
 [ -s "$state/webhook.secret" ] || random_key > "$state/webhook.secret"
 [ -s "$state/site.passphrase" ] || random_key > "$state/site.passphrase"
+# three users, one per role (conf/mod_sms-roles.conf.example): demo is
+# the supervisor; the password is the user name
 [ -s "$state/htpasswd" ] || htpasswd -bcB "$state/htpasswd" demo demo 2>/dev/null
+for u in reception clinician; do
+    grep -q "^$u:" "$state/htpasswd" || htpasswd -bB "$state/htpasswd" "$u" "$u" 2>/dev/null
+done
+mkdir -p "$SMS_RUNDIR/mod_sms"
+printf 'reception: reception\nclinicians: clinician\nsupervisors: demo\n' \
+    > "$SMS_RUNDIR/mod_sms/staff.groups"
 export SMS_WEBHOOK_SECRET=${SMS_WEBHOOK_SECRET:-$(cat "$state/webhook.secret")}
 export SMS_SITE_PASSPHRASE="$(cat "$state/site.passphrase")"
 
@@ -71,15 +79,24 @@ fi
 # the children's user owns the state folder before the database is made
 [ "$(id -u)" = 0 ] && chown -R "$SMS_USER:$SMS_GROUP" "$state"
 sh "$SMS_SRCDIR/sql/migrate.sh" --user "$SMS_USER" "$SMS_DBD_DRIVER" "$SMS_DBD_PARAMS"
-# demo patients, once, into an empty reference table
+# demo patients, once, into an empty reference table; who may see them
+# (SMSPatientAccessQuery reference), once, into an empty access table
 if [ "$SMS_DBD_DRIVER" = sqlite3 ]; then
     if [ "$(sqlite3 "$SMS_DBD_PARAMS" 'SELECT count(*) FROM sms_patient')" = 0 ]; then
         sqlite3 -bail "$SMS_DBD_PARAMS" < "$SMS_SRCDIR/conf/demo-patients.sql"
         sqlite3 -bail "$SMS_DBD_PARAMS" < "$SMS_SRCDIR/conf/demo-history.sql"
     fi
-elif [ "$(psql -qtAX -d "$SMS_DBD_PARAMS" -c 'SELECT count(*) FROM sms_patient')" = 0 ]; then
-    psql -q -v ON_ERROR_STOP=1 -d "$SMS_DBD_PARAMS" -f "$SMS_SRCDIR/conf/demo-patients.sql"
-    psql -q -v ON_ERROR_STOP=1 -d "$SMS_DBD_PARAMS" -f "$SMS_SRCDIR/conf/demo-history.sql"
+    if [ "$(sqlite3 "$SMS_DBD_PARAMS" 'SELECT count(*) FROM sms_patient_access')" = 0 ]; then
+        sqlite3 -bail "$SMS_DBD_PARAMS" < "$SMS_SRCDIR/conf/demo-access.sql"
+    fi
+else
+    if [ "$(psql -qtAX -d "$SMS_DBD_PARAMS" -c 'SELECT count(*) FROM sms_patient')" = 0 ]; then
+        psql -q -v ON_ERROR_STOP=1 -d "$SMS_DBD_PARAMS" -f "$SMS_SRCDIR/conf/demo-patients.sql"
+        psql -q -v ON_ERROR_STOP=1 -d "$SMS_DBD_PARAMS" -f "$SMS_SRCDIR/conf/demo-history.sql"
+    fi
+    if [ "$(psql -qtAX -d "$SMS_DBD_PARAMS" -c 'SELECT count(*) FROM sms_patient_access')" = 0 ]; then
+        psql -q -v ON_ERROR_STOP=1 -d "$SMS_DBD_PARAMS" -f "$SMS_SRCDIR/conf/demo-access.sql"
+    fi
 fi
 
 if [ "${SMS_PROVIDER:-sandbox}" = broadcast ]; then
@@ -96,7 +113,8 @@ fi
 
 "$HTTPD" -t -f "$conf" $defines >/dev/null
 cat <<MSG
-mod_sms demo on http://127.0.0.1:$SMS_PORT/  (log in: demo / demo)
+mod_sms demo on http://127.0.0.1:$SMS_PORT/  (log in: demo / demo, the
+  supervisor; reception / reception and clinician / clinician see less)
   provider ${SMS_PROVIDER:-sandbox}, storage $SMS_DBD_DRIVER, state in $SMS_RUNDIR
   webhooks: http://127.0.0.1:$SMS_PORT/api/sms/webhook/dlr/?secret=$SMS_WEBHOOK_SECRET
 MSG

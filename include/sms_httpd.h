@@ -69,6 +69,8 @@ typedef struct sms_server_conf {
     const char *patient_query;
     const char *patient_phones_query;
     const char *patient_by_phone_query;
+    const char *patient_access_query;   /* NULL: every user sees every
+                                           patient */
     apr_interval_time_t provider_timeout;
     const char *login_url;      /* SMSLoginURL: UI routes redirect there */
     /* run time, per child process */
@@ -151,12 +153,30 @@ const char *sms_user(sms_req *rq);
 /* 403 csrf_failed unless X-CSRFToken is this user's, unexpired; DECLINED
  * when it is (or the check is off). */
 int sms_check_csrf(sms_req *rq);
-/* A CSRF token for this user, and when it expires. */
+/* A CSRF token for this user and login session, and when it expires. */
 const char *sms_csrf_issue(apr_time_t *expires, sms_req *rq);
 /* A provider callback: its parameters (query and form body, each one of
  * allowed) into rq->args, and the SMSWebhookSecret "secret" among them;
  * 400/403 answered, or DECLINED to go on. */
 int sms_check_webhook(sms_req *rq, const char *const *allowed);
+/* mod_session's hook that ends a login session's CSRF tokens at logout,
+ * when mod_session is loaded before mod_sms. */
+void sms_auth_register_hooks(apr_pool_t *p);
+
+/* sms_auth.c: who may see which patient, and who did what */
+/* 404 unknown_patient when SMSPatientAccessQuery gives this user no row
+ * for the patient (503 when it fails); DECLINED when the user may see it
+ * (always, without the directive). */
+int sms_check_patient(sms_req *rq, sms_db_t *db, const char *patient_id);
+/* Whether this user may see the patient (patient_id NULL: yes); answers
+ * are kept in cache (patient id -> int) for the request. */
+apr_status_t sms_patient_visible(int *visible, sms_req *rq, sms_db_t *db,
+                                 apr_hash_t *cache, const char *patient_id);
+/* Append an audit row for this request's user and client (in the open
+ * transaction, when there is one): action, object (an id or a masked
+ * number), patient id. */
+apr_status_t sms_audit(sms_req *rq, sms_db_t *db, const char *action,
+                       const char *object, const char *patient_id);
 
 /* sms_render.c: JSON of domain objects, ids from paths */
 /* The API's message object. */
@@ -292,6 +312,7 @@ int sms_route_optout_add(sms_req *rq);
 int sms_route_optout_remove(sms_req *rq);
 int sms_route_settings(sms_req *rq);
 int sms_route_metrics(sms_req *rq);
+int sms_route_audit(sms_req *rq);
 int sms_route_ui(sms_req *rq);
 int sms_route_ui_file(sms_req *rq);
 /* sms_route_ui.c: an unauthenticated browser asking for the UI at uri goes

@@ -18,7 +18,7 @@
 #include "sms_status.h"
 
 /* Schema version this build needs (sql/<driver>/NNN_*.sql). */
-#define SMS_SCHEMA_VERSION 4
+#define SMS_SCHEMA_VERSION 5
 
 /* The schema is missing, or older than SMS_SCHEMA_VERSION. */
 #define SMS_STORE_ENOSCHEMA (APR_OS_START_USERERR + 1)
@@ -302,6 +302,19 @@ apr_status_t sms_store_inbound_link(sms_db_t *db, apr_int64_t inbound_id,
  * connection is made ready. */
 void sms_store_patient_queries(const char *patient, const char *phones,
                                const char *by_phone);
+/* SMSPatientAccessQuery: one SELECT whose two %s markers take the user,
+ * then the patient id; a row grants access. "reference" is the reference
+ * table's query (sms_patient_access, '*' for every patient); NULL turns
+ * the check off. APR_EINVAL when the query has not exactly two markers.
+ * Before any connection is made ready. */
+apr_status_t sms_store_access_query(const char *sql);
+/* Whether an access query is in use. */
+int sms_store_access_enabled(void);
+/* Whether user may see the patient (always, with no access query). */
+apr_status_t sms_store_patient_access(int *allowed, sms_db_t *db,
+                                      const char *user,
+                                      const char *patient_id, apr_pool_t *p);
+
 typedef struct sms_patient_t {
     const char *id;
     const char *first_name;
@@ -396,6 +409,40 @@ apr_status_t sms_store_optout_list(apr_array_header_t **list, sms_db_t *db,
 /* Queued or scheduled messages to opted-out numbers. */
 apr_status_t sms_store_optout_pending(apr_array_header_t **msgs, sms_db_t *db,
                                       apr_pool_t *p);
+
+/* --- the audit trail ------------------------------------------------------ */
+
+/* One audit row: who did what to which object, of which patient, from
+ * where. Never message text or a full number. */
+typedef struct sms_audit_t {
+    apr_int64_t id;
+    apr_time_t at;
+    const char *user;
+    const char *action;          /* "message.send", "template.update", ... */
+    const char *object;          /* an id, a masked number, or NULL */
+    const char *patient_id;      /* or NULL */
+    const char *client;          /* the client's address */
+} sms_audit_t;
+
+/* Append a row (inside the caller's transaction, when one is open). */
+apr_status_t sms_store_audit_add(sms_db_t *db, const sms_audit_t *a,
+                                 apr_pool_t *p);
+
+/* Audit filters; NULL / 0 means "any". */
+typedef struct sms_audit_filter_t {
+    const char *user;
+    const char *patient_id;
+    const char *action;
+    apr_time_t since;
+    apr_time_t until;
+    apr_int64_t before_id;       /* paging: ids below this one */
+    int limit;
+} sms_audit_filter_t;
+
+/* Audit rows matching f, newest first (array of sms_audit_t). */
+apr_status_t sms_store_audit_list(apr_array_header_t **rows, sms_db_t *db,
+                                  const sms_audit_filter_t *f,
+                                  apr_pool_t *p);
 
 /* --- shared state ------------------------------------------------------------ */
 

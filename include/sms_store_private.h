@@ -13,6 +13,10 @@
 /* The label whose presence marks a connection as ready (prepared last). */
 #define SMS_READY_LABEL "sms_ready"
 
+/* The label of SMSPatientAccessQuery (sms_st_patient_queries[3]). */
+#define SMS_ACCESS_LABEL "sms_patient_access"
+#define SMS_ACCESS_QUERY 3
+
 
 /* Numbers travel as text parameters; CAST states their type for pgsql,
  * which cannot infer it for "x IS NULL" alone. */
@@ -132,7 +136,8 @@ typedef struct {
 } sms_statement_t;
 
 /* A patient query: the reference tables' text until SMSPatient*Query
- * replaces it (sms_store_patient_queries). */
+ * replaces it (sms_store_patient_queries); sql NULL: not used. columns 0:
+ * any number of columns but none. */
 typedef struct {
     const char *label;
     const char *sql;
@@ -153,6 +158,7 @@ extern const sms_statement_t sms_st_statements[];
 extern const apr_size_t sms_st_nstatements;
 extern sms_patient_query_t sms_st_patient_queries[];
 extern const apr_size_t sms_st_npatient_queries;
+extern const char sms_st_access_reference[];
 extern const sms_many_t sms_st_many[];
 extern const apr_size_t sms_st_nmany;
 

@@ -59,6 +59,7 @@ static int sms_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         /* one set of patient queries per process: the main server's */
         sms_store_patient_queries(sc->patient_query, sc->patient_phones_query,
                                   sc->patient_by_phone_query);
+        sms_store_access_query(sc->patient_access_query);
     }
     sms_sender_register(pconf, s);
     return sms_counters_create(pconf, s);
@@ -79,7 +80,6 @@ static void sms_register_hooks(apr_pool_t *p)
     static const char *const after_dbd[] = {"mod_dbd.c", NULL};
     static const char *const before_watchdog[] = {"mod_watchdog.c", NULL};
 
-    (void)p;
     ap_hook_check_config(sms_check_config, after_dbd, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(sms_post_config, after_dbd, before_watchdog,
                         APR_HOOK_MIDDLE);
@@ -88,6 +88,7 @@ static void sms_register_hooks(apr_pool_t *p)
                        APR_HOOK_MIDDLE);
     ap_hook_handler(sms_api_handler, NULL, NULL, APR_HOOK_MIDDLE);
     sms_status_register();     /* mod_status's optional hook */
+    sms_auth_register_hooks(p);
 }
 
 /* not AP_DECLARE_MODULE: the private header already did APLOG_USE_MODULE */

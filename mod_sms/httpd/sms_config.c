@@ -71,6 +71,7 @@ void *sms_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     c->patient_query = MERGE_PTR(patient_query);
     c->patient_phones_query = MERGE_PTR(patient_phones_query);
     c->patient_by_phone_query = MERGE_PTR(patient_by_phone_query);
+    c->patient_access_query = MERGE_PTR(patient_access_query);
     c->provider_timeout = MERGE_INT(provider_timeout);
     c->login_url = MERGE_PTR(login_url);
     return c;
@@ -593,6 +594,37 @@ static const char *set_query(cmd_parms *cmd, void *d, const char *arg)
     return NULL;
 }
 
+/* SMSPatientAccessQuery: "reference" (the reference table) or one SELECT
+ * with two %s markers: the user, then the patient id. */
+static const char *set_access_query(cmd_parms *cmd, void *d, const char *arg)
+{
+    const char *err = server_only(cmd), *s;
+    int markers = 0;
+
+    (void)d;
+    if (err) {
+        return err;
+    }
+    if (cmd->server->is_virtual) {
+        /* prepared on every pooled connection, like the patient queries:
+         * the main server's serves all */
+        return apr_psprintf(cmd->pool, "%s: only the main server's query is "
+                            "used; set it outside <VirtualHost>",
+                            cmd->cmd->name);
+    }
+    for (s = arg; (s = strchr(s, '%')) != NULL; s += 2) {
+        markers += s[1] == 's';
+    }
+    if (strcasecmp(arg, "reference")
+        && (strncasecmp(arg, "SELECT ", 7) || markers != 2)) {
+        return bad(cmd, "expects \"reference\" or one SELECT statement "
+                   "with two %s markers (the user, then the patient id)",
+                   arg);
+    }
+    sconf(cmd)->patient_access_query = arg;
+    return NULL;
+}
+
 const command_rec sms_directives[] = {
     AP_INIT_TAKE1("SMSProvider", set_enum, NULL, RSRC_CONF,
                   "broadcast | sandbox (default sandbox)"),
@@ -652,6 +684,9 @@ const command_rec sms_directives[] = {
     AP_INIT_TAKE1("SMSPatientByPhoneQuery", set_query,
                   OFF(patient_by_phone_query), RSRC_CONF,
                   "SQL: patient ids for one normalised number"),
+    AP_INIT_TAKE1("SMSPatientAccessQuery", set_access_query, NULL,
+                  RSRC_CONF, "reference, or SQL answering a row when the "
+                  "user (first %s) may see the patient (second %s)"),
     AP_INIT_TAKE1("SMSLoginURL", set_login_url, NULL, RSRC_CONF,
                   "login page an unauthenticated browser is sent to from "
                   "the UI (default none: 401)"),

@@ -16,6 +16,7 @@
 #define LIST_DEFAULT 50
 #define LIST_MAX 500
 #define CURSOR_KIND "messages"
+#define FILL_ROUNDS 4
 
 
 
@@ -97,7 +98,9 @@ int sms_route_messages(sms_req *rq)
     const char *next = NULL;
     json_t *list;
     sms_db_t *db;
-    int done = OK, i;
+    apr_hash_t *seen = apr_hash_make(p);
+    apr_int64_t last_id = 0;
+    int done = OK, i, want, round, more = 0, full, broke;
 
     if ((done = parse_filter(&f, rq)) != DECLINED) {
         return done;
@@ -105,22 +108,54 @@ int sms_route_messages(sms_req *rq)
     if (!(db = sms_db(rq, &done))) {
         return done;
     }
-    if (sms_store_list_messages(&msgs, db, &f, p) != APR_SUCCESS) {
-        return sms_storage_failed(rq);
+    if (f.patient_id
+        && (done = sms_check_patient(rq, db, f.patient_id)) != DECLINED) {
+        return done;
     }
+    /* messages of patients this user may not see are left out; a page
+     * thinned by that is topped up from the next rows, a few times */
     list = json_array();
-    for (i = 0; i < msgs->nelts; i++) {
-        json_array_append_new(list, sms_message_json(
-            APR_ARRAY_IDX(msgs, i, sms_message_t *), p));
+    sms_json_pool(list, p);
+    want = f.limit;
+    for (round = 0; round < FILL_ROUNDS; round++) {
+        if (sms_store_list_messages(&msgs, db, &f, p) != APR_SUCCESS) {
+            return sms_storage_failed(rq);
+        }
+        full = msgs->nelts == f.limit;
+        for (i = 0, broke = 0; i < msgs->nelts && !broke; i++) {
+            const sms_message_t *m = APR_ARRAY_IDX(msgs, i, sms_message_t *);
+            int visible;
+
+            if (sms_patient_visible(&visible, rq, db, seen, m->patient_id)
+                != APR_SUCCESS) {
+                return sms_storage_failed(rq);
+            }
+            last_id = m->id;
+            if (visible) {
+                json_array_append_new(list, sms_message_json(m, p));
+                broke = (int)json_array_size(list) == want;
+            }
+        }
+        /* more rows: left in this answer, or a full answer */
+        more = (broke && i < msgs->nelts) || full;
+        if (broke || !full) {
+            break;
+        }
+        f.before_id = last_id;
+        f.limit = want - (int)json_array_size(list);
     }
-    if (msgs->nelts == f.limit) {
-        const sms_message_t *last = APR_ARRAY_IDX(msgs, msgs->nelts - 1,
-                                                  sms_message_t *);
+    if (more && last_id) {
         next = sms_cursor_sign(rq->sc->secret, rq->sc->secret_len,
                                CURSOR_KIND, apr_psprintf(
-                                   p, "%" APR_INT64_T_FMT, last->id), p);
+                                   p, "%" APR_INT64_T_FMT, last_id), p);
     }
-    return sms_reply(rq, HTTP_OK, json_pack("{s:o, s:s?}", "messages", list,
+    /* a patient's history read: recorded, or not answered */
+    if (f.patient_id
+        && sms_audit(rq, db, "messages.list", NULL, f.patient_id)
+           != APR_SUCCESS) {
+        return sms_storage_failed(rq);
+    }
+    return sms_reply(rq, HTTP_OK, json_pack("{s:O, s:s?}", "messages", list,
                                             "next", next));
 }
 
@@ -147,8 +182,17 @@ int sms_route_message(sms_req *rq)
         return sms_fail(rq, HTTP_NOT_FOUND, "not_found", NULL,
                         "there is no message %" APR_INT64_T_FMT, id);
     }
-    if (rv != APR_SUCCESS
-        || sms_store_events(&events, db, id, p) != APR_SUCCESS) {
+    if (rv != APR_SUCCESS) {
+        return sms_storage_failed(rq);
+    }
+    if (m->patient_id
+        && (done = sms_check_patient(rq, db, m->patient_id)) != DECLINED) {
+        return done;
+    }
+    if (sms_store_events(&events, db, id, p) != APR_SUCCESS
+        || sms_audit(rq, db, "message.view",
+                     apr_psprintf(p, "%" APR_INT64_T_FMT, id), m->patient_id)
+           != APR_SUCCESS) {
         return sms_storage_failed(rq);
     }
     j = sms_message_json(m, p);

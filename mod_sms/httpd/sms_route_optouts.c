@@ -84,7 +84,7 @@ int sms_route_optout_add(sms_req *rq)
     sms_error_t *err;
     sms_optout_t o;
     sms_db_t *db;
-    int done = OK, added = 0;
+    int done = OK, added = 0, ok;
 
     if (sms_json_only(&err, rq->body, fields, p)
         || sms_json_string(&given, NULL, &err, rq->body, "number", 1, p)
@@ -99,8 +99,15 @@ int sms_route_optout_add(sms_req *rq)
     o.source = "user";
     o.created_by = sms_user(rq);
     o.created_at = apr_time_now();
-    if (sms_store_optout_add(&added, db, number, o.source, o.created_by,
-                             o.created_at, p) != APR_SUCCESS) {
+    /* the change and its audit row commit together, or neither */
+    ok = sms_store_begin(db, p) == APR_SUCCESS;
+    ok = ok && sms_store_optout_add(&added, db, number, o.source,
+                                    o.created_by, o.created_at, p)
+               == APR_SUCCESS;
+    ok = ok && (!added || sms_audit(rq, db, "optout.add",
+                                    sms_phone_mask(number, p), NULL)
+                          == APR_SUCCESS);
+    if (sms_store_end(db, ok, p) != APR_SUCCESS || !ok) {
         return sms_storage_failed(rq);
     }
     if (!added) {
@@ -116,7 +123,7 @@ int sms_route_optout_remove(sms_req *rq)
     const char *number;
     sms_error_t *err;
     sms_db_t *db;
-    int done = OK, removed = 0;
+    int done = OK, removed = 0, ok;
 
     if (sms_phone_normalise(&number, &err, rq->params[0],
                             rq->sc->country_code, "number", p)) {
@@ -125,7 +132,13 @@ int sms_route_optout_remove(sms_req *rq)
     if (!(db = sms_db(rq, &done))) {
         return done;
     }
-    if (sms_store_optout_remove(&removed, db, number, p) != APR_SUCCESS) {
+    ok = sms_store_begin(db, p) == APR_SUCCESS;
+    ok = ok && sms_store_optout_remove(&removed, db, number, p)
+               == APR_SUCCESS;
+    ok = ok && (!removed || sms_audit(rq, db, "optout.remove",
+                                      sms_phone_mask(number, p), NULL)
+                            == APR_SUCCESS);
+    if (sms_store_end(db, ok && removed, p) != APR_SUCCESS || !ok) {
         return sms_storage_failed(rq);
     }
     if (!removed) {

@@ -44,6 +44,9 @@ static sms_patient_t *find_patient(sms_req *rq, sms_db_t *db,
                          "there is no such patient");
         return NULL;
     }
+    if ((*done = sms_check_patient(rq, db, id)) != DECLINED) {
+        return NULL;
+    }
     rv = sms_store_patient(&pt, db, id, p);
     if (rv == APR_ENOENT) {
         *done = sms_fail(rq, HTTP_NOT_FOUND, "unknown_patient", NULL,
@@ -229,6 +232,14 @@ int sms_route_patient_conversation(sms_req *rq)
     if (!(db = sms_db(rq, &done))) {
         return done;
     }
+    /* not even the thread's version (ETag) for a user who may not see it */
+    if (strlen(id) > 64
+        || (done = sms_check_patient(rq, db, id)) != DECLINED) {
+        return strlen(id) > 64 ? sms_fail(rq, HTTP_NOT_FOUND,
+                                          "unknown_patient", NULL,
+                                          "there is no such patient")
+                               : done;
+    }
     /* the poll: one indexed look-up, and 304 when nothing moved */
     if (sms_store_thread_version(&updated, &inbound, db, id, p)
         != APR_SUCCESS) {
@@ -257,6 +268,12 @@ int sms_route_patient_conversation(sms_req *rq)
         return sms_storage_failed(rq);
     }
     list = thread_json(out, in, phones, p);
+    /* a read of health information: recorded, or not answered */
+    if (sms_audit(rq, db, "conversation.view", NULL, pt->id)
+        != APR_SUCCESS) {
+        json_decref(list);
+        return sms_storage_failed(rq);
+    }
     return sms_reply(rq, HTTP_OK, json_pack(
         "{s:{s:s, s:s}, s:o, s:s}", "patient", "id", pt->id, "name",
         json_string_value(json_object_get(sms_patient_vars(pt, p),

@@ -188,7 +188,7 @@ static int send_bulk(sms_req *rq, sms_db_t *db)
     sms_text_t *t;
     apr_time_t now = apr_time_now();
     apr_int64_t batch_id = 0;
-    int segments = 0, ok = 1, i;
+    int segments = 0, ok = 1, i, done;
 
     sms_json_pool(rejected, p);
     if (sms_json_only(&err, rq->body, fields, p)) {
@@ -209,6 +209,10 @@ static int send_bulk(sms_req *rq, sms_db_t *db)
         /* one text for everybody: a bad one fails the whole request */
         || (!o.template_id && sms_send_final_text(&t, &err, &o, NULL, rq))) {
         return sms_reply_error(rq, err);
+    }
+    if (o.patient_id
+        && (done = sms_check_patient(rq, db, o.patient_id)) != DECLINED) {
+        return done;
     }
     if (parse_recipients(&rc, &optouts, list, rq, db) != APR_SUCCESS) {
         return sms_storage_failed(rq);
@@ -236,6 +240,9 @@ static int send_bulk(sms_req *rq, sms_db_t *db)
         APR_ARRAY_IDX(msgs, i, sms_message_t *)->batch_id = batch_id;
     }
     ok = ok && sms_store_insert_messages(db, msgs, p) == APR_SUCCESS;
+    ok = ok && sms_audit(rq, db, "bulk.send",
+                         apr_psprintf(p, "%" APR_INT64_T_FMT, batch_id),
+                         o.patient_id) == APR_SUCCESS;
     if (sms_store_end(db, ok, p) != APR_SUCCESS || !ok) {
         return sms_reply_error(rq, sms_error_storage(
             p, "the batch could not be stored; nothing was queued"));

@@ -99,6 +99,24 @@ int sms_route_templates(sms_req *rq)
     return sms_reply(rq, HTTP_OK, json_pack("{s:o}", "templates", out));
 }
 
+/* The audit row of a template change. */
+static apr_status_t audit(sms_req *rq, sms_db_t *db, const char *action,
+                          apr_int64_t id)
+{
+    return sms_audit(rq, db, action,
+                     apr_psprintf(rq->r->pool, "%" APR_INT64_T_FMT, id),
+                     NULL);
+}
+
+/* End the change's transaction: committed when rv is APR_SUCCESS, else
+ * rolled back; rv, or the commit's failure. */
+static apr_status_t end(sms_req *rq, sms_db_t *db, apr_status_t rv)
+{
+    apr_status_t done = sms_store_end(db, rv == APR_SUCCESS, rq->r->pool);
+
+    return rv != APR_SUCCESS ? rv : done;
+}
+
 int sms_route_template_create(sms_req *rq)
 {
     sms_template_row_t t;
@@ -116,12 +134,15 @@ int sms_route_template_create(sms_req *rq)
     }
     t.created_by = sms_user(rq);
     t.created_at = t.updated_at = apr_time_now();
-    rv = sms_store_template_insert(&t.id, db, &t, rq->r->pool);
-    if (rv == APR_EEXIST) {
-        return name_taken(rq, t.name);
+    /* the template and its audit row commit together, or neither */
+    rv = sms_store_begin(db, rq->r->pool);
+    if (rv == APR_SUCCESS) {
+        rv = sms_store_template_insert(&t.id, db, &t, rq->r->pool);
     }
-    if (rv != APR_SUCCESS) {
-        return sms_storage_failed(rq);
+    rv = rv == APR_SUCCESS ? audit(rq, db, "template.create", t.id) : rv;
+    if (end(rq, db, rv) != APR_SUCCESS) {
+        return rv == APR_EEXIST ? name_taken(rq, t.name)
+                                : sms_storage_failed(rq);
     }
     apr_table_setn(rq->r->headers_out, "Location",
                    apr_psprintf(rq->r->pool, "%s%s%" APR_INT64_T_FMT "/",
@@ -187,11 +208,15 @@ int sms_route_template_update(sms_req *rq)
     t->name = given.name;
     t->body = given.body;
     t->updated_at = apr_time_now();
-    rv = sms_store_template_update(db, t, rq->r->pool);
-    if (rv == APR_EEXIST) {
-        return name_taken(rq, t->name);
+    rv = sms_store_begin(db, rq->r->pool);
+    if (rv == APR_SUCCESS) {
+        rv = sms_store_template_update(db, t, rq->r->pool);
     }
-    if (rv != APR_SUCCESS) {
+    rv = rv == APR_SUCCESS ? audit(rq, db, "template.update", t->id) : rv;
+    if (end(rq, db, rv) != APR_SUCCESS) {
+        if (rv == APR_EEXIST) {
+            return name_taken(rq, t->name);
+        }
         return rv == APR_ENOENT ? sms_fail(rq, HTTP_NOT_FOUND, "not_found",
                                            NULL, "the template is gone")
                                 : sms_storage_failed(rq);
@@ -202,13 +227,19 @@ int sms_route_template_update(sms_req *rq)
 int sms_route_template_delete(sms_req *rq)
 {
     sms_db_t *db;
+    apr_status_t rv;
     int done = OK;
     sms_template_row_t *t = find(rq, &db, &done);
 
     if (!t) {
         return done;
     }
-    if (sms_store_template_delete(db, t->id, rq->r->pool) != APR_SUCCESS) {
+    rv = sms_store_begin(db, rq->r->pool);
+    if (rv == APR_SUCCESS) {
+        rv = sms_store_template_delete(db, t->id, rq->r->pool);
+    }
+    rv = rv == APR_SUCCESS ? audit(rq, db, "template.delete", t->id) : rv;
+    if (end(rq, db, rv) != APR_SUCCESS) {
         return sms_storage_failed(rq);
     }
     rq->r->status = HTTP_NO_CONTENT;

@@ -81,6 +81,7 @@ static const sms_route_t routes[] = {
     {GET, "csrf-token", AUTH_USER, BODY_NONE, sms_route_csrf_token, NULL},
     {GET, "settings", AUTH_USER, BODY_NONE, sms_route_settings, NULL},
     {GET, "metrics", AUTH_USER, BODY_NONE, sms_route_metrics, NULL},
+    {GET, "audit", AUTH_USER, BODY_NONE, sms_route_audit, NULL},
     {GET, "ui", AUTH_USER, BODY_NONE, sms_route_ui, NULL},
     {GET, "ui/{file}", AUTH_USER, BODY_NONE, sms_route_ui_file, NULL},
     {GET, "webhook/dlr", AUTH_WEBHOOK, BODY_NONE, sms_route_dlr,

@@ -176,7 +176,7 @@ int sms_send_to(sms_req *rq, sms_db_t *db, const sms_target_t *target)
     sms_text_t *t;
     sms_message_t *m;
     apr_time_t now = apr_time_now();
-    int sync, rc;
+    int sync, rc, ok;
 
     if (sms_send_parse_opts(&o, &err, rq, db)
         || sms_send_final_text(&t, &err, &o, target->vars, rq)) {
@@ -184,6 +184,10 @@ int sms_send_to(sms_req *rq, sms_db_t *db, const sms_target_t *target)
     }
     if (target->patient_id) {
         o.patient_id = target->patient_id;
+    }
+    else if (o.patient_id
+             && (rc = sms_check_patient(rq, db, o.patient_id)) != DECLINED) {
+        return rc;
     }
     if ((rc = sms_refuse_not_sms_capable(rq, target->to, target->field))
         != DECLINED
@@ -202,7 +206,13 @@ int sms_send_to(sms_req *rq, sms_db_t *db, const sms_target_t *target)
         m->lease_owner = sms_request_owner(rq->r);
         m->lease_until = now + sc->sender.lease;
     }
-    if (sms_store_insert_message(&m->id, db, m, p) != APR_SUCCESS) {
+    /* the message and its audit row commit together, or neither */
+    ok = sms_store_begin(db, p) == APR_SUCCESS;
+    ok = ok && sms_store_insert_message(&m->id, db, m, p) == APR_SUCCESS;
+    ok = ok && sms_audit(rq, db, "message.send",
+                         apr_psprintf(p, "%" APR_INT64_T_FMT, m->id),
+                         m->patient_id) == APR_SUCCESS;
+    if (sms_store_end(db, ok, p) != APR_SUCCESS || !ok) {
         return sms_reply_error(rq, sms_error_storage(
             p, "the message could not be stored"));
     }

@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -38,6 +39,23 @@ void sms_store_patient_queries(const char *patient, const char *phones,
             sms_st_patient_queries[i].markers = count_markers(given[i]);
         }
     }
+}
+
+apr_status_t sms_store_access_query(const char *sql)
+{
+    const char *q = sql && !strcasecmp(sql, "reference")
+                    ? sms_st_access_reference : sql;
+
+    if (q && count_markers(q) != 2) {
+        return APR_EINVAL;
+    }
+    sms_st_patient_queries[SMS_ACCESS_QUERY].sql = q;
+    return APR_SUCCESS;
+}
+
+int sms_store_access_enabled(void)
+{
+    return sms_st_patient_queries[SMS_ACCESS_QUERY].sql != NULL;
 }
 
 /* Column i of a row, NULL for SQL NULL (pgsql's get_entry answers "" for
@@ -336,6 +354,9 @@ apr_status_t sms_store_ready(sms_db_t *db, const char **why, apr_pool_t *p)
     }
     for (i = 0; rv == APR_SUCCESS && i < sms_st_npatient_queries; i++) {
         const sms_patient_query_t *q = &sms_st_patient_queries[i];
+        if (!q->sql) {
+            continue;       /* SMSPatientAccessQuery unset */
+        }
         rv = prepare_one(db, q->label, q->sql, apr_pstrcat(
                              p, q->directive, ": cannot prepare the query",
                              NULL), why, p);

@@ -176,6 +176,9 @@ apr_status_t sms_store_check_patient_queries(const char **directive,
         apr_dbd_row_t *row = NULL;
         int cols;
 
+        if (!sms_st_patient_queries[i].sql) {
+            continue;
+        }
         /* random access: pgsql knows the columns before any row */
         if (patient_query(&res, db, i, "", 1, p) != APR_SUCCESS) {
             *directive = sms_st_patient_queries[i].directive;
@@ -187,7 +190,8 @@ apr_status_t sms_store_check_patient_queries(const char **directive,
         while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0)
             ;
         (void)row;
-        if (cols != sms_st_patient_queries[i].columns) {
+        if (sms_st_patient_queries[i].columns
+            ? cols != sms_st_patient_queries[i].columns : cols < 1) {
             *directive = sms_st_patient_queries[i].directive;
             *why = apr_psprintf(p, "the query answers %d column(s); it must "
                                 "answer %s", cols, sms_st_patient_queries[i].shape);
@@ -248,6 +252,30 @@ apr_status_t sms_store_thread_in(apr_array_header_t **ins, sms_db_t *db,
         in->body = sms_st_dup_or_null(p, sms_st_col(db, row, 2));
         in->message_id = sms_st_to64(sms_st_col(db, row, 3));
         in->received_at = sms_st_to64(sms_st_col(db, row, 4));
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t sms_store_patient_access(int *allowed, sms_db_t *db,
+                                      const char *user,
+                                      const char *patient_id, apr_pool_t *p)
+{
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    apr_status_t rv;
+
+    *allowed = 1;
+    if (!sms_store_access_enabled()) {
+        return APR_SUCCESS;
+    }
+    *allowed = 0;
+    rv = sms_st_query(&res, db, SMS_ACCESS_LABEL, p, ARGS(
+        user ? user : "", patient_id));
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+        *allowed = 1;
     }
     return APR_SUCCESS;
 }

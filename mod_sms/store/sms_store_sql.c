@@ -167,6 +167,17 @@ const sms_statement_t sms_st_statements[] = {
     {"sms_phone_e164_set",
      "UPDATE sms_patient_phone SET e164 = %s"
      " WHERE id = " BIG() " AND number = %s AND e164 IS NULL", NULL},
+    {"sms_audit_insert",
+     "INSERT INTO sms_audit (created_at, username, action, object,"
+     " patient_id, client) VALUES (" BIG() ", %s, %s, %s, %s, %s)", NULL},
+    {"sms_audit_list",
+     "SELECT id, created_at, username, action, object, patient_id, client"
+     " FROM sms_audit WHERE " ANY("username", "=", "%s")
+     " AND " ANY("patient_id", "=", "%s") " AND " ANY("action", "=", "%s")
+     " AND " ANY("created_at", ">=", BIG())
+     " AND " ANY("created_at", "<", BIG())
+     " AND " ANY("id", "<", BIG())
+     " ORDER BY id DESC LIMIT " INT(), NULL},
 };
 
 const apr_size_t sms_st_nstatements =
@@ -186,7 +197,17 @@ sms_patient_query_t sms_st_patient_queries[] = {
     {"sms_patient_by_phone",
      "SELECT DISTINCT patient_id FROM sms_patient_phone WHERE e164 = %s", 1,
      "SMSPatientByPhoneQuery", 1, "(patient_id)"},
+    /* off (NULL) until SMSPatientAccessQuery names a query; markers: the
+     * user, then the patient id; any row grants */
+    {SMS_ACCESS_LABEL, NULL, 2, "SMSPatientAccessQuery", 0,
+     "at least one column"},
 };
+
+/* SMSPatientAccessQuery reference: the reference table sms_patient_access,
+ * where patient_id '*' grants every patient. */
+const char sms_st_access_reference[] =
+    "SELECT 1 FROM sms_patient_access WHERE username = %s"
+    " AND (patient_id = %s OR patient_id = '*')";
 
 const apr_size_t sms_st_npatient_queries =
     sizeof(sms_st_patient_queries) / sizeof(*sms_st_patient_queries);

@@ -51,6 +51,8 @@ my @bad = (
     ['SMSPatientQuery "SELECT id FROM patients"', qr/SMSPatientQuery: expects one SELECT statement with 1 to 4 %s markers/],
     ['SMSPatientPhonesQuery "DELETE FROM phones WHERE id = %s"', qr/SMSPatientPhonesQuery: expects one SELECT/],
     ['SMSPatientByPhoneQuery "SELECT id FROM p WHERE n = %d"', qr/SMSPatientByPhoneQuery: uses apr_dbd markers/],
+    ['SMSPatientAccessQuery "SELECT 1 FROM care WHERE login = %s"', qr/SMSPatientAccessQuery: expects "reference" or one SELECT statement with two %s markers/],
+    ['SMSPatientAccessQuery everyone', qr/SMSPatientAccessQuery: expects "reference"/],
     ['SMSProvider broadcast', qr/SMSProvider broadcast needs SMSBroadcastUsername and SMSBroadcastPassword/],
     ["<Location /x>\nSMSMaxParts 3\n</Location>", qr/SMSMaxParts not allowed in <Location> context/],
     # one set of patient queries: the main server's (refused, not ignored)
@@ -78,6 +80,7 @@ SMSSecret 0123456789abcdef0123
 SMSMaxBodySize 256K
 SMSOptOutKeywords STOP stopall Halt
 SMSPatientQuery "SELECT id, first_name, last_name FROM patients WHERE id = %s"
+SMSPatientAccessQuery "SELECT 1 FROM care WHERE login = %s AND patient = %s"
 <Location /api/sms>
     SetHandler sms-api
     SMSCSRF Off

@@ -1,15 +1,16 @@
 # CSRF tokens: unsafe methods of authenticated routes need X-CSRFToken,
-# bound to the user and expiring (SMSCSRF On, the default).
+# bound to the user and the login session, and expiring (SMSCSRF On, the
+# default). Logout ending a token: t/api/roles.t (server-side sessions).
 use strict;
 use warnings;
 use Apache::Test;
 use Apache::TestUtil;
 use Digest::SHA qw(hmac_sha1);
-use MIME::Base64 qw(encode_base64url);
+use MIME::Base64 qw(encode_base64url decode_base64url);
 use lib 't/lib';
 use SMSTest;
 
-plan tests => 12;
+plan tests => 16;
 
 # a token as the module makes them: payload.HMAC-SHA1, base64url
 sub forge {
@@ -25,6 +26,11 @@ my $good = $ua->default_header('X-CSRFToken');
 ok t_cmp(length($good // '') > 20 ? 1 : 0, 1, 'login_gets_a_token');
 my ($res, $d) = api($ua, GET => '/api/sms/csrf-token/');
 ok t_cmp($d->{expires_at}, qr/Z$/, 'token_says_when_it_expires');
+# the payload is signed, not secret: csrf:<expiry>:<login nonce>:<user>
+my ($payload) = split /\./, $good;
+my (undef, undef, $nonce, $who) = split /:/, decode_base64url($payload), 4;
+ok t_cmp($nonce // '', qr/^[0-9a-f]{32}$/, 'token_names_the_login_session');
+ok t_cmp($who // '', 'alice');
 
 my $body = {to => '0412345678', message => 'csrf'};
 my $count = sub { sql_value('sms.db', 'SELECT count(*) FROM sms_message') };
@@ -33,9 +39,11 @@ my @bad = (
     ['missing', undef],
     ['garbage', 'abc'],
     ['tampered', substr($good, 0, -2) . 'xx'],
-    ['other user', forge('csrf:' . (time + 3600) . ':bob', $key)],
-    ['expired', forge('csrf:' . (time - 10) . ':alice', $key)],
-    ['other key', forge('csrf:' . (time + 3600) . ':alice', 'another-key-0123456789')],
+    ['other user', forge('csrf:' . (time + 3600) . ":$nonce:bob", $key)],
+    ['expired', forge('csrf:' . (time - 10) . ":$nonce:alice", $key)],
+    ['other key', forge('csrf:' . (time + 3600) . ":$nonce:alice", 'another-key-0123456789')],
+    ['other login session', forge('csrf:' . (time + 3600) . ':' . ('0' x 32) . ':alice', $key)],
+    ['no login session', forge('csrf:' . (time + 3600) . ':-:alice', $key)],
 );
 for my $b (@bad) {
     $ua->default_header('X-CSRFToken' => $b->[1]);
@@ -43,7 +51,7 @@ for my $b (@bad) {
     ok is_envelope($res, $d, 403, 'csrf_failed') or diag "$b->[0]: " . $res->status_line;
 }
 ok t_cmp($count->(), $before, 'refused_posts_store_nothing');
-$ua->default_header('X-CSRFToken' => forge('csrf:' . (time + 3600) . ':alice', $key));
+$ua->default_header('X-CSRFToken' => forge('csrf:' . (time + 3600) . ":$nonce:alice", $key));
 ($res, $d) = api($ua, POST => '/api/sms/send/', $body);
 ok t_cmp($res->code, 201, 'valid_token_for_this_user_passes');
 # GET needs no token; Basic-auth scripts run with SMSCSRF Off

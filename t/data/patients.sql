@@ -7,3 +7,13 @@ INSERT INTO sms_patient_phone (patient_id, label, number, is_default) VALUES
     ('17', 'Home', '(02) 9876 5432', 0),
     ('18', 'Mobile', '0413 000 111', 1),
     ('20', 'Emergency contact', '+61 412 345 678', 1);
+-- t/api/audit.t's own patients, so other tests' threads stay as they are.
+INSERT INTO sms_patient (id, first_name, last_name) VALUES
+    ('41', 'Ivy', 'Audit'), ('42', 'Jay', 'Audit');
+INSERT INTO sms_patient_phone (patient_id, label, number, is_default) VALUES
+    ('41', 'Mobile', '0412 004 141', 1),
+    ('42', 'Mobile', '0412 004 242', 1);
+-- Who may see which patient (SMSPatientAccessQuery reference): alice and
+-- bob every patient, carol Jay Audit (42) only.
+INSERT INTO sms_patient_access (username, patient_id) VALUES
+    ('alice', '*'), ('bob', '*'), ('carol', '42');

@@ -8,6 +8,7 @@ use warnings;
 use Exporter 'import';
 use HTTP::Cookies;
 use HTTP::Request;
+use IO::Socket::INET;
 use JSON::PP;
 use LWP::UserAgent;
 use MIME::Base64 ();
@@ -16,7 +17,8 @@ use Apache::TestRequest ();
 
 our @EXPORT = qw(base_url vhost_url client login api json_body
                  load_vectors error_log_lines is_envelope diag $JSON
-                 basic_client fake_log fake_mode fake_calls wait_for sql_value driver);
+                 basic_client fake_log fake_mode fake_calls wait_for sql_value driver
+                 demo_start demo_sql demo_dir);
 
 our $JSON = JSON::PP->new->utf8->canonical->allow_nonref;
 
@@ -148,14 +150,74 @@ sub wait_for {
 sub driver { $ENV{SMS_DBD_DRIVER} || 'sqlite3' }
 
 # One value (rows joined by newlines) from a test database ('sms.db',
-# 'broadcast.db', 'queue.db'), through the sqlite3 or psql client.
+# 'broadcast.db', 'queue.db'), through the sqlite3 or psql client (sqlite3
+# waits up to 5 s for the server's writers, as busy_timeout does there).
 sub sql_value {
     my ($db, $sql) = @_;
     (my $name = $db) =~ s/\.db$//;
     my $params = $ENV{'SMS_DB_' . uc $name} or die "no database $db";
     my @cmd = driver() eq 'pgsql'
         ? ('psql', '-qtAX', '-v', 'ON_ERROR_STOP=1', '-d', $params, '-c', $sql)
-        : ('sqlite3', $params, $sql);
+        : ('sqlite3', '-cmd', '.timeout 5000', $params, $sql);
+    open my $fh, '-|', @cmd or die "@cmd: $!";
+    local $/;
+    my $out = <$fh> // '';
+    close $fh or die "$cmd[0] failed on: $sql";
+    $out =~ s/\s+\z//;
+    return $out;
+}
+
+# The demo (conf/demo.sh start: conf/demo.conf with its three roles,
+# server-side sessions and patient access) on a free port, with the built
+# module, a run folder of its own and the driver under test (pgsql: a new
+# database on the suite's server). Returns its base URL; stopped at exit.
+my ($demo_run, %demo_env);
+sub demo_start {
+    require File::Temp;
+    my $src = $ENV{SMS_SRCDIR} or die "no SMS_SRCDIR";
+    $demo_run = File::Temp::tempdir("$ENV{SMS_STATE}/demo.XXXXXX");
+    chmod 0755, $demo_run;
+    my $port = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                     Listen => 1)->sockport;
+    %demo_env = (SMS_SRCDIR => $src, SMS_MODULE => "$src/modules/mod_sms.so",
+                 HTTPD => $ENV{SMS_HTTPD}, SMS_RUNDIR => "$demo_run/run",
+                 APXS => Apache::Test::vars('apxs') || 'apxs',
+                 SMS_PORT => $port, SMS_DBD_DRIVER => driver());
+    if (driver() eq 'pgsql') {
+        my $db = 'demo_' . $$;
+        system("$ENV{SMS_PG_BIN}/createdb", '-h', '127.0.0.1', '-p',
+               $ENV{SMS_PG_PORT}, $db) == 0 or die "createdb $db failed";
+        $demo_env{SMS_DBD_PARAMS} = "host=127.0.0.1 port=$ENV{SMS_PG_PORT}"
+            . " user=" . scalar(getpwuid($<)) . " dbname=$db";
+    }
+    else {
+        $demo_env{SMS_DBD_PARAMS} = "$demo_run/run/state/sms.db";
+    }
+    local @ENV{keys %demo_env} = values %demo_env;
+    my $out = `sh '$src/conf/demo.sh' start 2>&1`;
+    die "the demo did not start:\n$out" if $?;
+    my $url = "http://127.0.0.1:$port";
+    wait_for(sub { IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port") }, 10);
+    return $url;
+}
+
+END {
+    if ($demo_run) {
+        local @ENV{keys %demo_env} = values %demo_env;
+        system("sh '$demo_env{SMS_SRCDIR}/conf/demo.sh' stop >/dev/null 2>&1");
+    }
+}
+
+# The demo's run folder (state/, logs/).
+sub demo_dir { return "$demo_run/run" }
+
+# One value from the demo's database (as sql_value).
+sub demo_sql {
+    my ($sql) = @_;
+    my $params = $demo_env{SMS_DBD_PARAMS};
+    my @cmd = driver() eq 'pgsql'
+        ? ('psql', '-qtAX', '-v', 'ON_ERROR_STOP=1', '-d', $params, '-c', $sql)
+        : ('sqlite3', '-cmd', '.timeout 5000', $params, $sql);
     open my $fh, '-|', @cmd or die "@cmd: $!";
     local $/;
     my $out = <$fh> // '';
