@@ -19,6 +19,7 @@
 #include "sms_provider.h"
 #include "sms_sender.h"
 #include "sms_store.h"
+#include "sms_phone.h"
 #include "sms_text.h"
 
 APLOG_USE_MODULE(sms);
@@ -189,6 +190,23 @@ json_t *sms_render_str(const char *s);
 json_t *sms_render_id(apr_int64_t id);
 /* A positive integer id from a path parameter, or 0. */
 apr_int64_t sms_parse_id(const char *s);
+
+/* sms_patient.c: a patient as the routes see it */
+/* A patient's number, normalised; unusable entries are left out. */
+typedef struct sms_patient_phone_t {
+    const char *label;
+    const char *number;
+    int is_default;
+    sms_phone_type_e type;
+    int sms_capable;            /* type in SMSAllowNumberTypes */
+} sms_patient_phone_t;
+/* Patient id (this user may see them: SMSPatientAccessQuery) and the
+ * patient's numbers (default first), or NULL after answering 404/503. */
+sms_patient_t *sms_find_patient(sms_req *rq, sms_db_t *db, const char *id,
+                                apr_array_header_t **phones, int *done);
+/* The patient's phone whose number is number, or NULL. */
+const sms_patient_phone_t *sms_patient_number(const apr_array_header_t *phones,
+                                              const char *number);
 
 /* sms_send_flow.c: the one send path */
 /* What a send request asks for, common to single and bulk sends. */

@@ -18,88 +18,13 @@
 static APR_OPTIONAL_FN_TYPE(ap_dbd_open) *dbd_open;
 static APR_OPTIONAL_FN_TYPE(ap_dbd_close) *dbd_close;
 
-/* A patient's numbers, normalised; unusable entries are left out. */
-typedef struct {
-    const char *label;
-    const char *number;
-    int is_default;
-    sms_phone_type_e type;
-    int sms_capable;            /* type in SMSAllowNumberTypes */
-} phone_t;
-
-/* The patient of the path and the patient's numbers (default first), or
- * NULL after answering 404/503. */
-static sms_patient_t *find_patient(sms_req *rq, sms_db_t *db,
-                                   apr_array_header_t **phones, int *done)
-{
-    apr_pool_t *p = rq->r->pool;
-    const char *id = rq->params[0];
-    apr_array_header_t *rows;
-    sms_patient_t *pt;
-    apr_status_t rv;
-    int i, pass;
-
-    if (strlen(id) > 64) {
-        *done = sms_fail(rq, HTTP_NOT_FOUND, "unknown_patient", NULL,
-                         "there is no such patient");
-        return NULL;
-    }
-    if ((*done = sms_check_patient(rq, db, id)) != DECLINED) {
-        return NULL;
-    }
-    rv = sms_store_patient(&pt, db, id, p);
-    if (rv == APR_ENOENT) {
-        *done = sms_fail(rq, HTTP_NOT_FOUND, "unknown_patient", NULL,
-                         "there is no patient '%s'", id);
-        return NULL;
-    }
-    if (rv != APR_SUCCESS
-        || sms_store_patient_phones(&rows, db, id, p) != APR_SUCCESS) {
-        *done = sms_storage_failed(rq);
-        return NULL;
-    }
-    *phones = apr_array_make(p, rows->nelts + 1, sizeof(phone_t));
-    for (pass = 1; pass >= 0; pass--) {     /* defaults first */
-        for (i = 0; i < rows->nelts; i++) {
-            const sms_phone_row_t *r = &APR_ARRAY_IDX(rows, i,
-                                                      sms_phone_row_t);
-            const char *n;
-            sms_phone_t *parsed;
-            sms_error_t *err;
-            phone_t *ph;
-            int j, dup = 0;
-
-            if (r->is_default != pass || !r->number
-                || sms_phone_parse(&parsed, &err, r->number,
-                                   rq->sc->country_code, NULL, p)) {
-                continue;
-            }
-            n = parsed->digits;
-            for (j = 0; j < (*phones)->nelts; j++) {
-                dup |= !strcmp(APR_ARRAY_IDX(*phones, j, phone_t).number, n);
-            }
-            if (dup) {
-                continue;
-            }
-            ph = apr_array_push(*phones);
-            ph->label = r->label ? r->label : "";
-            ph->number = n;
-            ph->is_default = r->is_default;
-            ph->type = parsed->type;
-            ph->sms_capable = sms_phone_type_allowed(parsed->type,
-                                                     rq->sc->allow_types);
-        }
-    }
-    return pt;
-}
-
 static const char *label_of(apr_array_header_t *phones, const char *number)
 {
     int i;
 
     for (i = 0; i < phones->nelts; i++) {
-        if (!strcmp(APR_ARRAY_IDX(phones, i, phone_t).number, number)) {
-            return APR_ARRAY_IDX(phones, i, phone_t).label;
+        if (!strcmp(APR_ARRAY_IDX(phones, i, sms_patient_phone_t).number, number)) {
+            return APR_ARRAY_IDX(phones, i, sms_patient_phone_t).label;
         }
     }
     return NULL;
@@ -113,12 +38,12 @@ int sms_route_patient_phones(sms_req *rq)
     int done = OK, i;
 
     if (!(db = sms_db(rq, &done))
-        || !find_patient(rq, db, &phones, &done)) {
+        || !sms_find_patient(rq, db, rq->params[0], &phones, &done)) {
         return done;
     }
     out = json_array();
     for (i = 0; i < phones->nelts; i++) {
-        const phone_t *ph = &APR_ARRAY_IDX(phones, i, phone_t);
+        const sms_patient_phone_t *ph = &APR_ARRAY_IDX(phones, i, sms_patient_phone_t);
         json_array_append_new(out, json_pack(
             "{s:s, s:s, s:b, s:s, s:b}", "label", ph->label, "number",
             ph->number, "is_default", ph->is_default, "type",
@@ -259,7 +184,7 @@ int sms_route_patient_conversation(sms_req *rq)
         r->status = HTTP_NOT_MODIFIED;
         return OK;
     }
-    if (!(pt = find_patient(rq, db, &phones, &done))) {
+    if (!(pt = sms_find_patient(rq, db, rq->params[0], &phones, &done))) {
         return done;
     }
     if (sms_store_thread_out(&out, db, id, after_updated, p) != APR_SUCCESS
@@ -311,14 +236,14 @@ static int patient_send(sms_req *rq, sms_db_t *db)
                                          p))) {
         return sms_reply_error(rq, err);
     }
-    if (!(pt = find_patient(rq, db, &phones, &done))) {
+    if (!(pt = sms_find_patient(rq, db, rq->params[0], &phones, &done))) {
         return done;
     }
     memset(&target, 0, sizeof(target));
     /* the number given; else the first (default first) that can take an
      * SMS, else the first (refused below as not_sms_capable) */
     for (i = 0; i < phones->nelts; i++) {
-        const phone_t *ph = &APR_ARRAY_IDX(phones, i, phone_t);
+        const sms_patient_phone_t *ph = &APR_ARRAY_IDX(phones, i, sms_patient_phone_t);
         if (number ? !strcmp(number, ph->number)
                    : !target.to || (ph->sms_capable && !capable)) {
             target.to = ph->number;

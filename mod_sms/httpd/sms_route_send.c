@@ -126,6 +126,7 @@ static apr_status_t parse_recipients(bulk_rcpt_t **out, apr_hash_t **optouts,
 static apr_array_header_t *accept_recipients(int *segments, json_t *rejected,
                                              const bulk_rcpt_t *rc, size_t n,
                                              apr_hash_t *optouts,
+                                             const apr_array_header_t *phones,
                                              const sms_send_opts_t *o,
                                              sms_req *rq, apr_time_t now)
 {
@@ -146,6 +147,11 @@ static apr_array_header_t *accept_recipients(int *segments, json_t *rejected,
         if (!err && rc[i].context && !o->template_id) {
             err = sms_error_make(p, 400, "invalid_json", "context",
                                  "'context' goes with 'template_id'");
+        }
+        if (!err && phones && !sms_patient_number(phones, to)) {
+            err = sms_error_make(p, 400, "invalid_phone", "to", "this number "
+                                 "is not one of patient %s's numbers",
+                                 o->patient_id);
         }
         if (!err && apr_hash_get(optouts, to, APR_HASH_KEY_STRING)) {
             err = sms_error_make(p, 422, "opted_out", "to", "this number has "
@@ -180,7 +186,7 @@ static int send_bulk(sms_req *rq, sms_db_t *db)
     json_t *list = json_object_get(rq->body, "recipients");
     json_t *dry_run = json_object_get(rq->body, "dry_run");
     json_t *rejected = json_array();
-    apr_array_header_t *msgs;
+    apr_array_header_t *msgs, *phones = NULL;
     apr_hash_t *optouts;
     bulk_rcpt_t *rc;
     sms_error_t *err;
@@ -210,15 +216,18 @@ static int send_bulk(sms_req *rq, sms_db_t *db)
         || (!o.template_id && sms_send_final_text(&t, &err, &o, NULL, rq))) {
         return sms_reply_error(rq, err);
     }
+    /* a bulk filed with a patient: one the user may see, and only the
+     * patient's own numbers (API.md section 5) */
     if (o.patient_id
-        && (done = sms_check_patient(rq, db, o.patient_id)) != DECLINED) {
+        && !sms_find_patient(rq, db, o.patient_id, &phones, &done)) {
         return done;
     }
     if (parse_recipients(&rc, &optouts, list, rq, db) != APR_SUCCESS) {
         return sms_storage_failed(rq);
     }
     msgs = accept_recipients(&segments, rejected, rc, json_array_size(list),
-                             optouts, &o, rq, now);
+                             optouts, o.patient_id ? phones : NULL, &o, rq,
+                             now);
     if (json_is_true(dry_run)) {    /* the same checks; nothing stored */
         return sms_reply(rq, HTTP_OK, json_pack(
             "{s:b, s:i, s:O, s:i, s:i}", "dry_run", 1, "accepted",

@@ -176,6 +176,7 @@ int sms_send_to(sms_req *rq, sms_db_t *db, const sms_target_t *target)
     sms_text_t *t;
     sms_message_t *m;
     apr_time_t now = apr_time_now();
+    const char *phone_label = NULL;
     int sync, rc, ok;
 
     if (sms_send_parse_opts(&o, &err, rq, db)
@@ -185,9 +186,20 @@ int sms_send_to(sms_req *rq, sms_db_t *db, const sms_target_t *target)
     if (target->patient_id) {
         o.patient_id = target->patient_id;
     }
-    else if (o.patient_id
-             && (rc = sms_check_patient(rq, db, o.patient_id)) != DECLINED) {
-        return rc;
+    else if (o.patient_id) {
+        /* filed with a patient: one the user may see, and only to one of
+         * the patient's own numbers (API.md section 5) */
+        apr_array_header_t *phones;
+        const sms_patient_phone_t *ph;
+        if (!sms_find_patient(rq, db, o.patient_id, &phones, &rc)) {
+            return rc;
+        }
+        if (!(ph = sms_patient_number(phones, target->to))) {
+            return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_phone",
+                            target->field, "this number is not one of "
+                            "patient %s's numbers", o.patient_id);
+        }
+        phone_label = ph->label;
     }
     if ((rc = sms_refuse_not_sms_capable(rq, target->to, target->field))
         != DECLINED
@@ -196,7 +208,7 @@ int sms_send_to(sms_req *rq, sms_db_t *db, const sms_target_t *target)
         return rc;
     }
     m = sms_send_new_message(rq, &o, t, target->to, now);
-    m->phone_label = target->phone_label;
+    m->phone_label = target->phone_label ? target->phone_label : phone_label;
     /* sync: committed as "sending" under this request's lease, then sent */
     sync = sc->send_mode == SMS_SEND_SYNC && !o.send_at && sc->pv
            && sc->rate_limit == 0;

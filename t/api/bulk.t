@@ -9,7 +9,7 @@ use POSIX qw(strftime);
 use lib 't/lib';
 use SMSTest;
 
-plan tests => 33;
+plan tests => 36;
 
 my $ua = client();
 login($ua, 'alice', 'alice-password');
@@ -103,3 +103,15 @@ ok t_cmp($span >= 0.9 ? 1 : 0, 1, 'rate_limit_spreads_the_batch') or diag "span 
 my $n = 0;
 $n += @{$_->{recipients}} for grep { $_->{time} < $paced[0]{time} + 0.9 } @paced;
 ok t_cmp($n <= 2000 ? 1 : 0, 1, 'at_most_the_limit_in_the_first_second') or diag "$n in the first second";
+
+# a bulk filed with a patient sends only to that patient's numbers
+($res, $b) = api($ua, POST => '/api/sms/send-bulk/', {
+    patient_id => '43', message => 'for Kim only',
+    recipients => ['+61412004343', '0412 880 099']});
+ok t_cmp($b->{accepted}, 1, 'bulk_with_patient_accepts_her_number');
+ok t_cmp(join(',', map { $_->{error}{code} } @{$b->{rejected}}), 'invalid_phone',
+         'bulk_with_patient_rejects_a_stranger');
+($res, $b) = api($ua, POST => '/api/sms/send-bulk/', {
+    patient_id => 'nobody', message => 'x', recipients => ['0412345678']});
+ok is_envelope($res, $b, 404, 'unknown_patient');
+

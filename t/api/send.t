@@ -9,7 +9,7 @@ use Apache::TestUtil;
 use lib 't/lib';
 use SMSTest;
 
-plan tests => 57;
+plan tests => 61;
 
 my $ua = client();
 login($ua, 'alice', 'alice-password');
@@ -68,6 +68,18 @@ for my $b (@bad) {
         or diag "$code/$field: " . $r->status_line . ' ' . $r->content;
 }
 ok t_cmp($count->(), $before, 'bad_sends_store_nothing');
+
+# ---- patient_id: an existing patient, and only the patient's own numbers ----
+{
+    my ($r, $d) = api($ua, POST => '/api/sms/send/', {to => '0412 000 111', message => 'hi', patient_id => '43'});
+    ok is_envelope($r, $d, 400, 'invalid_phone', 'to') or diag $r->content;
+    ($r, $d) = api($ua, POST => '/api/sms/send/', {to => '0412345678', message => 'hi', patient_id => 'nobody'});
+    ok is_envelope($r, $d, 404, 'unknown_patient') or diag $r->content;
+    ok t_cmp($count->(), $before, 'a_stranger_number_is_never_filed_in_a_thread');
+    ($r, $d) = api($ua, POST => '/api/sms/send/', {to => '+61 412 004 343', message => 'hi Kim', patient_id => '43'});
+    ok t_cmp($r->code . ' ' . ($d->{phone_label} // '-'), '201 Mobile', 'patient_number_accepted_with_its_label');
+    $before = $count->();
+}
 
 # ---- templates in a send ----
 my ($tr, $tpl) = api($ua, POST => '/api/sms/templates/',

@@ -13,6 +13,11 @@ INSERT INTO sms_patient (id, first_name, last_name) VALUES
 INSERT INTO sms_patient_phone (patient_id, label, number, is_default) VALUES
     ('41', 'Mobile', '0412 004 141', 1),
     ('42', 'Mobile', '0412 004 242', 1);
+-- send.t's and bulk.t's patient (a send filed with a patient goes only to
+-- the patient's numbers), apart from the threads patients.t reads.
+INSERT INTO sms_patient (id, first_name, last_name) VALUES ('43', 'Kim', 'Send');
+INSERT INTO sms_patient_phone (patient_id, label, number, is_default) VALUES
+    ('43', 'Mobile', '0412 004 343', 1);
 -- Who may see which patient (SMSPatientAccessQuery reference): alice and
 -- bob every patient, carol Jay Audit (42) only.
 INSERT INTO sms_patient_access (username, patient_id) VALUES
