@@ -34,7 +34,9 @@ for opt in "$@"; do
 done
 # t/ui's pinned test tools (@playwright/test), once per lock file change
 npm_ci() {
-    case " $pkgs " in *" chromium "*) ;; *) return 0 ;; esac
+    # (the lists span lines: compare words, not the text)
+    # shellcheck disable=SC2086
+    case " $(echo $pkgs) " in *" chromium "*) ;; *) return 0 ;; esac
     ui=$(cd "$(dirname "$0")/../t/ui" && pwd)
     if [ ! -f "$ui/node_modules/.package-lock.json" ] \
         || [ "$ui/package-lock.json" -nt "$ui/node_modules/.package-lock.json" ]; then
