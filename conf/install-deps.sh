@@ -18,6 +18,7 @@ pkgs="build-essential autoconf automake libtool pkg-config
       g++ libphonenumber-dev libicu-dev"
 test_pkgs="libapache2-mod-perl2 libwww-perl libhttp-daemon-perl
            libjson-pp-perl postgresql postgresql-client python3 chromium
+           clang-format
            python3-phonenumbers python3-prometheus-client"
 # node and npm run the browser tests; an image may bring its own
 command -v node >/dev/null 2>&1 || test_pkgs="$test_pkgs nodejs"

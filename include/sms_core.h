@@ -11,10 +11,10 @@
 /* A failure the API reports in its error envelope:
  * {"error": {"code": code, "message": message, "field": field}}. */
 typedef struct sms_error_t {
-    int status;              /* HTTP status */
-    const char *code;        /* stable machine code, e.g. "invalid_phone" */
-    const char *message;     /* human sentence */
-    const char *field;       /* offending request field, or NULL */
+    int status;          /* HTTP status */
+    const char *code;    /* stable machine code, e.g. "invalid_phone" */
+    const char *message; /* human sentence */
+    const char *field;   /* offending request field, or NULL */
 } sms_error_t;
 
 /* Build an error in pool p; message is printf-style. */

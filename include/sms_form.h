@@ -31,13 +31,13 @@ apr_status_t sms_form_parse(apr_table_t *args, sms_error_t **err,
 
 /* A delivery receipt's parameters, checked. */
 typedef struct sms_form_dlr_t {
-    const char *status;     /* as the provider wrote it */
-    const char *mapped;     /* "delivered", "expired", "failed" or NULL */
-    const char *smsref;     /* NULL when absent or empty */
-    const char *ref;        /* NULL when absent or empty */
-    const char *to_raw;     /* as given, or NULL */
-    const char *to;         /* to_raw normalised, or NULL when it is not a
-                               phone number */
+    const char *status; /* as the provider wrote it */
+    const char *mapped; /* "delivered", "expired", "failed" or NULL */
+    const char *smsref; /* NULL when absent or empty */
+    const char *ref;    /* NULL when absent or empty */
+    const char *to_raw; /* as given, or NULL */
+    const char *to;     /* to_raw normalised, or NULL when it is not a
+                           phone number */
 } sms_form_dlr_t;
 
 /* Check the parameters of a delivery receipt (args from sms_form_parse
@@ -49,11 +49,11 @@ apr_status_t sms_form_dlr(sms_form_dlr_t *out, sms_error_t **err,
 
 /* An inbound reply's parameters, checked. */
 typedef struct sms_form_inbound_t {
-    const char *from;       /* normalised international digits */
-    const char *to;         /* as given, or NULL */
-    const char *text;       /* valid message text */
-    const char *ref;        /* NULL when absent or empty */
-    const char *keyword;    /* the text as one upper-case word, or NULL */
+    const char *from;    /* normalised international digits */
+    const char *to;      /* as given, or NULL */
+    const char *text;    /* valid message text */
+    const char *ref;     /* NULL when absent or empty */
+    const char *keyword; /* the text as one upper-case word, or NULL */
 } sms_form_inbound_t;
 
 /* Check the parameters of an inbound reply (args from sms_form_parse with
@@ -69,7 +69,6 @@ const char *sms_form_keyword(const char *text, apr_pool_t *p);
 
 /* SHA-1 hex of the n parts (NULL as ""), each followed by a NUL byte:
  * the key that makes a repeated callback a duplicate. */
-const char *sms_form_dedup_key(int n, const char *const *parts,
-                               apr_pool_t *p);
+const char *sms_form_dedup_key(int n, const char *const *parts, apr_pool_t *p);
 
 #endif /* SMS_FORM_H */

@@ -48,12 +48,12 @@ typedef struct sms_server_conf {
     const char *broadcast_pass;
     const char *broadcast_url;
     const char *sender_id;
-    apr_array_header_t *sender_ids;        /* SMSSenderIDs, of const char * */
-    const char *const *sender_allowed;     /* NULL-terminated: sender_ids,
-                                              or sender_id alone */
+    apr_array_header_t *sender_ids;    /* SMSSenderIDs, of const char * */
+    const char *const *sender_allowed; /* NULL-terminated: sender_ids,
+                                          or sender_id alone */
     const char *country_code;
-    unsigned allow_types;       /* SMSAllowNumberTypes: SMS_PHONE_TYPE_BIT
-                                   bits; 0 unset */
+    unsigned allow_types; /* SMSAllowNumberTypes: SMS_PHONE_TYPE_BIT
+                             bits; 0 unset */
     int max_parts;
     int smart_encoding;
     sms_send_mode_e send_mode;
@@ -66,14 +66,14 @@ typedef struct sms_server_conf {
     const unsigned char *secret;
     apr_size_t secret_len;
     apr_off_t max_body;
-    apr_array_header_t *optout_keywords;   /* of const char *, upper case */
+    apr_array_header_t *optout_keywords; /* of const char *, upper case */
     const char *patient_query;
     const char *patient_phones_query;
     const char *patient_by_phone_query;
-    const char *patient_access_query;   /* NULL: every user sees every
-                                           patient */
+    const char *patient_access_query; /* NULL: every user sees every
+                                         patient */
     apr_interval_time_t provider_timeout;
-    const char *login_url;      /* SMSLoginURL: UI routes redirect there */
+    const char *login_url; /* SMSLoginURL: UI routes redirect there */
     /* run time, per child process */
     sms_provider_t *pv;
     sms_sender_conf_t sender;
@@ -92,7 +92,7 @@ typedef struct sms_dir_conf {
 #define SMS_DEFAULT_BATCH_SIZE 100
 #define SMS_DEFAULT_QUEUE_INTERVAL apr_time_from_sec(1)
 #define SMS_DEFAULT_MAX_BODY (1024 * 1024)
-#define SMS_DEFAULT_OPTOUT SMS_KEYWORDS_OPTOUT_DEFAULT  /* sms_keyword.h */
+#define SMS_DEFAULT_OPTOUT SMS_KEYWORDS_OPTOUT_DEFAULT /* sms_keyword.h */
 
 /* sms_config.c */
 extern const command_rec sms_directives[];
@@ -109,13 +109,13 @@ typedef struct sms_req {
     request_rec *r;
     const sms_server_conf *sc;
     const sms_dir_conf *dc;
-    const char **params;        /* path parameters, in pattern order */
-    json_t *body;               /* the JSON object of a POST/PUT, or NULL */
-    const char *form;           /* an urlencoded body (BODY_FORM), or NULL */
+    const char **params; /* path parameters, in pattern order */
+    json_t *body;        /* the JSON object of a POST/PUT, or NULL */
+    const char *form;    /* an urlencoded body (BODY_FORM), or NULL */
     apr_size_t form_len;
-    apr_table_t *args;          /* a callback's checked parameters */
-    const char *cache_control;  /* NULL: no-store */
-    int reply_status;           /* what sms_reply sent, for Idempotency-Key */
+    apr_table_t *args;         /* a callback's checked parameters */
+    const char *cache_control; /* NULL: no-store */
+    int reply_status;          /* what sms_reply sent, for Idempotency-Key */
     const char *reply_text;
 } sms_req;
 
@@ -136,7 +136,7 @@ int sms_fail(sms_req *rq, int status, const char *code, const char *field,
 /* Wrap a mod_dbd connection for the store and make it ready (schema
  * checked, statements prepared once per connection). */
 apr_status_t sms_db_adopt(sms_db_t *db, ap_dbd_t *dbd, const char **why,
-                         apr_pool_t *p);
+                          apr_pool_t *p);
 /* 503 storage_unavailable with Retry-After: the database did not answer.
  * The one storage-failure reply of every route. */
 int sms_storage_failed(sms_req *rq);
@@ -198,7 +198,7 @@ typedef struct sms_patient_phone_t {
     const char *number;
     int is_default;
     sms_phone_type_e type;
-    int sms_capable;            /* type in SMSAllowNumberTypes */
+    int sms_capable; /* type in SMSAllowNumberTypes */
 } sms_patient_phone_t;
 /* Patient id (this user may see them: SMSPatientAccessQuery) and the
  * patient's numbers (default first), or NULL after answering 404/503. */
@@ -211,21 +211,21 @@ const sms_patient_phone_t *sms_patient_number(const apr_array_header_t *phones,
 /* sms_send_flow.c: the one send path */
 /* What a send request asks for, common to single and bulk sends. */
 typedef struct sms_send_opts_t {
-    const char *text;            /* the message, or the template body */
-    apr_int64_t template_id;     /* 0: "message" was given */
-    json_t *context;             /* placeholder values, or NULL */
+    const char *text;        /* the message, or the template body */
+    apr_int64_t template_id; /* 0: "message" was given */
+    json_t *context;         /* placeholder values, or NULL */
     const char *sender_id;
     int max_parts;
-    apr_time_t send_at;          /* 0: now */
+    apr_time_t send_at; /* 0: now */
     const char *patient_id;
 } sms_send_opts_t;
 /* Who a single send goes to, once the route has decided. */
 typedef struct sms_target_t {
-    const char *to;             /* normalised */
-    const char *field;          /* request field the number came from */
-    const char *patient_id;     /* NULL: the body's patient_id, if any */
+    const char *to;         /* normalised */
+    const char *field;      /* request field the number came from */
+    const char *patient_id; /* NULL: the body's patient_id, if any */
     const char *phone_label;
-    json_t *vars;               /* placeholder values that win, or NULL */
+    json_t *vars; /* placeholder values that win, or NULL */
 } sms_target_t;
 /* A template's body, or 400 unknown_template / 503. */
 apr_status_t sms_template_body(const char **body, sms_error_t **err,
@@ -264,27 +264,27 @@ const char *sms_request_owner(request_rec *r);
 /* sms_counters.c: the figures of GET /metrics and mod_status: provider
  * requests counted in shared memory (one slot per server, shared by every
  * child of this httpd), and the database's (sms_store_figures). */
-#define SMS_CALL_ANSWERED 0     /* request outcomes, as counted */
+#define SMS_CALL_ANSWERED 0 /* request outcomes, as counted */
 #define SMS_CALL_TRANSIENT 1
 #define SMS_CALL_UNKNOWN 2
 #define SMS_CALL_AUTH 3
 #define SMS_CALL_ERROR 4
 #define SMS_CALL_OUTCOMES 5
-#define SMS_RCPT_OUTCOMES (SMS_OUT_REQUEST_ERROR + 1)  /* by sms_outcome_e */
+#define SMS_RCPT_OUTCOMES (SMS_OUT_REQUEST_ERROR + 1) /* by sms_outcome_e */
 #define SMS_LATENCY_BUCKETS 10
 typedef struct sms_counts_t {
     apr_uint64_t requests[SMS_CALL_KINDS][SMS_CALL_OUTCOMES];
     apr_uint64_t recipients[SMS_RCPT_OUTCOMES];
     /* requests per latency bucket (not cumulative); the last: slower */
     apr_uint64_t buckets[SMS_CALL_KINDS][SMS_LATENCY_BUCKETS + 1];
-    apr_uint64_t micros[SMS_CALL_KINDS];    /* total latency */
-    apr_uint64_t credits;       /* the last balance answered (an int64) */
-    apr_uint64_t credits_at;    /* when (apr_time_t); 0: never */
+    apr_uint64_t micros[SMS_CALL_KINDS]; /* total latency */
+    apr_uint64_t credits;    /* the last balance answered (an int64) */
+    apr_uint64_t credits_at; /* when (apr_time_t); 0: never */
 } sms_counts_t;
 typedef struct sms_figures_t {
     apr_time_t now;
-    sms_store_figures_t db;     /* the database's, shared by every server */
-    int have_counts;            /* pv holds this server's counters */
+    sms_store_figures_t db; /* the database's, shared by every server */
+    int have_counts;        /* pv holds this server's counters */
     sms_counts_t pv;
 } sms_figures_t;
 extern const char *const sms_call_kind_names[SMS_CALL_KINDS];

@@ -16,8 +16,8 @@
 #define SMS_IDEM_KEY_MAX 255
 
 typedef enum {
-    SMS_IDEM_REPLAY,        /* the same request, answered: send that again */
-    SMS_IDEM_CONFLICT       /* another request, or the first still running */
+    SMS_IDEM_REPLAY,  /* the same request, answered: send that again */
+    SMS_IDEM_CONFLICT /* another request, or the first still running */
 } sms_idem_verdict_e;
 
 /* A key is 1 to SMS_IDEM_KEY_MAX visible ASCII characters; else 400. */

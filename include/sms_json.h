@@ -26,13 +26,12 @@ apr_status_t sms_json_only(sms_error_t **err, json_t *obj,
  * a non-string value is an error, and so is a string holding a NUL
  * (400 invalid_message). *len may be NULL. */
 apr_status_t sms_json_string(const char **out, apr_size_t *len,
-                             sms_error_t **err, json_t *obj,
-                             const char *key, int required, apr_pool_t *p);
+                             sms_error_t **err, json_t *obj, const char *key,
+                             int required, apr_pool_t *p);
 
 /* Integer member key in [min, max]: *present 0 when absent. */
-apr_status_t sms_json_integer(json_int_t *out, int *present,
-                              sms_error_t **err, json_t *obj,
-                              const char *key, json_int_t min,
+apr_status_t sms_json_integer(json_int_t *out, int *present, sms_error_t **err,
+                              json_t *obj, const char *key, json_int_t min,
                               json_int_t max, apr_pool_t *p);
 
 /* Compact UTF-8 serialisation of j in pool p. */

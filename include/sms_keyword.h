@@ -14,7 +14,7 @@
 
 /* The default opt-out words (SMSOptOutKeywords). CANCEL is not one: it
  * answers an appointment ("cancel"), it does not unsubscribe. */
-#define SMS_KEYWORDS_OPTOUT_DEFAULT \
+#define SMS_KEYWORDS_OPTOUT_DEFAULT                                            \
     "STOP STOPALL UNSUBSCRIBE OPTOUT REVOKE END QUIT"
 
 /* Words that also opt out as the first word of a longer reply ("Stop
@@ -34,8 +34,7 @@ typedef enum {
  * folding, which also drops zero-width, bidi and other ignorable marks),
  * upper-cased, as const char *; empty when text has none or is not UTF-8.
  * At most max words are returned. */
-apr_array_header_t *sms_keyword_words(const char *text, int max,
-                                      apr_pool_t *p);
+apr_array_header_t *sms_keyword_words(const char *text, int max, apr_pool_t *p);
 
 /* What text asks for: SMS_KEYWORD_OPTOUT when its only word is one of
  * optout (upper-case words; NULL: SMS_KEYWORDS_OPTOUT_DEFAULT), or when its

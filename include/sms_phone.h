@@ -9,14 +9,14 @@
 
 #include "sms_core.h"
 
-#define SMS_PHONE_MIN_DIGITS 8     /* shortest number masked in free text */
-#define SMS_PHONE_MAX_DIGITS 15    /* E.164 */
+#define SMS_PHONE_MIN_DIGITS 8  /* shortest number masked in free text */
+#define SMS_PHONE_MAX_DIGITS 15 /* E.164 */
 
 /* libphonenumber's number types, in the API's words (API.md section 5). */
 typedef enum {
     SMS_PHONE_FIXED_LINE = 0,
     SMS_PHONE_MOBILE,
-    SMS_PHONE_FIXED_LINE_OR_MOBILE,     /* the region's plans cannot tell */
+    SMS_PHONE_FIXED_LINE_OR_MOBILE, /* the region's plans cannot tell */
     SMS_PHONE_TOLL_FREE,
     SMS_PHONE_PREMIUM_RATE,
     SMS_PHONE_SHARED_COST,
@@ -32,17 +32,17 @@ typedef enum {
 /* A set of types: one bit per sms_phone_type_e. */
 #define SMS_PHONE_TYPE_BIT(t) (1u << (t))
 /* The types an SMS is sent to unless SMSAllowNumberTypes says otherwise. */
-#define SMS_PHONE_TYPES_SMS_DEFAULT \
-    (SMS_PHONE_TYPE_BIT(SMS_PHONE_MOBILE) \
-     | SMS_PHONE_TYPE_BIT(SMS_PHONE_FIXED_LINE_OR_MOBILE))
+#define SMS_PHONE_TYPES_SMS_DEFAULT                                            \
+    (SMS_PHONE_TYPE_BIT(SMS_PHONE_MOBILE) |                                    \
+     SMS_PHONE_TYPE_BIT(SMS_PHONE_FIXED_LINE_OR_MOBILE))
 
 /* A valid number. */
 typedef struct sms_phone_t {
-    const char *digits;         /* E.164 without '+': "61412345678" */
-    const char *region;         /* its region, "AU" ("001": non-geographic) */
-    int country_code;           /* 61 */
+    const char *digits; /* E.164 without '+': "61412345678" */
+    const char *region; /* its region, "AU" ("001": non-geographic) */
+    int country_code;   /* 61 */
     sms_phone_type_e type;
-    int sms_capable;            /* type is in SMS_PHONE_TYPES_SMS_DEFAULT */
+    int sms_capable; /* type is in SMS_PHONE_TYPES_SMS_DEFAULT */
 } sms_phone_t;
 
 /* Load libphonenumber's metadata; call once before threads start (httpd's

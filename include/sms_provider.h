@@ -13,39 +13,39 @@
 
 /* What became of one recipient of a provider request. */
 typedef enum {
-    SMS_OUT_PENDING = 0,    /* not decided yet (before the call) */
-    SMS_OUT_ACCEPTED,       /* "OK:" line: the provider took it; external_id set */
-    SMS_OUT_REJECTED,       /* "BAD:" line: refused for good (detail = reason) */
-    SMS_OUT_TRANSIENT,      /* surely not sent (connect failure, HTTP 5xx/429,
-                               other HTTP status): retry later */
-    SMS_OUT_UNKNOWN,        /* may have been sent: timeout or reset after the
-                               request went out, garbage or no line for it */
-    SMS_OUT_AUTH,           /* "ERROR:" about credentials: not sent, wait */
-    SMS_OUT_REQUEST_ERROR   /* other "ERROR:" line: not sent (detail = reason) */
+    SMS_OUT_PENDING = 0, /* not decided yet (before the call) */
+    SMS_OUT_ACCEPTED,    /* "OK:" line: the provider took it; external_id set */
+    SMS_OUT_REJECTED,    /* "BAD:" line: refused for good (detail = reason) */
+    SMS_OUT_TRANSIENT,   /* surely not sent (connect failure, HTTP 5xx/429,
+                            other HTTP status): retry later */
+    SMS_OUT_UNKNOWN,     /* may have been sent: timeout or reset after the
+                            request went out, garbage or no line for it */
+    SMS_OUT_AUTH,        /* "ERROR:" about credentials: not sent, wait */
+    SMS_OUT_REQUEST_ERROR /* other "ERROR:" line: not sent (detail = reason) */
 } sms_outcome_e;
 
 typedef struct sms_recipient_t {
-    const char *to;             /* international digits, 61412345678 */
-    apr_int64_t message_id;     /* ours; opaque to the provider code */
+    const char *to;         /* international digits, 61412345678 */
+    apr_int64_t message_id; /* ours; opaque to the provider code */
     sms_outcome_e outcome;
-    const char *external_id;    /* provider's smsref when ACCEPTED */
-    const char *detail;         /* reason, for every outcome but ACCEPTED */
+    const char *external_id; /* provider's smsref when ACCEPTED */
+    const char *detail;      /* reason, for every outcome but ACCEPTED */
 } sms_recipient_t;
 
 /* One provider request: one text to one or more recipients. */
 typedef struct sms_send_req_t {
-    const char *message;        /* UTF-8, already validated */
-    const char *from;           /* sender ID, or NULL for the shared number */
-    const char *ref;            /* up to 20 characters, or NULL */
-    int maxsplit;               /* 1..5: parts the text needs */
-    apr_array_header_t *recipients;     /* of sms_recipient_t, updated */
+    const char *message; /* UTF-8, already validated */
+    const char *from;    /* sender ID, or NULL for the shared number */
+    const char *ref;     /* up to 20 characters, or NULL */
+    int maxsplit;        /* 1..5: parts the text needs */
+    apr_array_header_t *recipients; /* of sms_recipient_t, updated */
 } sms_send_req_t;
 
 typedef struct sms_provider_conf_t {
-    const char *url;            /* https://api.smsbroadcast.com.au/api-adv.php */
+    const char *url; /* https://api.smsbroadcast.com.au/api-adv.php */
     const char *username;
     const char *password;
-    apr_interval_time_t timeout;            /* whole request */
+    apr_interval_time_t timeout; /* whole request */
     apr_interval_time_t connect_timeout;
 } sms_provider_conf_t;
 
@@ -69,8 +69,7 @@ int sms_provider_simulates_dlr(const sms_provider_t *pv);
 
 /* Make one request; every recipient leaves with an outcome other than
  * PENDING. Never sends a recipient twice, never retries by itself. */
-void sms_provider_send(sms_provider_t *pv, sms_send_req_t *req,
-                       apr_pool_t *p);
+void sms_provider_send(sms_provider_t *pv, sms_send_req_t *req, apr_pool_t *p);
 
 /* Credits left. APR_EINVAL with *err (502 provider_auth or
  * provider_error) when the provider refuses or cannot be reached. */
@@ -89,11 +88,11 @@ typedef enum {
 /* One provider request, as its observer sees it after it ended. */
 typedef struct sms_call_t {
     sms_call_kind_e kind;
-    apr_interval_time_t took;       /* wall time of the request */
-    const sms_send_req_t *req;      /* SEND: recipients with outcomes */
-    apr_status_t rv;                /* BALANCE: APR_SUCCESS or the failure */
-    const sms_error_t *err;         /* BALANCE failure, or NULL */
-    long credits;                   /* BALANCE success */
+    apr_interval_time_t took;  /* wall time of the request */
+    const sms_send_req_t *req; /* SEND: recipients with outcomes */
+    apr_status_t rv;           /* BALANCE: APR_SUCCESS or the failure */
+    const sms_error_t *err;    /* BALANCE failure, or NULL */
+    long credits;              /* BALANCE success */
 } sms_call_t;
 
 typedef void sms_provider_observer_fn(void *baton, const sms_call_t *call);
@@ -115,8 +114,8 @@ char *sms_broadcast_form(const sms_provider_conf_t *conf,
  * or one "ERROR: ..." line for the whole request. Survives any spacing,
  * CRLF or LF, an empty body and garbage; recipients without a line become
  * UNKNOWN. */
-void sms_broadcast_parse(sms_send_req_t *req, const char *body,
-                         apr_size_t len, apr_pool_t *p);
+void sms_broadcast_parse(sms_send_req_t *req, const char *body, apr_size_t len,
+                         apr_pool_t *p);
 
 /* Parse a balance answer "OK: 1234" or "ERROR: reason". */
 apr_status_t sms_broadcast_parse_balance(long *credits, const char **error,

@@ -16,14 +16,14 @@ apr_status_t sms_broadcast_open(void **ctx, const sms_provider_conf_t *conf,
 void sms_broadcast_send(void *ctx, sms_send_req_t *req, apr_pool_t *p);
 
 /* Credits left, or APR_EINVAL with *err (502). */
-apr_status_t sms_broadcast_balance(long *credits, sms_error_t **err,
-                                   void *ctx, apr_pool_t *p);
+apr_status_t sms_broadcast_balance(long *credits, sms_error_t **err, void *ctx,
+                                   apr_pool_t *p);
 
 /* The sandbox (sms_sandbox.c): no state, no network, no credits. */
 apr_status_t sms_sandbox_open(void **ctx, const sms_provider_conf_t *conf,
                               apr_pool_t *pool);
 void sms_sandbox_send(void *ctx, sms_send_req_t *req, apr_pool_t *p);
-apr_status_t sms_sandbox_balance(long *credits, sms_error_t **err,
-                                 void *ctx, apr_pool_t *p);
+apr_status_t sms_sandbox_balance(long *credits, sms_error_t **err, void *ctx,
+                                 apr_pool_t *p);
 
 #endif /* SMS_PROVIDER_PRIVATE_H */

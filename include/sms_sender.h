@@ -17,21 +17,21 @@
 typedef struct sms_pace_t {
     apr_time_t at[SMS_PACE_SLOTS];
     int n[SMS_PACE_SLOTS];
-    int head;            /* oldest entry */
-    int count;           /* entries in use */
-    int sum;             /* recipients of the entries */
+    int head;  /* oldest entry */
+    int count; /* entries in use */
+    int sum;   /* recipients of the entries */
 } sms_pace_t;
 
 typedef struct sms_sender_conf_t {
-    int retry_limit;                    /* transient retries after the first try */
-    apr_interval_time_t retry_backoff;  /* base of the exponential backoff */
-    int batch_size;                     /* recipients per provider request */
-    int rate_limit;                     /* messages per second, 0 = no limit */
-    apr_interval_time_t lease;          /* how long a claim or a call is ours */
-    const char *owner;                  /* this sender's name, unique */
-    sms_pace_t *pace;                   /* only the sender thread writes it */
-    volatile int *stop;                 /* set: the process stops, start no
-                                         * provider call (NULL: never) */
+    int retry_limit; /* transient retries after the first try */
+    apr_interval_time_t retry_backoff; /* base of the exponential backoff */
+    int batch_size;                    /* recipients per provider request */
+    int rate_limit;                    /* messages per second, 0 = no limit */
+    apr_interval_time_t lease;         /* how long a claim or a call is ours */
+    const char *owner;                 /* this sender's name, unique */
+    sms_pace_t *pace;                  /* only the sender thread writes it */
+    volatile int *stop;                /* set: the process stops, start no
+                                        * provider call (NULL: never) */
 } sms_sender_conf_t;
 
 /* Name of the sms_state fact that says why the provider refuses us. */

@@ -31,16 +31,16 @@
 typedef struct sms_db_t {
     const apr_dbd_driver_t *driver;
     apr_dbd_t *handle;
-    apr_hash_t *prepared;    /* label -> apr_dbd_prepared_t, per connection */
-    apr_pool_t *pool;        /* the connection's pool */
-    apr_dbd_transaction_t *trans;   /* open transaction, or NULL */
-    int random;              /* fetch select results whole (pgsql) */
-    int serialize;           /* one writer per process (sqlite3) */
-    int locked;              /* the open transaction holds the write lock */
-    int plain_tx;            /* BEGIN/COMMIT as plain statements (pgsql) */
-    int quiet;               /* statement errors at debug level: the caller
-                              * has already said the database fails */
-    int in_plain_tx;         /* such a transaction is open */
+    apr_hash_t *prepared; /* label -> apr_dbd_prepared_t, per connection */
+    apr_pool_t *pool;     /* the connection's pool */
+    apr_dbd_transaction_t *trans; /* open transaction, or NULL */
+    int random;                   /* fetch select results whole (pgsql) */
+    int serialize;                /* one writer per process (sqlite3) */
+    int locked;      /* the open transaction holds the write lock */
+    int plain_tx;    /* BEGIN/COMMIT as plain statements (pgsql) */
+    int quiet;       /* statement errors at debug level: the caller
+                      * has already said the database fails */
+    int in_plain_tx; /* such a transaction is open */
 } sms_db_t;
 
 /* Once per child process: the lock that keeps SQLite writers of this
@@ -89,8 +89,8 @@ typedef struct sms_message_t {
     apr_time_t next_attempt_at;
     int attempts;
     const char *provider_ref;
-    const char *lease_owner;     /* insert only: claim it at once (sync) */
-    apr_time_t lease_until;      /* insert only */
+    const char *lease_owner; /* insert only: claim it at once (sync) */
+    apr_time_t lease_until;  /* insert only */
 } sms_message_t;
 
 typedef struct sms_event_t {
@@ -125,7 +125,7 @@ typedef struct sms_filter_t {
     apr_int64_t batch_id;
     apr_time_t since;
     apr_time_t until;
-    apr_int64_t before_id;       /* paging: ids below this one */
+    apr_int64_t before_id; /* paging: ids below this one */
     int limit;
 } sms_filter_t;
 
@@ -139,16 +139,16 @@ typedef struct sms_transition_t {
     apr_int64_t id;
     const char *from;
     const char *to;
-    const char *external_id;     /* NULL keeps the current value */
-    const char *error;           /* replaces (NULL clears) */
-    const char *provider_ref;    /* NULL keeps */
-    apr_time_t sent_at;          /* 0 keeps */
-    apr_time_t delivered_at;     /* 0 keeps */
-    apr_time_t next_attempt_at;  /* replaces (0 clears) */
+    const char *external_id;    /* NULL keeps the current value */
+    const char *error;          /* replaces (NULL clears) */
+    const char *provider_ref;   /* NULL keeps */
+    apr_time_t sent_at;         /* 0 keeps */
+    apr_time_t delivered_at;    /* 0 keeps */
+    apr_time_t next_attempt_at; /* replaces (0 clears) */
     int attempts_add;
-    const char *lease_owner;     /* replaces (NULL clears) */
-    apr_time_t lease_until;      /* replaces (0 clears) */
-    const char *detail;          /* event detail */
+    const char *lease_owner; /* replaces (NULL clears) */
+    apr_time_t lease_until;  /* replaces (0 clears) */
+    const char *detail;      /* event detail */
     apr_time_t now;
 } sms_transition_t;
 
@@ -169,8 +169,8 @@ apr_status_t sms_store_transition(int *changed, sms_db_t *db,
 /* Lease up to limit due queued/scheduled messages to owner until
  * lease_until (FOR UPDATE SKIP LOCKED on pgsql); *n how many. */
 apr_status_t sms_store_claim(int *n, sms_db_t *db, const char *owner,
-                             apr_time_t now, apr_time_t lease_until,
-                             int limit, apr_pool_t *p);
+                             apr_time_t now, apr_time_t lease_until, int limit,
+                             apr_pool_t *p);
 
 /* Give back the claims of owner on messages it has not started sending
  * (a sender that stops), so that another sender takes them at once
@@ -185,11 +185,11 @@ apr_status_t sms_store_claimed(apr_array_header_t **msgs, sms_db_t *db,
 
 /* Messages left "sending" by a sender whose lease ran out (it stopped
  * mid-call): array of sms_message_t *. */
-apr_status_t sms_store_stale_sending(apr_array_header_t **msgs,
-                                     sms_db_t *db, apr_time_t now,
-                                     apr_pool_t *p);
+apr_status_t sms_store_stale_sending(apr_array_header_t **msgs, sms_db_t *db,
+                                     apr_time_t now, apr_pool_t *p);
 
-/* --- batches ---------------------------------------------------------------- */
+/* --- batches ----------------------------------------------------------------
+ */
 
 apr_status_t sms_store_insert_batch(apr_int64_t *id, sms_db_t *db,
                                     const char *user, int recipients,
@@ -254,16 +254,16 @@ apr_status_t sms_store_idem_finish(sms_db_t *db, const char *user,
                                    const char *key, int status,
                                    const char *response, apr_pool_t *p);
 
-/* --- provider callbacks ------------------------------------------------------ */
+/* --- provider callbacks ------------------------------------------------------
+ */
 
 /* The message the provider calls smsref, or APR_ENOENT. */
 apr_status_t sms_store_by_smsref(sms_message_t **m, sms_db_t *db,
                                  const char *smsref, apr_pool_t *p);
 /* The message of a provider ref (our id, or the first id of a batched
  * request) sent to number, or APR_ENOENT. */
-apr_status_t sms_store_by_ref(sms_message_t **m, sms_db_t *db,
-                              const char *ref, const char *number,
-                              apr_pool_t *p);
+apr_status_t sms_store_by_ref(sms_message_t **m, sms_db_t *db, const char *ref,
+                              const char *number, apr_pool_t *p);
 /* Record an event without a status change. */
 apr_status_t sms_store_add_event(sms_db_t *db, apr_int64_t id,
                                  const char *status, const char *detail,
@@ -295,7 +295,8 @@ apr_status_t sms_store_inbound_insert(apr_int64_t *id, sms_db_t *db,
 apr_status_t sms_store_inbound_link(sms_db_t *db, apr_int64_t inbound_id,
                                     const char *patient_id, apr_pool_t *p);
 
-/* --- patients (SMSPatient*Query) -------------------------------------------- */
+/* --- patients (SMSPatient*Query) --------------------------------------------
+ */
 
 /* Use these queries instead of the reference tables' (NULL keeps the
  * default); each %s marker receives the same value. Before any
@@ -312,8 +313,8 @@ apr_status_t sms_store_access_query(const char *sql);
 int sms_store_access_enabled(void);
 /* Whether user may see the patient (always, with no access query). */
 apr_status_t sms_store_patient_access(int *allowed, sms_db_t *db,
-                                      const char *user,
-                                      const char *patient_id, apr_pool_t *p);
+                                      const char *user, const char *patient_id,
+                                      apr_pool_t *p);
 
 typedef struct sms_patient_t {
     const char *id;
@@ -323,17 +324,16 @@ typedef struct sms_patient_t {
 
 typedef struct sms_phone_row_t {
     const char *label;
-    const char *number;          /* as the patient tables hold it */
+    const char *number; /* as the patient tables hold it */
     int is_default;
 } sms_phone_row_t;
 
 /* One patient (SMSPatientQuery), or APR_ENOENT. */
-apr_status_t sms_store_patient(sms_patient_t **pt, sms_db_t *db,
-                               const char *id, apr_pool_t *p);
+apr_status_t sms_store_patient(sms_patient_t **pt, sms_db_t *db, const char *id,
+                               apr_pool_t *p);
 /* A patient's numbers (SMSPatientPhonesQuery), as sms_phone_row_t. */
-apr_status_t sms_store_patient_phones(apr_array_header_t **phones,
-                                      sms_db_t *db, const char *id,
-                                      apr_pool_t *p);
+apr_status_t sms_store_patient_phones(apr_array_header_t **phones, sms_db_t *db,
+                                      const char *id, apr_pool_t *p);
 /* Check that the three patient queries answer the columns the module
  * reads; on failure *directive names the directive and *why says how. */
 apr_status_t sms_store_check_patient_queries(const char **directive,
@@ -365,9 +365,8 @@ apr_status_t sms_store_thread_in(apr_array_header_t **ins, sms_db_t *db,
                                  apr_pool_t *p);
 
 /* Ids of the patients one of whose numbers is number (normalised). */
-apr_status_t sms_store_patients_by_phone(apr_array_header_t **ids,
-                                         sms_db_t *db, const char *number,
-                                         apr_pool_t *p);
+apr_status_t sms_store_patients_by_phone(apr_array_header_t **ids, sms_db_t *db,
+                                         const char *number, apr_pool_t *p);
 
 /* Fill the e164 column of the reference table's numbers that have none
  * yet (new or renumbered rows): the number parsed under country_code, ''
@@ -377,7 +376,8 @@ apr_status_t sms_store_patient_phones_e164(sms_db_t *db,
                                            const char *country_code,
                                            apr_pool_t *p);
 
-/* --- opt-out ---------------------------------------------------------------- */
+/* --- opt-out ----------------------------------------------------------------
+ */
 
 /* The numbers of numbers (const char *, normalised) that opted out, as a
  * set keyed by number; looked up many at a time. */
@@ -404,8 +404,7 @@ typedef struct sms_optout_t {
 
 /* Opted-out numbers after `after` (NULL: from the start), by number. */
 apr_status_t sms_store_optout_list(apr_array_header_t **list, sms_db_t *db,
-                                   const char *after, int limit,
-                                   apr_pool_t *p);
+                                   const char *after, int limit, apr_pool_t *p);
 /* Queued or scheduled messages to opted-out numbers. */
 apr_status_t sms_store_optout_pending(apr_array_header_t **msgs, sms_db_t *db,
                                       apr_pool_t *p);
@@ -418,10 +417,10 @@ typedef struct sms_audit_t {
     apr_int64_t id;
     apr_time_t at;
     const char *user;
-    const char *action;          /* "message.send", "template.update", ... */
-    const char *object;          /* an id, a masked number, or NULL */
-    const char *patient_id;      /* or NULL */
-    const char *client;          /* the client's address */
+    const char *action;     /* "message.send", "template.update", ... */
+    const char *object;     /* an id, a masked number, or NULL */
+    const char *patient_id; /* or NULL */
+    const char *client;     /* the client's address */
 } sms_audit_t;
 
 /* Append a row (inside the caller's transaction, when one is open). */
@@ -435,21 +434,20 @@ typedef struct sms_audit_filter_t {
     const char *action;
     apr_time_t since;
     apr_time_t until;
-    apr_int64_t before_id;       /* paging: ids below this one */
+    apr_int64_t before_id; /* paging: ids below this one */
     int limit;
 } sms_audit_filter_t;
 
 /* Audit rows matching f, newest first (array of sms_audit_t). */
 apr_status_t sms_store_audit_list(apr_array_header_t **rows, sms_db_t *db,
-                                  const sms_audit_filter_t *f,
-                                  apr_pool_t *p);
+                                  const sms_audit_filter_t *f, apr_pool_t *p);
 
-/* --- shared state ------------------------------------------------------------ */
+/* --- shared state ------------------------------------------------------------
+ */
 
 /* Value of a named fact (NULL when unset). */
 apr_status_t sms_store_state_get(const char **value, apr_time_t *at,
-                                 sms_db_t *db, const char *name,
-                                 apr_pool_t *p);
+                                 sms_db_t *db, const char *name, apr_pool_t *p);
 /* Set (or, with NULL, clear) a named fact. */
 apr_status_t sms_store_state_set(sms_db_t *db, const char *name,
                                  const char *value, apr_time_t now,
@@ -461,12 +459,12 @@ apr_status_t sms_store_state_set(sms_db_t *db, const char *name,
  * statement (one snapshot): every server sharing the database sees the
  * same figures. */
 typedef struct sms_store_figures_t {
-    apr_int64_t by_status[SMS_ST_COUNT];    /* messages, by sms_status_e */
-    apr_int64_t receipts;       /* delivery receipts received (sms_dlr) */
-    apr_int64_t replies;        /* inbound messages received (sms_inbound) */
-    apr_int64_t optouts;        /* numbers on the opt-out list */
-    apr_int64_t due;            /* queued or scheduled, due by now */
-    apr_time_t oldest_due;      /* next_attempt_at of the oldest due; 0: none */
+    apr_int64_t by_status[SMS_ST_COUNT]; /* messages, by sms_status_e */
+    apr_int64_t receipts;  /* delivery receipts received (sms_dlr) */
+    apr_int64_t replies;   /* inbound messages received (sms_inbound) */
+    apr_int64_t optouts;   /* numbers on the opt-out list */
+    apr_int64_t due;       /* queued or scheduled, due by now */
+    apr_time_t oldest_due; /* next_attempt_at of the oldest due; 0: none */
 } sms_store_figures_t;
 
 /* The figures as of now. */

@@ -10,6 +10,8 @@
 
 #include "sms_store.h"
 
+/* The SQL building blocks are laid out by hand. */
+/* clang-format off */
 /* The label whose presence marks a connection as ready (prepared last). */
 #define SMS_READY_LABEL "sms_ready"
 
@@ -128,11 +130,12 @@
     " AND (lease_until IS NULL OR lease_until < " BIG() ")" \
     " ORDER BY next_attempt_at, id LIMIT " INT()
 
+/* clang-format on */
 
 typedef struct {
     const char *label;
-    const char *sql;        /* both drivers, unless pgsql says otherwise */
-    const char *pgsql;      /* PostgreSQL's own text, or NULL */
+    const char *sql;   /* both drivers, unless pgsql says otherwise */
+    const char *pgsql; /* PostgreSQL's own text, or NULL */
 } sms_statement_t;
 
 /* A patient query: the reference tables' text until SMSPatient*Query
@@ -162,8 +165,11 @@ extern const char sms_st_access_reference[];
 extern const sms_many_t sms_st_many[];
 extern const apr_size_t sms_st_nmany;
 
-#define ARGS(...) (sizeof((const char *[]){__VA_ARGS__}) / sizeof(char *)), \
-                  (const char *[]){__VA_ARGS__}
+#define ARGS(...)                                                              \
+    (sizeof((const char *[]){__VA_ARGS__}) / sizeof(char *)), (const char *[]) \
+    {                                                                          \
+        __VA_ARGS__                                                            \
+    }
 
 /* sms_store_db.c: helpers for every store file */
 /* Column i of a row, NULL for SQL NULL. */

@@ -28,8 +28,7 @@ apr_status_t sms_template_check(sms_error_t **err, const char *body,
  * a text over SMS_TEMPLATE_OUTPUT_MAX bytes is a 400 message_too_long,
  * found before it is built. */
 apr_status_t sms_template_render(const char **out, sms_error_t **err,
-                                 const char *body, json_t *vars,
-                                 apr_pool_t *p);
+                                 const char *body, json_t *vars, apr_pool_t *p);
 
 /* The same with the values of n objects (NULL ones skipped), a later one
  * winning: nothing is merged or copied, whatever their size. */

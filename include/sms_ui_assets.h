@@ -8,11 +8,11 @@
 #include <stddef.h>
 
 typedef struct sms_ui_asset_t {
-    const char *name;           /* base name: "sms.js" */
+    const char *name; /* base name: "sms.js" */
     const char *content_type;
     const unsigned char *data;
     size_t len;
-    const char *etag;           /* quoted, from the content */
+    const char *etag; /* quoted, from the content */
 } sms_ui_asset_t;
 
 /* Every file, ended by an entry whose name is NULL. */

@@ -61,8 +61,7 @@ const char *sms_time_format(apr_time_t t, apr_pool_t *p)
 
     apr_time_exp_gmt(&x, t);
     return apr_psprintf(p, "%04d-%02d-%02dT%02d:%02d:%02dZ", x.tm_year + 1900,
-                        x.tm_mon + 1, x.tm_mday, x.tm_hour, x.tm_min,
-                        x.tm_sec);
+                        x.tm_mon + 1, x.tm_mday, x.tm_hour, x.tm_min, x.tm_sec);
 }
 
 /* n digits at *s as a number; advances *s. -1 when not n digits. */
@@ -82,8 +81,8 @@ static int digits(const char **s, int n)
 /* Days in month mon (0-11) of a Gregorian year. */
 static int days_in_month(int year, int mon)
 {
-    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-                                 30, 31};
+    static const int days[12] = {31, 28, 31, 30, 31, 30,
+                                 31, 31, 30, 31, 30, 31};
     int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
 
     return days[mon] + (mon == 1 && leap);
@@ -97,15 +96,15 @@ apr_status_t sms_time_parse(apr_time_t *t, const char *s)
 
     memset(&x, 0, sizeof(x));
     x.tm_year = digits(&s, 4) - 1900;
-    if (*s++ != '-' || (x.tm_mon = digits(&s, 2) - 1) < 0 || *s++ != '-'
-        || (x.tm_mday = digits(&s, 2)) < 1 || (*s != 'T' && *s != 't'
-                                                && *s != ' ')) {
+    if (*s++ != '-' || (x.tm_mon = digits(&s, 2) - 1) < 0 || *s++ != '-' ||
+        (x.tm_mday = digits(&s, 2)) < 1 ||
+        (*s != 'T' && *s != 't' && *s != ' ')) {
         return APR_EINVAL;
     }
     s++;
-    if ((x.tm_hour = digits(&s, 2)) < 0 || *s++ != ':'
-        || (x.tm_min = digits(&s, 2)) < 0 || *s++ != ':'
-        || (x.tm_sec = digits(&s, 2)) < 0) {
+    if ((x.tm_hour = digits(&s, 2)) < 0 || *s++ != ':' ||
+        (x.tm_min = digits(&s, 2)) < 0 || *s++ != ':' ||
+        (x.tm_sec = digits(&s, 2)) < 0) {
         return APR_EINVAL;
     }
     if (*s == '.') {
@@ -124,8 +123,8 @@ apr_status_t sms_time_parse(apr_time_t *t, const char *s)
     else if (*s == '+' || *s == '-') {
         int h, m;
         sign = *s++ == '-' ? -1 : 1;
-        if ((h = digits(&s, 2)) < 0 || *s++ != ':' || (m = digits(&s, 2)) < 0
-            || h > 23 || m > 59) {
+        if ((h = digits(&s, 2)) < 0 || *s++ != ':' || (m = digits(&s, 2)) < 0 ||
+            h > 23 || m > 59) {
             return APR_EINVAL;
         }
         offset = sign * (h * 3600 + m * 60);
@@ -133,10 +132,10 @@ apr_status_t sms_time_parse(apr_time_t *t, const char *s)
     else {
         return APR_EINVAL;
     }
-    if (*s || x.tm_year < 70 || x.tm_mon > 11
-        || x.tm_mday > days_in_month(x.tm_year + 1900, x.tm_mon)
-        || x.tm_hour > 23 || x.tm_min > 59 || x.tm_sec > 60) {
-        return APR_EINVAL;   /* 2027-02-30 is no day, not 2 March */
+    if (*s || x.tm_year < 70 || x.tm_mon > 11 ||
+        x.tm_mday > days_in_month(x.tm_year + 1900, x.tm_mon) ||
+        x.tm_hour > 23 || x.tm_min > 59 || x.tm_sec > 60) {
+        return APR_EINVAL; /* 2027-02-30 is no day, not 2 March */
     }
     x.tm_usec = (apr_int32_t)usec;
     if (apr_time_exp_gmt_get(t, &x) != APR_SUCCESS) {

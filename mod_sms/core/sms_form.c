@@ -23,10 +23,10 @@
 #define INBOUND_TEXT_MAX 8192
 #define KEYWORD_MAX 32
 
-const char *const sms_form_dlr_names[] = {"to", "ref", "smsref", "status",
-                                          "secret", NULL};
-const char *const sms_form_inbound_names[] = {"to", "from", "message", "ref",
-                                              "secret", NULL};
+const char *const sms_form_dlr_names[] = {"to",     "ref",    "smsref",
+                                          "status", "secret", NULL};
+const char *const sms_form_inbound_names[] = {"to",  "from",   "message",
+                                              "ref", "secret", NULL};
 
 static int hex_value(char c)
 {
@@ -45,14 +45,14 @@ apr_status_t sms_form_unescape(char *s)
         }
     }
     if (!strchr(s, '%')) {
-        return APR_SUCCESS;     /* nothing written: s may be read-only */
+        return APR_SUCCESS; /* nothing written: s may be read-only */
     }
     for (x = y = s; *y; x++, y++) {
         if (*y != '%') {
             *x = *y;
         }
         else if (!apr_isxdigit(y[1]) || !apr_isxdigit(y[2])) {
-            *x = '%';           /* kept as it is, and an error */
+            *x = '%'; /* kept as it is, and an error */
             bad = 1;
         }
         else {
@@ -164,10 +164,10 @@ apr_status_t sms_form_dlr(sms_form_dlr_t *out, sms_error_t **err,
                               "'smsref' or 'ref' (and 'to')");
         return APR_EINVAL;
     }
-    if (strlen(status) > DLR_STATUS_MAX
-        || (smsref && strlen(smsref) > DLR_REF_MAX)
-        || (ref && strlen(ref) > DLR_REF_MAX)
-        || (to_raw && strlen(to_raw) > CALLBACK_NUMBER_MAX)) {
+    if (strlen(status) > DLR_STATUS_MAX ||
+        (smsref && strlen(smsref) > DLR_REF_MAX) ||
+        (ref && strlen(ref) > DLR_REF_MAX) ||
+        (to_raw && strlen(to_raw) > CALLBACK_NUMBER_MAX)) {
         *err = sms_error_make(p, 400, "invalid_parameter", NULL,
                               "a receipt parameter is too long");
         return APR_EINVAL;
@@ -193,7 +193,8 @@ apr_status_t sms_form_inbound(sms_form_inbound_t *out, sms_error_t **err,
     memset(out, 0, sizeof(*out));
     if (!from_raw || !text) {
         *err = sms_error_make(p, 400, "invalid_parameter",
-                              text ? "from" : "message", "an inbound "
+                              text ? "from" : "message",
+                              "an inbound "
                               "message needs 'from' and 'message'");
         return APR_EINVAL;
     }
@@ -203,12 +204,11 @@ apr_status_t sms_form_inbound(sms_form_inbound_t *out, sms_error_t **err,
         return APR_EINVAL;
     }
     if (sms_text_validate(&why, text, strlen(text), p)) {
-        *err = sms_error_make(p, 400, "invalid_message", "message", "%s",
-                              why);
+        *err = sms_error_make(p, 400, "invalid_message", "message", "%s", why);
         return APR_EINVAL;
     }
-    if (strlen(text) > INBOUND_TEXT_MAX || (ref && strlen(ref) > DLR_REF_MAX)
-        || (to && strlen(to) > CALLBACK_NUMBER_MAX)) {
+    if (strlen(text) > INBOUND_TEXT_MAX || (ref && strlen(ref) > DLR_REF_MAX) ||
+        (to && strlen(to) > CALLBACK_NUMBER_MAX)) {
         *err = sms_error_make(p, 400, "invalid_parameter", NULL,
                               "an inbound parameter is too long");
         return APR_EINVAL;
@@ -246,8 +246,7 @@ const char *sms_form_keyword(const char *text, apr_pool_t *p)
     return w;
 }
 
-const char *sms_form_dedup_key(int n, const char *const *parts,
-                               apr_pool_t *p)
+const char *sms_form_dedup_key(int n, const char *const *parts, apr_pool_t *p)
 {
     unsigned char digest[APR_SHA1_DIGESTSIZE];
     apr_sha1_ctx_t ctx;

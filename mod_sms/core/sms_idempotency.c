@@ -19,7 +19,8 @@ apr_status_t sms_idem_check_key(sms_error_t **err, const char *key,
     if (key[i] || i == 0 || i > SMS_IDEM_KEY_MAX) {
         *err = sms_error_make(p, 400, "invalid_json", "Idempotency-Key",
                               "the Idempotency-Key header must be 1 to %d "
-                              "visible ASCII characters", SMS_IDEM_KEY_MAX);
+                              "visible ASCII characters",
+                              SMS_IDEM_KEY_MAX);
         return APR_EINVAL;
     }
     return APR_SUCCESS;
@@ -52,14 +53,14 @@ sms_idem_verdict_e sms_idem_decide(sms_error_t **err, const char *stored_hash,
                                    apr_pool_t *p)
 {
     if (strcmp(stored_hash, hash)) {
-        *err = sms_error_make(p, 409, "idempotency_conflict",
-                              "Idempotency-Key", "this Idempotency-Key was "
+        *err = sms_error_make(p, 409, "idempotency_conflict", "Idempotency-Key",
+                              "this Idempotency-Key was "
                               "used for a different request");
         return SMS_IDEM_CONFLICT;
     }
     if (!stored_status) {
-        *err = sms_error_make(p, 409, "idempotency_conflict",
-                              "Idempotency-Key", "the first request with "
+        *err = sms_error_make(p, 409, "idempotency_conflict", "Idempotency-Key",
+                              "the first request with "
                               "this Idempotency-Key is still running");
         return SMS_IDEM_CONFLICT;
     }

@@ -16,8 +16,7 @@ static apr_status_t json_cleanup(void *data)
 json_t *sms_json_pool(json_t *j, apr_pool_t *p)
 {
     if (j) {
-        apr_pool_cleanup_register(p, j, json_cleanup,
-                                  apr_pool_cleanup_null);
+        apr_pool_cleanup_register(p, j, json_cleanup, apr_pool_cleanup_null);
     }
     return j;
 }
@@ -36,13 +35,14 @@ apr_status_t sms_json_parse_object(json_t **out, sms_error_t **err,
         if (json_error_code(&je) == json_error_invalid_utf8) {
             *err = sms_error_make(p, 400, "invalid_message", NULL,
                                   "request text is not valid UTF-8 "
-                                  "(byte %d)", je.position);
+                                  "(byte %d)",
+                                  je.position);
         }
         else {
             *err = sms_error_make(p, 400, "invalid_json", NULL,
                                   "request body is not valid JSON: %s "
-                                  "(line %d, column %d)", je.text, je.line,
-                                  je.column);
+                                  "(line %d, column %d)",
+                                  je.text, je.line, je.column);
         }
         return APR_EINVAL;
     }
@@ -62,13 +62,13 @@ apr_status_t sms_json_only(sms_error_t **err, json_t *obj,
     const char *key;
     json_t *v;
 
-    json_object_foreach(obj, key, v) {
+    json_object_foreach(obj, key, v)
+    {
         const char *const *a;
         for (a = allowed; *a && strcmp(*a, key); a++)
             ;
         if (!*a) {
-            *err = sms_error_make(p, 400, "invalid_json",
-                                  apr_pstrdup(p, key),
+            *err = sms_error_make(p, 400, "invalid_json", apr_pstrdup(p, key),
                                   "unknown field '%s'", key);
             return APR_EINVAL;
         }
@@ -77,8 +77,8 @@ apr_status_t sms_json_only(sms_error_t **err, json_t *obj,
 }
 
 apr_status_t sms_json_string(const char **out, apr_size_t *len,
-                             sms_error_t **err, json_t *obj,
-                             const char *key, int required, apr_pool_t *p)
+                             sms_error_t **err, json_t *obj, const char *key,
+                             int required, apr_pool_t *p)
 {
     json_t *v = json_object_get(obj, key);
 
@@ -113,9 +113,8 @@ apr_status_t sms_json_string(const char **out, apr_size_t *len,
     return APR_SUCCESS;
 }
 
-apr_status_t sms_json_integer(json_int_t *out, int *present,
-                              sms_error_t **err, json_t *obj,
-                              const char *key, json_int_t min,
+apr_status_t sms_json_integer(json_int_t *out, int *present, sms_error_t **err,
+                              json_t *obj, const char *key, json_int_t min,
                               json_int_t max, apr_pool_t *p)
 {
     json_t *v = json_object_get(obj, key);
@@ -124,12 +123,12 @@ apr_status_t sms_json_integer(json_int_t *out, int *present,
     if (!v || json_is_null(v)) {
         return APR_SUCCESS;
     }
-    if (!json_is_integer(v) || json_integer_value(v) < min
-        || json_integer_value(v) > max) {
+    if (!json_is_integer(v) || json_integer_value(v) < min ||
+        json_integer_value(v) > max) {
         *err = sms_error_make(p, 400, "invalid_json", key,
-                              "'%s' must be an integer from %"
-                              APR_INT64_T_FMT " to %" APR_INT64_T_FMT, key,
-                              (apr_int64_t)min, (apr_int64_t)max);
+                              "'%s' must be an integer from %" APR_INT64_T_FMT
+                              " to %" APR_INT64_T_FMT,
+                              key, (apr_int64_t)min, (apr_int64_t)max);
         return APR_EINVAL;
     }
     *out = json_integer_value(v);

@@ -25,8 +25,8 @@
 
 #include "sms_keyword.h"
 
-#define KEYWORD_TEXT_MAX (1 << 20)  /* longer text: no words at all */
-#define KEYWORD_WORD_MAX 32     /* longer words are no keyword */
+#define KEYWORD_TEXT_MAX (1 << 20) /* longer text: no words at all */
+#define KEYWORD_WORD_MAX 32        /* longer words are no keyword */
 
 /* text (len bytes) as NFKC_Casefold UTF-16 in *out (*n units); 0 when it
  * is not UTF-8 or ICU fails. */
@@ -46,7 +46,7 @@ static int folded(UChar **out, int32_t *n, const char *text, int32_t len,
     if (U_FAILURE(ec)) {
         return 0;
     }
-    cap = u16len * 4 + 16;      /* NFKC_Casefold rarely grows text */
+    cap = u16len * 4 + 16; /* NFKC_Casefold rarely grows text */
     for (;;) {
         *out = apr_palloc(p, (apr_size_t)cap * sizeof(UChar));
         ec = U_ZERO_ERROR;
@@ -59,8 +59,7 @@ static int folded(UChar **out, int32_t *n, const char *text, int32_t len,
     return U_SUCCESS(ec);
 }
 
-apr_array_header_t *sms_keyword_words(const char *text, int max,
-                                      apr_pool_t *p)
+apr_array_header_t *sms_keyword_words(const char *text, int max, apr_pool_t *p)
 {
     apr_array_header_t *words = apr_array_make(p, 4, sizeof(char *));
     int32_t len, n = 0, i = 0;
@@ -73,7 +72,7 @@ apr_array_header_t *sms_keyword_words(const char *text, int max,
      * at most 8 KB, sms_form.c) */
     len = (int32_t)strlen(text);
     if (len > KEYWORD_TEXT_MAX) {
-        return words;           /* no keyword is that long */
+        return words; /* no keyword is that long */
     }
     if (!folded(&u, &n, text, len, p)) {
         return words;
@@ -99,8 +98,8 @@ apr_array_header_t *sms_keyword_words(const char *text, int max,
                 one[ulen++] = U16_TRAIL(c);
             }
             if (o + 4 < (int32_t)sizeof(buf) - 1) {
-                u_strToUTF8(buf + o, (int32_t)sizeof(buf) - 1 - o, &blen,
-                            one, ulen, &ec);
+                u_strToUTF8(buf + o, (int32_t)sizeof(buf) - 1 - o, &blen, one,
+                            ulen, &ec);
                 o += U_SUCCESS(ec) ? blen : 0;
             }
             else {
@@ -118,7 +117,7 @@ apr_array_header_t *sms_keyword_words(const char *text, int max,
         }
         buf[o] = '\0';
         if (too_long) {
-            buf[0] = '\0';      /* no keyword is this long */
+            buf[0] = '\0'; /* no keyword is this long */
         }
         {
             char *w = apr_pstrdup(p, buf);
@@ -166,8 +165,7 @@ static int is_optout(const char *word, const apr_array_header_t *optout)
 }
 
 sms_keyword_e sms_keyword_match(const char **word, const char *text,
-                                const apr_array_header_t *optout,
-                                apr_pool_t *p)
+                                const apr_array_header_t *optout, apr_pool_t *p)
 {
     apr_array_header_t *words = sms_keyword_words(text, 2, p);
     const char *first;
@@ -182,8 +180,8 @@ sms_keyword_e sms_keyword_match(const char **word, const char *text,
     if (!*first) {
         return SMS_KEYWORD_NONE;
     }
-    if (is_optout(first, optout)
-        && (words->nelts == 1 || in_list(first, SMS_KEYWORDS_FIRST_WORD))) {
+    if (is_optout(first, optout) &&
+        (words->nelts == 1 || in_list(first, SMS_KEYWORDS_FIRST_WORD))) {
         if (word) {
             *word = first;
         }

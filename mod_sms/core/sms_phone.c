@@ -30,9 +30,9 @@
 #include "sms_phone.h"
 #include "sms_phone_private.h"
 
-#define SMS_PHONE_QUOTE_MAX 32      /* input characters quoted in errors */
-#define SMS_PHONE_MAX_INPUT 256     /* bytes: longer input is refused */
-#define SMS_PHONE_MAX_PREFIX 5      /* digits of an IDD and a "(0)" */
+#define SMS_PHONE_QUOTE_MAX 32  /* input characters quoted in errors */
+#define SMS_PHONE_MAX_INPUT 256 /* bytes: longer input is refused */
+#define SMS_PHONE_MAX_PREFIX 5  /* digits of an IDD and a "(0)" */
 
 /* Length of the well-formed UTF-8 sequence at s, or 0 when it is
  * malformed (stray, truncated, over-long, surrogate, above U+10FFFF). */
@@ -109,8 +109,7 @@ static apr_status_t phone_error(sms_error_t **err, const char *in,
                                 apr_pool_t *p)
 {
     *err = sms_error_make(p, 400, "invalid_phone", field,
-                          "phone number '%s' %s", quote_input(in, p),
-                          reason);
+                          "phone number '%s' %s", quote_input(in, p), reason);
     return APR_EINVAL;
 }
 
@@ -132,8 +131,10 @@ static const char *bad_char_reason(UChar32 cp, apr_pool_t *p)
     if (u_isalpha(cp)) {
         return "contains a letter";
     }
-    return apr_psprintf(p, "contains U+%04X, which is not a digit or a "
-                        "separator", (unsigned)cp);
+    return apr_psprintf(p,
+                        "contains U+%04X, which is not a digit or a "
+                        "separator",
+                        (unsigned)cp);
 }
 
 /* The code point of the n-byte UTF-8 sequence at s. */
@@ -158,7 +159,7 @@ static char *screen(const char *in, int *plus, apr_size_t *digits,
     const unsigned char *s = (const unsigned char *)in;
     apr_size_t len = strlen(in), i = 0, o = 0;
     char *out = apr_palloc(p, len + 1);
-    int ended = 0;                      /* a CR or LF came */
+    int ended = 0; /* a CR or LF came */
 
     *plus = 0;
     *digits = 0;
@@ -174,13 +175,13 @@ static char *screen(const char *in, int *plus, apr_size_t *digits,
         }
         cp = utf8_decode(s + i, n);
         type = u_charType(cp);
-        if (cp >= 0xFF01 && cp <= 0xFF5E) {     /* full-width ASCII */
+        if (cp >= 0xFF01 && cp <= 0xFF5E) { /* full-width ASCII */
             cp -= 0xFEE0;
         }
         line_end = cp == '\r' || cp == '\n';
-        if (ended && !line_end && cp != ' ' && type != U_SPACE_SEPARATOR
-            && type != U_FORMAT_CHAR) {
-            *reason = "has a line break inside it";   /* text after it */
+        if (ended && !line_end && cp != ' ' && type != U_SPACE_SEPARATOR &&
+            type != U_FORMAT_CHAR) {
+            *reason = "has a line break inside it"; /* text after it */
             return NULL;
         }
         if (line_end) {
@@ -189,7 +190,7 @@ static char *screen(const char *in, int *plus, apr_size_t *digits,
             continue;
         }
         if (ended) {
-            i += n;                     /* spaces, marks after the end */
+            i += n; /* spaces, marks after the end */
             continue;
         }
         if (cp >= '0' && cp <= '9') {
@@ -216,7 +217,7 @@ static char *screen(const char *in, int *plus, apr_size_t *digits,
             c = (char)cp;
         }
         else if (type == U_FORMAT_CHAR) {
-            i += n;                     /* invisible: bidi, ZWSP, BOM */
+            i += n; /* invisible: bidi, ZWSP, BOM */
             continue;
         }
         else {
@@ -255,8 +256,7 @@ static int country_code_of(const char *cc)
 static const char *refusal(sms_lpn_result_e res, const sms_lpn_number_t *n,
                            int plus, int default_cc, apr_pool_t *p)
 {
-    const char *where = apr_psprintf(p, "%s (+%d)", n->region,
-                                     n->country_code);
+    const char *where = apr_psprintf(p, "%s (+%d)", n->region, n->country_code);
 
     switch (res) {
     case SMS_LPN_NO_COUNTRY:
@@ -269,8 +269,8 @@ static const char *refusal(sms_lpn_result_e res, const sms_lpn_number_t *n,
         return "is not a phone number";
     case SMS_LPN_TOO_SHORT:
         return n->country_code
-            ? apr_psprintf(p, "is too short for a number in %s", where)
-            : "is too short";
+                   ? apr_psprintf(p, "is too short for a number in %s", where)
+                   : "is too short";
     case SMS_LPN_TOO_LONG:
         if (!n->country_code || strlen(n->digits) > SMS_PHONE_MAX_DIGITS) {
             return apr_psprintf(p, "is too long (E.164 allows %d digits)",
@@ -278,11 +278,15 @@ static const char *refusal(sms_lpn_result_e res, const sms_lpn_number_t *n,
         }
         return apr_psprintf(p, "is too long for a number in %s", where);
     case SMS_LPN_BAD_LENGTH:
-        return apr_psprintf(p, "has a number of digits no number in %s "
-                            "has", where);
+        return apr_psprintf(p,
+                            "has a number of digits no number in %s "
+                            "has",
+                            where);
     case SMS_LPN_LOCAL_ONLY:
-        return apr_psprintf(p, "is a local number without its area code "
-                            "(%s)", where);
+        return apr_psprintf(p,
+                            "is a local number without its area code "
+                            "(%s)",
+                            where);
     case SMS_LPN_INVALID:
         return apr_psprintf(p, "is not a valid number in %s", where);
     case SMS_LPN_EXTENSION:
@@ -313,26 +317,33 @@ apr_status_t sms_phone_parse(sms_phone_t **out, sms_error_t **err,
         in = "";
     }
     if (strlen(in) > SMS_PHONE_MAX_INPUT) {
-        return phone_error(err, in, field, apr_psprintf(p, "is too long "
-                           "(E.164 allows %d digits)", SMS_PHONE_MAX_DIGITS),
+        return phone_error(err, in, field,
+                           apr_psprintf(p,
+                                        "is too long "
+                                        "(E.164 allows %d digits)",
+                                        SMS_PHONE_MAX_DIGITS),
                            p);
     }
     if (!(ascii = screen(in, &plus, &digits, &reason, p))) {
         return phone_error(err, in, field, reason, p);
     }
     if (!digits) {
-        return phone_error(err, in, field,
-                           plus ? "has no digits" : "is empty", p);
+        return phone_error(err, in, field, plus ? "has no digits" : "is empty",
+                           p);
     }
     if (digits > SMS_PHONE_MAX_DIGITS + SMS_PHONE_MAX_PREFIX) {
-        return phone_error(err, in, field, apr_psprintf(p, "is too long "
-                           "(E.164 allows %d digits)", SMS_PHONE_MAX_DIGITS),
+        return phone_error(err, in, field,
+                           apr_psprintf(p,
+                                        "is too long "
+                                        "(E.164 allows %d digits)",
+                                        SMS_PHONE_MAX_DIGITS),
                            p);
     }
     res = sms_lpn_parse(&n, ascii, default_cc);
     if (res != SMS_LPN_VALID) {
         if (res == SMS_LPN_FAILED) {
-            sms_log(SMS_LOG_ERR, APR_EGENERAL, p, "libphonenumber failed "
+            sms_log(SMS_LOG_ERR, APR_EGENERAL, p,
+                    "libphonenumber failed "
                     "on a number (metadata not loaded?)");
         }
         return phone_error(err, in, field,
@@ -343,9 +354,10 @@ apr_status_t sms_phone_parse(sms_phone_t **out, sms_error_t **err,
     ph->region = apr_pstrdup(p, n.region);
     ph->country_code = n.country_code;
     ph->type = n.type >= 0 && n.type < SMS_PHONE_N_TYPES
-        ? (sms_phone_type_e)n.type : SMS_PHONE_UNKNOWN;
-    ph->sms_capable = sms_phone_type_allowed(ph->type,
-                                             SMS_PHONE_TYPES_SMS_DEFAULT);
+                   ? (sms_phone_type_e)n.type
+                   : SMS_PHONE_UNKNOWN;
+    ph->sms_capable =
+        sms_phone_type_allowed(ph->type, SMS_PHONE_TYPES_SMS_DEFAULT);
     *out = ph;
     return APR_SUCCESS;
 }
@@ -379,15 +391,14 @@ const char *sms_phone_provider_digits(const char *in, apr_pool_t *p)
 }
 
 static const char *const type_names[SMS_PHONE_N_TYPES] = {
-    "fixed_line", "mobile", "fixed_line_or_mobile", "toll_free",
-    "premium_rate", "shared_cost", "voip", "personal", "pager", "uan",
-    "voicemail", "unknown"
-};
+    "fixed_line", "mobile",       "fixed_line_or_mobile",
+    "toll_free",  "premium_rate", "shared_cost",
+    "voip",       "personal",     "pager",
+    "uan",        "voicemail",    "unknown"};
 
 const char *sms_phone_type_name(sms_phone_type_e type)
 {
-    return type >= 0 && type < SMS_PHONE_N_TYPES ? type_names[type]
-                                                 : "unknown";
+    return type >= 0 && type < SMS_PHONE_N_TYPES ? type_names[type] : "unknown";
 }
 
 apr_status_t sms_phone_type_parse(sms_phone_type_e *type, const char *name)
@@ -405,8 +416,8 @@ apr_status_t sms_phone_type_parse(sms_phone_type_e *type, const char *name)
 
 int sms_phone_type_allowed(sms_phone_type_e type, unsigned allowed)
 {
-    return type >= 0 && type < SMS_PHONE_N_TYPES
-           && (allowed & SMS_PHONE_TYPE_BIT(type)) != 0;
+    return type >= 0 && type < SMS_PHONE_N_TYPES &&
+           (allowed & SMS_PHONE_TYPE_BIT(type)) != 0;
 }
 
 apr_status_t sms_phone_check_sms(sms_error_t **err, const sms_phone_t *ph,
@@ -449,8 +460,8 @@ const char *sms_phone_mask_text(const char *s, apr_pool_t *p)
             i++;
             continue;
         }
-        for (j = i; out[j] && (apr_isdigit(out[j])
-                               || strchr(" -.()+", out[j])); j++) {
+        for (j = i; out[j] && (apr_isdigit(out[j]) || strchr(" -.()+", out[j]));
+             j++) {
             digits += apr_isdigit(out[j]) ? 1 : 0;
         }
         for (; digits >= SMS_PHONE_MIN_DIGITS && i < j; i++) {

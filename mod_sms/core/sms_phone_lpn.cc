@@ -67,8 +67,7 @@ extern "C" int sms_lpn_init(void)
             lpn = PhoneNumberUtil::GetInstance();
         }
         return lpn ? 0 : -1;
-    }
-    catch (...) {
+    } catch (...) {
         return -1;
     }
 }
@@ -84,8 +83,7 @@ extern "C" void sms_lpn_region_of(char *buf, int country_code)
         }
         lpn->GetRegionCodeForCountryCode(country_code, &region);
         copy_out(buf, 4, region);
-    }
-    catch (...) {
+    } catch (...) {
         copy_out(buf, 4, "ZZ");
     }
 }
@@ -132,7 +130,8 @@ extern "C" sms_lpn_result_e sms_lpn_parse(sms_lpn_number_t *out,
         if (lpn->IsValidNumber(n)) {
             out->type = type_of(lpn->GetNumberType(n));
             return n.has_extension() && !n.extension().empty()
-                ? SMS_LPN_EXTENSION : SMS_LPN_VALID;
+                       ? SMS_LPN_EXTENSION
+                       : SMS_LPN_VALID;
         }
         switch (lpn->IsPossibleNumberWithReason(n)) {
         case PhoneNumberUtil::INVALID_COUNTRY_CODE:
@@ -148,8 +147,7 @@ extern "C" sms_lpn_result_e sms_lpn_parse(sms_lpn_number_t *out,
         default:
             return SMS_LPN_INVALID;
         }
-    }
-    catch (...) {
+    } catch (...) {
         return SMS_LPN_FAILED;
     }
 }

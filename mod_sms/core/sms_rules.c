@@ -28,15 +28,17 @@ static apr_status_t patient_field(const char **out, sms_error_t **err,
                             (apr_int64_t)json_integer_value(v));
         return APR_SUCCESS;
     }
-    if (json_is_string(v) && json_string_length(v) > 0
-        && json_string_length(v) <= PATIENT_ID_MAX
-        && strlen(json_string_value(v)) == json_string_length(v)) {
+    if (json_is_string(v) && json_string_length(v) > 0 &&
+        json_string_length(v) <= PATIENT_ID_MAX &&
+        strlen(json_string_value(v)) == json_string_length(v)) {
         *out = json_string_value(v);
         return APR_SUCCESS;
     }
-    *err = sms_error_make(p, 400, "invalid_json", "patient_id", "'patient_id' "
+    *err = sms_error_make(p, 400, "invalid_json", "patient_id",
+                          "'patient_id' "
                           "must be a string of 1 to %d characters or an "
-                          "integer", PATIENT_ID_MAX);
+                          "integer",
+                          PATIENT_ID_MAX);
     return APR_EINVAL;
 }
 
@@ -48,10 +50,10 @@ apr_status_t sms_rules_text_request(sms_text_req_t *tr, sms_error_t **err,
     int present;
 
     memset(tr, 0, sizeof(*tr));
-    if (sms_json_string(&tr->message, NULL, err, body, "message", 0, p)
-        || sms_json_integer(&id, &present, err, body, "template_id", 1,
-                            APR_INT64_MAX, p)
-        || patient_field(&tr->patient_id, err, body, p)) {
+    if (sms_json_string(&tr->message, NULL, err, body, "message", 0, p) ||
+        sms_json_integer(&id, &present, err, body, "template_id", 1,
+                         APR_INT64_MAX, p) ||
+        patient_field(&tr->patient_id, err, body, p)) {
         return APR_EINVAL;
     }
     if (present && tr->message) {
@@ -78,8 +80,7 @@ apr_status_t sms_rules_text_request(sms_text_req_t *tr, sms_error_t **err,
         }
         tr->context = ctx;
     }
-    if ((flags & SMS_RULES_PATIENT_FILLS_ONLY) && tr->patient_id
-        && !present) {
+    if ((flags & SMS_RULES_PATIENT_FILLS_ONLY) && tr->patient_id && !present) {
         *err = sms_error_make(p, 400, "invalid_json", "patient_id",
                               "'patient_id' goes with 'template_id'");
         return APR_EINVAL;
@@ -119,15 +120,15 @@ static apr_status_t sender_field(const char **out, sms_error_t **err,
     }
     *err = sms_error_make(p, 400, "invalid_sender_id", "sender_id",
                           "'%s' is not one of this site's sender IDs "
-                          "(SMSSenderIDs)", given);
+                          "(SMSSenderIDs)",
+                          given);
     return APR_EINVAL;
 }
 
 apr_status_t sms_rules_send_options(sms_send_req_opts_t *o, sms_error_t **err,
                                     json_t *body, const char *dflt,
-                                    const char *const *allowed,
-                                    int max_parts, apr_time_t now,
-                                    apr_pool_t *p)
+                                    const char *const *allowed, int max_parts,
+                                    apr_time_t now, apr_pool_t *p)
 {
     const char *send_at;
     json_int_t n;
@@ -135,10 +136,10 @@ apr_status_t sms_rules_send_options(sms_send_req_opts_t *o, sms_error_t **err,
 
     memset(o, 0, sizeof(*o));
     o->max_parts = max_parts;
-    if (sender_field(&o->sender_id, err, body, dflt, allowed, p)
-        || sms_json_integer(&n, &present, err, body, "max_parts", 1,
-                            SMS_MAX_PARTS_LIMIT, p)
-        || sms_json_string(&send_at, NULL, err, body, "send_at", 0, p)) {
+    if (sender_field(&o->sender_id, err, body, dflt, allowed, p) ||
+        sms_json_integer(&n, &present, err, body, "max_parts", 1,
+                         SMS_MAX_PARTS_LIMIT, p) ||
+        sms_json_string(&send_at, NULL, err, body, "send_at", 0, p)) {
         return APR_EINVAL;
     }
     if (present) {
@@ -163,8 +164,8 @@ apr_status_t sms_rules_send_options(sms_send_req_opts_t *o, sms_error_t **err,
 }
 
 apr_status_t sms_rules_render(const char **text, sms_error_t **err,
-                              const char *body, json_t *context,
-                              json_t *extra, apr_pool_t *p)
+                              const char *body, json_t *context, json_t *extra,
+                              apr_pool_t *p)
 {
     json_t *layers[2];
 
@@ -176,8 +177,8 @@ apr_status_t sms_rules_render(const char **text, sms_error_t **err,
 }
 
 apr_status_t sms_rules_final_text(sms_text_t **t, sms_error_t **err,
-                                  const char *text, apr_size_t len,
-                                  int smart, int max_parts, apr_pool_t *p)
+                                  const char *text, apr_size_t len, int smart,
+                                  int max_parts, apr_pool_t *p)
 {
     const char *why;
 
@@ -186,7 +187,7 @@ apr_status_t sms_rules_final_text(sms_text_t **t, sms_error_t **err,
         return APR_EINVAL;
     }
     if (max_parts <= 0) {
-        return APR_SUCCESS;     /* a preview shows what a send refuses */
+        return APR_SUCCESS; /* a preview shows what a send refuses */
     }
     if (sms_text_is_blank(*t)) {
         *err = sms_error_make(p, 400, "message_empty", "message",
@@ -194,12 +195,12 @@ apr_status_t sms_rules_final_text(sms_text_t **t, sms_error_t **err,
         return APR_EINVAL;
     }
     if ((*t)->segments > max_parts) {
-        *err = sms_error_make(p, 400, "message_too_long", "message",
-                              "the message needs %d segments (%s, %"
-                              APR_SIZE_T_FMT " units); at most %d allowed",
-                              (*t)->segments,
-                              sms_text_encoding_name((*t)->encoding),
-                              (*t)->units, max_parts);
+        *err = sms_error_make(
+            p, 400, "message_too_long", "message",
+            "the message needs %d segments (%s, %" APR_SIZE_T_FMT
+            " units); at most %d allowed",
+            (*t)->segments, sms_text_encoding_name((*t)->encoding), (*t)->units,
+            max_parts);
         return APR_EINVAL;
     }
     return APR_SUCCESS;

@@ -9,8 +9,8 @@
 #include "sms_status.h"
 
 static const char *const names[SMS_ST_COUNT] = {
-    "scheduled", "queued", "sending", "sent", "delivered", "expired",
-    "failed", "unknown", "cancelled"};
+    "scheduled", "queued", "sending", "sent",     "delivered",
+    "expired",   "failed", "unknown", "cancelled"};
 
 const char *sms_status_name(sms_status_e st)
 {
@@ -48,9 +48,9 @@ int sms_status_is_final(const char *name)
     if (sms_status_parse(&st, name) != APR_SUCCESS) {
         return 0;
     }
-    return st == SMS_ST_DELIVERED || st == SMS_ST_EXPIRED
-           || st == SMS_ST_FAILED || st == SMS_ST_UNKNOWN
-           || st == SMS_ST_CANCELLED;
+    return st == SMS_ST_DELIVERED || st == SMS_ST_EXPIRED ||
+           st == SMS_ST_FAILED || st == SMS_ST_UNKNOWN ||
+           st == SMS_ST_CANCELLED;
 }
 
 int sms_status_receipt_applies(const char *name, int attempts)

@@ -17,7 +17,7 @@
 
 #include <apr_hash.h>
 #include <apr_strings.h>
-#include <apr_tables.h>  /* sms_template.h uses apr_array_header_t */
+#include <apr_tables.h> /* sms_template.h uses apr_array_header_t */
 
 #include "sms_template.h"
 
@@ -25,7 +25,7 @@
 
 /* One piece of a parsed body: literal text or a placeholder name. */
 typedef struct {
-    const char *text;       /* literal bytes, or the name (NUL-terminated) */
+    const char *text; /* literal bytes, or the name (NUL-terminated) */
     apr_size_t len;
     int is_name;
 } piece_t;
@@ -62,8 +62,7 @@ static apr_status_t syntax_error(sms_error_t **err, apr_pool_t *p,
 }
 
 /* Append literal bytes s[0..len) to pieces (nothing when empty). */
-static void add_text(apr_array_header_t *pieces, const char *s,
-                     apr_size_t len)
+static void add_text(apr_array_header_t *pieces, const char *s, apr_size_t len)
 {
     piece_t *pc;
 
@@ -76,43 +75,52 @@ static void add_text(apr_array_header_t *pieces, const char *s,
 }
 
 /* Why the '{' at body[at] does not open a valid placeholder. */
-static apr_status_t bad_open(sms_error_t **err, const char *body,
-                             apr_size_t at, apr_pool_t *p)
+static apr_status_t bad_open(sms_error_t **err, const char *body, apr_size_t at,
+                             apr_pool_t *p)
 {
     const char *s = body + at + 1;
     apr_size_t pos = char_pos(body, at), n;
     int c = (unsigned char)*s;
 
     if (!c) {
-        return syntax_error(err, p, "'{' at position %" APR_SIZE_T_FMT
+        return syntax_error(err, p,
+                            "'{' at position %" APR_SIZE_T_FMT
                             " is not closed (write {{ for a literal '{')",
                             pos);
     }
     if (c == '}') {
-        return syntax_error(err, p, "empty placeholder {} at position %"
-                            APR_SIZE_T_FMT " (write {{}} for literal "
-                            "braces)", pos);
+        return syntax_error(err, p,
+                            "empty placeholder {} at position %" APR_SIZE_T_FMT
+                            " (write {{}} for literal "
+                            "braces)",
+                            pos);
     }
     if (c >= '0' && c <= '9') {
-        return syntax_error(err, p, "placeholder name at position %"
-                            APR_SIZE_T_FMT " must start with a letter or "
-                            "'_'", pos);
+        return syntax_error(err, p,
+                            "placeholder name at position %" APR_SIZE_T_FMT
+                            " must start with a letter or "
+                            "'_'",
+                            pos);
     }
     n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
                   "0123456789_");
     if (n > SMS_TEMPLATE_NAME_MAX) {
-        return syntax_error(err, p, "placeholder name at position %"
-                            APR_SIZE_T_FMT " is longer than %d characters",
+        return syntax_error(err, p,
+                            "placeholder name at position %" APR_SIZE_T_FMT
+                            " is longer than %d characters",
                             pos, SMS_TEMPLATE_NAME_MAX);
     }
     if (!s[n]) {
-        return syntax_error(err, p, "'{' at position %" APR_SIZE_T_FMT
+        return syntax_error(err, p,
+                            "'{' at position %" APR_SIZE_T_FMT
                             " is not closed (write {{ for a literal '{')",
                             pos);
     }
-    return syntax_error(err, p, "placeholder at position %" APR_SIZE_T_FMT
+    return syntax_error(err, p,
+                        "placeholder at position %" APR_SIZE_T_FMT
                         " may hold only letters, digits and '_' between "
-                        "'{' and '}' (write {{ for a literal '{')", pos);
+                        "'{' and '}' (write {{ for a literal '{')",
+                        pos);
 }
 
 /* Split body into literal and placeholder pieces, or explain why it is
@@ -137,21 +145,23 @@ static apr_status_t parse(apr_array_header_t **out, sms_error_t **err,
             i++;
             continue;
         }
-        if (body[i + 1] == c) {         /* "{{" or "}}": keep one brace */
+        if (body[i + 1] == c) { /* "{{" or "}}": keep one brace */
             add_text(pieces, body + start, i + 1 - start);
             i += 2;
             start = i;
             continue;
         }
         if (c == '}') {
-            return syntax_error(err, p, "'}' at position %" APR_SIZE_T_FMT
+            return syntax_error(err, p,
+                                "'}' at position %" APR_SIZE_T_FMT
                                 " closes no placeholder (write }} for a "
-                                "literal '}')", char_pos(body, i));
+                                "literal '}')",
+                                char_pos(body, i));
         }
         n = strspn(body + i + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                  "abcdefghijklmnopqrstuvwxyz0123456789_");
-        if (n == 0 || n > SMS_TEMPLATE_NAME_MAX || body[i + 1 + n] != '}'
-            || (body[i + 1] >= '0' && body[i + 1] <= '9')) {
+        if (n == 0 || n > SMS_TEMPLATE_NAME_MAX || body[i + 1 + n] != '}' ||
+            (body[i + 1] >= '0' && body[i + 1] <= '9')) {
             return bad_open(err, body, i, p);
         }
         add_text(pieces, body + start, i - start);
@@ -212,8 +222,8 @@ static const char *format_real(double v, apr_pool_t *p)
 /* The text of value v for placeholder name, or a 400 naming
  * "context.<name>". */
 static apr_status_t value_text(const char **out, apr_size_t *len,
-                               sms_error_t **err, json_t *v,
-                               const char *name, apr_pool_t *p)
+                               sms_error_t **err, json_t *v, const char *name,
+                               apr_pool_t *p)
 {
     const char *field = apr_pstrcat(p, "context.", name, NULL);
 
@@ -294,11 +304,12 @@ apr_status_t sms_template_render_in(const char **out, sms_error_t **err,
 
         if (pc[i].is_name) {
             if (!(v = lookup(layers, n, pc[i].text))) {
-                *err = sms_error_make(p, 400, "unknown_placeholder",
-                                      apr_pstrcat(p, "context.", pc[i].text,
-                                                  NULL),
-                                      "template placeholder {%s} has no "
-                                      "value", pc[i].text);
+                *err =
+                    sms_error_make(p, 400, "unknown_placeholder",
+                                   apr_pstrcat(p, "context.", pc[i].text, NULL),
+                                   "template placeholder {%s} has no "
+                                   "value",
+                                   pc[i].text);
                 return APR_EINVAL;
             }
             rv = value_text(&pc[i].text, &pc[i].len, err, v, pc[i].text, p);
@@ -327,8 +338,7 @@ apr_status_t sms_template_render_in(const char **out, sms_error_t **err,
 }
 
 apr_status_t sms_template_render(const char **out, sms_error_t **err,
-                                 const char *body, json_t *vars,
-                                 apr_pool_t *p)
+                                 const char *body, json_t *vars, apr_pool_t *p)
 {
     return sms_template_render_in(out, err, body, &vars, 1, p);
 }
@@ -348,8 +358,8 @@ apr_array_header_t *sms_template_names(const char *body, apr_pool_t *p)
     seen = apr_hash_make(p);
     pc = (piece_t *)pieces->elts;
     for (i = 0; i < pieces->nelts; i++) {
-        if (pc[i].is_name
-            && !apr_hash_get(seen, pc[i].text, APR_HASH_KEY_STRING)) {
+        if (pc[i].is_name &&
+            !apr_hash_get(seen, pc[i].text, APR_HASH_KEY_STRING)) {
             apr_hash_set(seen, pc[i].text, APR_HASH_KEY_STRING, "");
             APR_ARRAY_PUSH(names, const char *) = pc[i].text;
         }

@@ -22,8 +22,7 @@ static const apr_uint32_t gsm_basic_high[] = {
     0x00C6, 0x00C7, 0x00C9, 0x00D1, 0x00D6, 0x00D8, 0x00DC, 0x00DF,
     0x00E0, 0x00E4, 0x00E5, 0x00E6, 0x00E8, 0x00E9, 0x00EC, 0x00F1,
     0x00F2, 0x00F6, 0x00F8, 0x00F9, 0x00FC, 0x0393, 0x0394, 0x0398,
-    0x039B, 0x039E, 0x03A0, 0x03A3, 0x03A6, 0x03A8, 0x03A9
-};
+    0x039B, 0x039E, 0x03A0, 0x03A3, 0x03A6, 0x03A8, 0x03A9};
 
 /* Look-alike characters replaced by SMSSmartEncoding; an empty
  * replacement deletes the character (invisible formatting marks). */
@@ -33,18 +32,17 @@ typedef struct {
 } smart_map_t;
 
 static const smart_map_t smart_map[] = {
-    {0x00A0, " "},   {0x00AB, "\""},  {0x00AD, ""},    {0x00BB, "\""},
-    {0x2000, " "},   {0x2001, " "},   {0x2002, " "},   {0x2003, " "},
-    {0x2004, " "},   {0x2005, " "},   {0x2006, " "},   {0x2007, " "},
-    {0x2008, " "},   {0x2009, " "},   {0x200A, " "},   {0x200B, ""},
-    {0x200C, ""},    {0x200D, ""},    {0x2010, "-"},   {0x2011, "-"},
-    {0x2012, "-"},   {0x2013, "-"},   {0x2014, "-"},   {0x2015, "-"},
-    {0x2018, "'"},   {0x2019, "'"},   {0x201A, "'"},   {0x201B, "'"},
-    {0x201C, "\""},  {0x201D, "\""},  {0x201E, "\""},  {0x201F, "\""},
-    {0x2026, "..."}, {0x202F, " "},   {0x2032, "'"},   {0x2033, "\""},
-    {0x205F, " "},   {0x2060, ""},    {0x2212, "-"},   {0x3000, " "},
-    {0xFEFF, ""}
-};
+    {0x00A0, " "},   {0x00AB, "\""}, {0x00AD, ""},   {0x00BB, "\""},
+    {0x2000, " "},   {0x2001, " "},  {0x2002, " "},  {0x2003, " "},
+    {0x2004, " "},   {0x2005, " "},  {0x2006, " "},  {0x2007, " "},
+    {0x2008, " "},   {0x2009, " "},  {0x200A, " "},  {0x200B, ""},
+    {0x200C, ""},    {0x200D, ""},   {0x2010, "-"},  {0x2011, "-"},
+    {0x2012, "-"},   {0x2013, "-"},  {0x2014, "-"},  {0x2015, "-"},
+    {0x2018, "'"},   {0x2019, "'"},  {0x201A, "'"},  {0x201B, "'"},
+    {0x201C, "\""},  {0x201D, "\""}, {0x201E, "\""}, {0x201F, "\""},
+    {0x2026, "..."}, {0x202F, " "},  {0x2032, "'"},  {0x2033, "\""},
+    {0x205F, " "},   {0x2060, ""},   {0x2212, "-"},  {0x3000, " "},
+    {0xFEFF, ""}};
 
 const char *sms_text_encoding_name(sms_encoding_e enc)
 {
@@ -64,18 +62,24 @@ static apr_uint32_t utf8_next(const unsigned char *s, apr_size_t len,
         return c;
     }
     if (c >= 0xC2 && c <= 0xDF) {
-        n = 1; cp = c & 0x1F; min = 0x80;
+        n = 1;
+        cp = c & 0x1F;
+        min = 0x80;
     }
     else if (c >= 0xE0 && c <= 0xEF) {
-        n = 2; cp = c & 0x0F; min = 0x800;
+        n = 2;
+        cp = c & 0x0F;
+        min = 0x800;
     }
     else if (c >= 0xF0 && c <= 0xF4) {
-        n = 3; cp = c & 0x07; min = 0x10000;
+        n = 3;
+        cp = c & 0x07;
+        min = 0x10000;
     }
     else {
         return SMS_UTF8_BAD;
     }
-    if (len - *i <= (apr_size_t)n) {    /* truncated sequence */
+    if (len - *i <= (apr_size_t)n) { /* truncated sequence */
         return SMS_UTF8_BAD;
     }
     for (k = 1; k <= n; k++) {
@@ -94,14 +98,15 @@ static apr_uint32_t utf8_next(const unsigned char *s, apr_size_t len,
 
 static int is_control(apr_uint32_t cp)
 {
-    return (cp < 0x20 && cp != 0x0A && cp != 0x0D)
-           || (cp >= 0x7F && cp <= 0x9F);
+    return (cp < 0x20 && cp != 0x0A && cp != 0x0D) ||
+           (cp >= 0x7F && cp <= 0x9F);
 }
 
 /* Septets a character costs in GSM-7: 1 basic, 2 extension, 0 none. */
 static int gsm_cost(apr_uint32_t cp)
 {
-    int lo = 0, hi = (int)(sizeof(gsm_basic_high) / sizeof(*gsm_basic_high)) - 1;
+    int lo = 0,
+        hi = (int)(sizeof(gsm_basic_high) / sizeof(*gsm_basic_high)) - 1;
 
     if (cp < 0x80) {
         if (cp == 0x0A || cp == 0x0D) {
@@ -155,7 +160,7 @@ const char *sms_text_utf8_safe(const char *s, apr_pool_t *p)
     apr_size_t len = strlen(s), i = 0, o = 0;
     char *out;
 
-    out = apr_palloc(p, 3 * len + 1);   /* U+FFFD is 3 bytes per byte */
+    out = apr_palloc(p, 3 * len + 1); /* U+FFFD is 3 bytes per byte */
     while (i < len) {
         apr_size_t at = i;
         if (utf8_next(u, len, &i) == SMS_UTF8_BAD) {
@@ -171,8 +176,8 @@ const char *sms_text_utf8_safe(const char *s, apr_pool_t *p)
     return out;
 }
 
-apr_status_t sms_text_validate(const char **why, const char *s,
-                               apr_size_t len, apr_pool_t *p)
+apr_status_t sms_text_validate(const char **why, const char *s, apr_size_t len,
+                               apr_pool_t *p)
 {
     const unsigned char *u = (const unsigned char *)s;
     apr_size_t i = 0, chars = 0;
@@ -181,16 +186,17 @@ apr_status_t sms_text_validate(const char **why, const char *s,
         apr_size_t at = i;
         apr_uint32_t cp = utf8_next(u, len, &i);
         if (cp == SMS_UTF8_BAD) {
-            *why = apr_psprintf(p, "text is not valid UTF-8 (byte %"
-                                APR_SIZE_T_FMT ")", at);
+            *why = apr_psprintf(
+                p, "text is not valid UTF-8 (byte %" APR_SIZE_T_FMT ")", at);
             return APR_EINVAL;
         }
         chars++;
         if (is_control(cp)) {
-            *why = apr_psprintf(p, "character %" APR_SIZE_T_FMT
+            *why = apr_psprintf(p,
+                                "character %" APR_SIZE_T_FMT
                                 " is the control character U+%04X; only "
-                                "LF and CR are allowed", chars,
-                                (unsigned)cp);
+                                "LF and CR are allowed",
+                                chars, (unsigned)cp);
             return APR_EINVAL;
         }
     }
@@ -221,7 +227,7 @@ static char *smart_encode(const char *s, apr_size_t len, apr_size_t *outlen,
         }
         m = smart_lookup(cp);
         if (!m) {
-            return NULL;    /* stays UCS-2: keep the original */
+            return NULL; /* stays UCS-2: keep the original */
         }
         memcpy(out + o, m->gsm, strlen(m->gsm));
         o += strlen(m->gsm);
@@ -264,10 +270,10 @@ static void split(sms_text_t *t, apr_pool_t *p)
 {
     const unsigned char *u = (const unsigned char *)t->message;
     apr_size_t i = 0;
-    int single = t->encoding == SMS_ENC_GSM7 ? SMS_GSM7_SINGLE
-                                             : SMS_UCS2_SINGLE;
-    int concat = t->encoding == SMS_ENC_GSM7 ? SMS_GSM7_CONCAT
-                                             : SMS_UCS2_CONCAT;
+    int single =
+        t->encoding == SMS_ENC_GSM7 ? SMS_GSM7_SINGLE : SMS_UCS2_SINGLE;
+    int concat =
+        t->encoding == SMS_ENC_GSM7 ? SMS_GSM7_CONCAT : SMS_UCS2_CONCAT;
     sms_text_part_t *part = NULL;
 
     t->parts = apr_array_make(p, 4, sizeof(sms_text_part_t));
@@ -290,9 +296,8 @@ static void split(sms_text_t *t, apr_pool_t *p)
     t->remaining = t->per_segment - (part ? part->units : 0);
 }
 
-apr_status_t sms_text_analyse(sms_text_t **out, const char **why,
-                              const char *s, apr_size_t len, int smart,
-                              apr_pool_t *p)
+apr_status_t sms_text_analyse(sms_text_t **out, const char **why, const char *s,
+                              apr_size_t len, int smart, apr_pool_t *p)
 {
     sms_text_t *t;
     const unsigned char *u;
@@ -328,8 +333,7 @@ apr_status_t sms_text_analyse(sms_text_t **out, const char **why,
 
 const char *sms_text_part(const sms_text_t *t, int i, apr_pool_t *p)
 {
-    const sms_text_part_t *part = &APR_ARRAY_IDX(t->parts, i,
-                                                 sms_text_part_t);
+    const sms_text_part_t *part = &APR_ARRAY_IDX(t->parts, i, sms_text_part_t);
 
     return apr_pstrmemdup(p, t->message + part->offset, part->length);
 }

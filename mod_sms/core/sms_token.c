@@ -35,8 +35,7 @@ static void hmac_sha1(unsigned char out[APR_SHA1_DIGESTSIZE],
     }
     apr_sha1_init(&ctx);
     apr_sha1_update_binary(&ctx, pad, BLOCK);
-    apr_sha1_update_binary(&ctx, (const unsigned char *)msg,
-                           (unsigned int)len);
+    apr_sha1_update_binary(&ctx, (const unsigned char *)msg, (unsigned int)len);
     apr_sha1_final(inner, &ctx);
     for (i = 0; i < BLOCK; i++) {
         pad[i] = k[i] ^ 0x5c;
@@ -103,8 +102,8 @@ const char *sms_token_sign(const unsigned char *key, apr_size_t keylen,
                            const char *payload, apr_pool_t *p)
 {
     unsigned char mac[APR_SHA1_DIGESTSIZE];
-    const char *body = b64url((const unsigned char *)payload,
-                              strlen(payload), p);
+    const char *body =
+        b64url((const unsigned char *)payload, strlen(payload), p);
 
     hmac_sha1(mac, key, keylen, body, strlen(body));
     return apr_pstrcat(p, body, ".", b64url(mac, sizeof(mac), p), NULL);
@@ -125,8 +124,8 @@ apr_status_t sms_token_verify(const char **payload, const unsigned char *key,
     /* only the spelling sign produces: the last character of a 20-byte
      * MAC carries 2 unused bits that decoding would ignore */
     given = unb64url(dot + 1, strlen(dot + 1), &n, p);
-    if (!given || n != sizeof(mac)
-        || strcmp(b64url((const unsigned char *)given, n, p), dot + 1)) {
+    if (!given || n != sizeof(mac) ||
+        strcmp(b64url((const unsigned char *)given, n, p), dot + 1)) {
         return APR_EINVAL;
     }
     hmac_sha1(mac, key, keylen, token, (apr_size_t)(dot - token));
@@ -145,8 +144,8 @@ const char *sms_cursor_sign(const unsigned char *key, apr_size_t keylen,
                             const char *kind, const char *position,
                             apr_pool_t *p)
 {
-    return sms_token_sign(key, keylen, apr_pstrcat(p, kind, ":", position,
-                                                   NULL), p);
+    return sms_token_sign(key, keylen,
+                          apr_pstrcat(p, kind, ":", position, NULL), p);
 }
 
 apr_status_t sms_cursor_open(const char **position, const unsigned char *key,
@@ -156,8 +155,8 @@ apr_status_t sms_cursor_open(const char **position, const unsigned char *key,
     const char *payload;
     apr_size_t n = strlen(kind);
 
-    if (sms_token_verify(&payload, key, keylen, cursor, p) != APR_SUCCESS
-        || strncmp(payload, kind, n) || payload[n] != ':') {
+    if (sms_token_verify(&payload, key, keylen, cursor, p) != APR_SUCCESS ||
+        strncmp(payload, kind, n) || payload[n] != ':') {
         return APR_EINVAL;
     }
     *position = payload + n + 1;

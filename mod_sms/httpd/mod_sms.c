@@ -43,7 +43,7 @@ static int sms_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK;
     }
-    if (sms_phone_init() != APR_SUCCESS) {     /* before children fork */
+    if (sms_phone_init() != APR_SUCCESS) { /* before children fork */
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
                      "mod_sms: libphonenumber's metadata cannot be loaded");
         return HTTP_INTERNAL_SERVER_ERROR;
@@ -54,8 +54,8 @@ static int sms_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     {
-        sms_server_conf *sc = ap_get_module_config(s->module_config,
-                                                   &sms_module);
+        sms_server_conf *sc =
+            ap_get_module_config(s->module_config, &sms_module);
         /* one set of patient queries per process: the main server's */
         sms_store_patient_queries(sc->patient_query, sc->patient_phones_query,
                                   sc->patient_by_phone_query);
@@ -87,18 +87,14 @@ static void sms_register_hooks(apr_pool_t *p)
     ap_hook_child_init(sms_child_init, after_dbd, before_watchdog,
                        APR_HOOK_MIDDLE);
     ap_hook_handler(sms_api_handler, NULL, NULL, APR_HOOK_MIDDLE);
-    sms_status_register();     /* mod_status's optional hook */
+    sms_status_register(); /* mod_status's optional hook */
     sms_auth_register_hooks(p);
 }
 
 /* not AP_DECLARE_MODULE: the private header already did APLOG_USE_MODULE */
 module AP_MODULE_DECLARE_DATA sms_module = {
-    STANDARD20_MODULE_STUFF,
-    sms_create_dir_conf,
-    sms_merge_dir_conf,
-    sms_create_server_conf,
-    sms_merge_server_conf,
-    sms_directives,
+    STANDARD20_MODULE_STUFF,    sms_create_dir_conf,   sms_merge_dir_conf,
+    sms_create_server_conf,     sms_merge_server_conf, sms_directives,
     sms_register_hooks,
 #if defined(AP_MODULE_FLAG_ALWAYS_MERGE)
     AP_MODULE_FLAG_ALWAYS_MERGE

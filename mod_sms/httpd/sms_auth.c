@@ -23,11 +23,12 @@
 /* mod_session, when it is loaded: its hook (weak: mod_sms loads without
  * it) and its optional functions. */
 #pragma weak ap_hook_session_encode
-static APR_OPTIONAL_FN_TYPE(ap_session_load) *session_load;
-static APR_OPTIONAL_FN_TYPE(ap_session_get) *session_get;
-static APR_OPTIONAL_FN_TYPE(ap_session_set) *session_set;
+static APR_OPTIONAL_FN_TYPE(ap_session_load) * session_load;
+static APR_OPTIONAL_FN_TYPE(ap_session_get) * session_get;
+static APR_OPTIONAL_FN_TYPE(ap_session_set) * session_set;
 
-/* ---- CSRF ------------------------------------------------------------------ */
+/* ---- CSRF ------------------------------------------------------------------
+ */
 
 /* A new random nonce, hex. */
 static const char *new_nonce(apr_pool_t *p)
@@ -51,8 +52,8 @@ static int is_user_key(void *found, const char *key, const char *value)
     /* mod_auth_form keeps the user as "<AuthName>-user" */
     apr_size_t n = strlen(key);
 
-    if (value && *value && n >= 4 && !strcmp(key + n - 4, MOD_SESSION_USER)
-        && (n == 4 || key[n - 5] == '-')) {
+    if (value && *value && n >= 4 && !strcmp(key + n - 4, MOD_SESSION_USER) &&
+        (n == 4 || key[n - 5] == '-')) {
         *(int *)found = 1;
         return 0;
     }
@@ -86,12 +87,12 @@ static const char *login_nonce(sms_req *rq, int create)
         session_get = APR_RETRIEVE_OPTIONAL_FN(ap_session_get);
         session_set = APR_RETRIEVE_OPTIONAL_FN(ap_session_set);
     }
-    if (!session_load || !session_get || !session_set
-        || session_load(r, &z) != APR_SUCCESS || !session_has_user(z)) {
+    if (!session_load || !session_get || !session_set ||
+        session_load(r, &z) != APR_SUCCESS || !session_has_user(z)) {
         return "-";
     }
-    if (session_get(r, z, CSRF_SESSION_KEY, &nonce) == APR_SUCCESS
-        && nonce && *nonce) {
+    if (session_get(r, z, CSRF_SESSION_KEY, &nonce) == APR_SUCCESS && nonce &&
+        *nonce) {
         return nonce;
     }
     /* a session the hook did not see at its login (mod_session loaded
@@ -121,8 +122,8 @@ static apr_status_t login_nonce_hook(request_rec *r, session_rec *z)
     if (!session_has_user(z)) {
         apr_table_unset(z->entries, CSRF_SESSION_KEY);
     }
-    else if (!apr_table_get(z->entries, CSRF_SESSION_KEY)
-             && (nonce = new_nonce(z->pool)) != NULL) {
+    else if (!apr_table_get(z->entries, CSRF_SESSION_KEY) &&
+             (nonce = new_nonce(z->pool)) != NULL) {
         apr_table_setn(z->entries, CSRF_SESSION_KEY, nonce);
     }
     return DECLINED;
@@ -146,8 +147,8 @@ const char *sms_csrf_issue(apr_time_t *expires, sms_req *rq)
     return sms_token_sign(
         rq->sc->secret, rq->sc->secret_len,
         apr_psprintf(rq->r->pool, CSRF_PREFIX "%" APR_TIME_T_FMT ":%s:%s",
-                     apr_time_sec(*expires), nonce ? nonce : "-",
-                     sms_user(rq)), rq->r->pool);
+                     apr_time_sec(*expires), nonce ? nonce : "-", sms_user(rq)),
+        rq->r->pool);
 }
 
 int sms_check_csrf(sms_req *rq)
@@ -158,7 +159,7 @@ int sms_check_csrf(sms_req *rq)
     apr_int64_t expires;
 
     if (!rq->dc->csrf) {
-        return DECLINED;        /* SMSCSRF Off here */
+        return DECLINED; /* SMSCSRF Off here */
     }
     if (!token) {
         return sms_fail(rq, HTTP_FORBIDDEN, "csrf_failed", "X-CSRFToken",
@@ -166,8 +167,8 @@ int sms_check_csrf(sms_req *rq)
                         "/api/sms/csrf-token/)");
     }
     if (sms_token_verify(&payload, rq->sc->secret, rq->sc->secret_len, token,
-                         rq->r->pool) != APR_SUCCESS
-        || strncmp(payload, CSRF_PREFIX, strlen(CSRF_PREFIX))) {
+                         rq->r->pool) != APR_SUCCESS ||
+        strncmp(payload, CSRF_PREFIX, strlen(CSRF_PREFIX))) {
         return sms_fail(rq, HTTP_FORBIDDEN, "csrf_failed", "X-CSRFToken",
                         "the CSRF token is not valid");
     }
@@ -183,8 +184,8 @@ int sms_check_csrf(sms_req *rq)
                         "the CSRF token belongs to another user");
     }
     want = login_nonce(rq, 0);
-    if (!want || strlen(want) != (apr_size_t)(user - nonce)
-        || strncmp(want, nonce, (apr_size_t)(user - nonce))) {
+    if (!want || strlen(want) != (apr_size_t)(user - nonce) ||
+        strncmp(want, nonce, (apr_size_t)(user - nonce))) {
         return sms_fail(rq, HTTP_FORBIDDEN, "csrf_failed", "X-CSRFToken",
                         "the CSRF token belongs to another login session "
                         "(one that ended, or another browser); fetch a new "
@@ -193,7 +194,8 @@ int sms_check_csrf(sms_req *rq)
     return DECLINED;
 }
 
-/* ---- provider callbacks ------------------------------------------------------ */
+/* ---- provider callbacks
+ * ------------------------------------------------------ */
 
 int sms_check_webhook(sms_req *rq, const char *const *allowed)
 {
@@ -216,7 +218,8 @@ int sms_check_webhook(sms_req *rq, const char *const *allowed)
     return DECLINED;
 }
 
-/* ---- who may see which patient (SMSPatientAccessQuery) ------------------------ */
+/* ---- who may see which patient (SMSPatientAccessQuery)
+ * ------------------------ */
 
 int sms_check_patient(sms_req *rq, sms_db_t *db, const char *patient_id)
 {
@@ -260,7 +263,8 @@ apr_status_t sms_patient_visible(int *visible, sms_req *rq, sms_db_t *db,
     return rv;
 }
 
-/* ---- the audit trail ------------------------------------------------------------ */
+/* ---- the audit trail
+ * ------------------------------------------------------------ */
 
 apr_status_t sms_audit(sms_req *rq, sms_db_t *db, const char *action,
                        const char *object, const char *patient_id)

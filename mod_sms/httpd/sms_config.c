@@ -112,15 +112,19 @@ static const char *bad(cmd_parms *cmd, const char *what, const char *arg)
 }
 
 /* A whole number in [min, max]. */
-static const char *parse_int(cmd_parms *cmd, const char *arg, int min,
-                             int max, int *out)
+static const char *parse_int(cmd_parms *cmd, const char *arg, int min, int max,
+                             int *out)
 {
     char *end;
     apr_int64_t v = apr_strtoi64(arg, &end, 10);
 
     if (!*arg || *end || v < min || v > max) {
-        return bad(cmd, apr_psprintf(cmd->pool, "expects a whole number from "
-                                     "%d to %d", min, max), arg);
+        return bad(cmd,
+                   apr_psprintf(cmd->pool,
+                                "expects a whole number from "
+                                "%d to %d",
+                                min, max),
+                   arg);
     }
     *out = (int)v;
     return NULL;
@@ -134,13 +138,16 @@ static const char *parse_interval(cmd_parms *cmd, const char *arg,
 {
     apr_interval_time_t v;
 
-    if (ap_timeout_parameter_parse(arg, &v, "s") != APR_SUCCESS || v < min
-        || v > max) {
-        return bad(cmd, apr_psprintf(cmd->pool, "expects a duration from "
-                                     "%" APR_TIME_T_FMT "ms to %"
-                                     APR_TIME_T_FMT "s, such as 30s, 500ms "
-                                     "or 2min", apr_time_as_msec(min),
-                                     apr_time_sec(max)), arg);
+    if (ap_timeout_parameter_parse(arg, &v, "s") != APR_SUCCESS || v < min ||
+        v > max) {
+        return bad(cmd,
+                   apr_psprintf(cmd->pool,
+                                "expects a duration from "
+                                "%" APR_TIME_T_FMT "ms to %" APR_TIME_T_FMT
+                                "s, such as 30s, 500ms "
+                                "or 2min",
+                                apr_time_as_msec(min), apr_time_sec(max)),
+                   arg);
     }
     *out = v;
     return NULL;
@@ -148,11 +155,10 @@ static const char *parse_interval(cmd_parms *cmd, const char *arg,
 
 /* SMSWebhookSecret: guessable secrets are refused at startup. */
 #define WEBHOOK_SECRET_MIN 16
-static const char *set_webhook_secret(cmd_parms *cmd, void *d,
-                                      const char *arg)
+static const char *set_webhook_secret(cmd_parms *cmd, void *d, const char *arg)
 {
-    sms_server_conf *c = ap_get_module_config(cmd->server->module_config,
-                                              &sms_module);
+    sms_server_conf *c =
+        ap_get_module_config(cmd->server->module_config, &sms_module);
     const char *err = server_only(cmd);
 
     (void)d;
@@ -160,10 +166,12 @@ static const char *set_webhook_secret(cmd_parms *cmd, void *d,
         return err;
     }
     if (strlen(arg) < WEBHOOK_SECRET_MIN) {
-        return apr_psprintf(cmd->pool, "%s: must be at least %d bytes long "
+        return apr_psprintf(cmd->pool,
+                            "%s: must be at least %d bytes long "
                             "(a random string, e.g. from `openssl rand -hex "
-                            "24`); got %d", cmd->cmd->name,
-                            WEBHOOK_SECRET_MIN, (int)strlen(arg));
+                            "24`); got %d",
+                            cmd->cmd->name, WEBHOOK_SECRET_MIN,
+                            (int)strlen(arg));
     }
     c->webhook_secret = arg;
     return NULL;
@@ -180,8 +188,7 @@ static const char *set_string(cmd_parms *cmd, void *d, const char *arg)
         return err;
     }
     if (!*arg) {
-        return apr_psprintf(cmd->pool, "%s: must not be empty",
-                            cmd->cmd->name);
+        return apr_psprintf(cmd->pool, "%s: must not be empty", cmd->cmd->name);
     }
     *(const char **)((char *)sconf(cmd) + offset) = arg;
     return NULL;
@@ -196,9 +203,9 @@ static const char *set_url(cmd_parms *cmd, void *d, const char *arg)
     if (err) {
         return err;
     }
-    if (apr_uri_parse(cmd->pool, arg, &uri) != APR_SUCCESS || !uri.scheme
-        || (strcasecmp(uri.scheme, "https") && strcasecmp(uri.scheme, "http"))
-        || !uri.hostname || !*uri.hostname) {
+    if (apr_uri_parse(cmd->pool, arg, &uri) != APR_SUCCESS || !uri.scheme ||
+        (strcasecmp(uri.scheme, "https") && strcasecmp(uri.scheme, "http")) ||
+        !uri.hostname || !*uri.hostname) {
         return bad(cmd, "expects an absolute http:// or https:// URL", arg);
     }
     sconf(cmd)->broadcast_url = arg;
@@ -221,11 +228,13 @@ static const char *set_login_url(cmd_parms *cmd, void *d, const char *arg)
         sconf(cmd)->login_url = arg;
         return NULL;
     }
-    if (apr_uri_parse(cmd->pool, arg, &uri) != APR_SUCCESS || !uri.scheme
-        || (strcasecmp(uri.scheme, "https") && strcasecmp(uri.scheme, "http"))
-        || !uri.hostname || !*uri.hostname) {
-        return bad(cmd, "expects a local path such as /login.html or an "
-                   "absolute http:// or https:// URL", arg);
+    if (apr_uri_parse(cmd->pool, arg, &uri) != APR_SUCCESS || !uri.scheme ||
+        (strcasecmp(uri.scheme, "https") && strcasecmp(uri.scheme, "http")) ||
+        !uri.hostname || !*uri.hostname) {
+        return bad(cmd,
+                   "expects a local path such as /login.html or an "
+                   "absolute http:// or https:// URL",
+                   arg);
     }
     sconf(cmd)->login_url = arg;
     return NULL;
@@ -240,8 +249,10 @@ static const char *set_sender_id(cmd_parms *cmd, void *d, const char *arg)
         return err;
     }
     if (!sms_sender_id_ok(arg)) {
-        return bad(cmd, "expects 1 to 11 letters and digits (no spaces or "
-                   "punctuation) or a phone number", arg);
+        return bad(cmd,
+                   "expects 1 to 11 letters and digits (no spaces or "
+                   "punctuation) or a phone number",
+                   arg);
     }
     sconf(cmd)->sender_id = arg[0] == '+' ? arg + 1 : arg;
     return NULL;
@@ -259,14 +270,15 @@ static const char *add_sender_id(cmd_parms *cmd, void *d, const char *arg)
         return err;
     }
     if (!sms_sender_id_ok(arg)) {
-        return bad(cmd, "expects sender IDs of 1 to 11 letters and digits "
-                   "(no spaces or punctuation) or phone numbers", arg);
+        return bad(cmd,
+                   "expects sender IDs of 1 to 11 letters and digits "
+                   "(no spaces or punctuation) or phone numbers",
+                   arg);
     }
     if (!c->sender_ids) {
         c->sender_ids = apr_array_make(cmd->pool, 4, sizeof(const char *));
     }
-    APR_ARRAY_PUSH(c->sender_ids, const char *) = arg[0] == '+' ? arg + 1
-                                                                : arg;
+    APR_ARRAY_PUSH(c->sender_ids, const char *) = arg[0] == '+' ? arg + 1 : arg;
     return NULL;
 }
 
@@ -284,8 +296,10 @@ static const char *set_country(cmd_parms *cmd, void *d, const char *arg)
     for (s = arg; apr_isdigit(*s); s++)
         ;
     if (*s || s - arg < 1 || s - arg > 3 || *arg == '0') {
-        return bad(cmd, "expects a country calling code of 1 to 3 digits, "
-                   "such as 61", arg);
+        return bad(cmd,
+                   "expects a country calling code of 1 to 3 digits, "
+                   "such as 61",
+                   arg);
     }
     sconf(cmd)->country_code = arg;
     return NULL;
@@ -308,8 +322,12 @@ static const char *add_number_type(cmd_parms *cmd, void *d, const char *arg)
             names = apr_pstrcat(cmd->temp_pool, names, i ? ", " : "",
                                 sms_phone_type_name(i), NULL);
         }
-        return bad(cmd, apr_pstrcat(cmd->temp_pool, "expects number types "
-                                    "among ", names, NULL), arg);
+        return bad(cmd,
+                   apr_pstrcat(cmd->temp_pool,
+                               "expects number types "
+                               "among ",
+                               names, NULL),
+                   arg);
     }
     sconf(cmd)->allow_types |= SMS_PHONE_TYPE_BIT(type);
     return NULL;
@@ -366,8 +384,7 @@ static const char *set_number(cmd_parms *cmd, void *d, const char *arg)
     if (n->kind == NUM_INT) {
         return parse_int(cmd, arg, (int)n->min, (int)n->max, (int *)at);
     }
-    return parse_interval(cmd, arg, n->min, n->max,
-                          (apr_interval_time_t *)at);
+    return parse_interval(cmd, arg, n->min, n->max, (apr_interval_time_t *)at);
 }
 
 /* Directives that take one of two words, each the value of an enum
@@ -383,11 +400,14 @@ typedef struct {
 } enum_setting_t;
 
 static const enum_setting_t enums[] = {
-    {"SMSProvider", APR_OFFSETOF(sms_server_conf, provider),
+    {"SMSProvider",
+     APR_OFFSETOF(sms_server_conf, provider),
      {{"broadcast", SMS_PROVIDER_BROADCAST}, {"sandbox", SMS_PROVIDER_SANDBOX}},
      SMS_PROVIDER_SANDBOX},
-    {"SMSSendMode", APR_OFFSETOF(sms_server_conf, send_mode),
-     {{"sync", SMS_SEND_SYNC}, {"queue", SMS_SEND_QUEUE}}, SMS_SEND_SYNC},
+    {"SMSSendMode",
+     APR_OFFSETOF(sms_server_conf, send_mode),
+     {{"sync", SMS_SEND_SYNC}, {"queue", SMS_SEND_QUEUE}},
+     SMS_SEND_SYNC},
 };
 
 static const char *set_enum(cmd_parms *cmd, void *d, const char *arg)
@@ -409,8 +429,10 @@ static const char *set_enum(cmd_parms *cmd, void *d, const char *arg)
             return NULL;
         }
     }
-    return bad(cmd, apr_psprintf(cmd->pool, "expects '%s' or '%s'",
-                                 e->words[0].word, e->words[1].word), arg);
+    return bad(cmd,
+               apr_psprintf(cmd->pool, "expects '%s' or '%s'", e->words[0].word,
+                            e->words[1].word),
+               arg);
 }
 
 static const char *set_flag(cmd_parms *cmd, void *d, int on)
@@ -439,8 +461,10 @@ static const char *set_secret(cmd_parms *cmd, void *d, const char *arg)
                "SMSSecretFile are alternatives)";
     }
     if (strlen(arg) < SECRET_MIN) {
-        return apr_psprintf(cmd->pool, "SMSSecret: must be at least %d "
-                            "characters long", SECRET_MIN);
+        return apr_psprintf(cmd->pool,
+                            "SMSSecret: must be at least %d "
+                            "characters long",
+                            SECRET_MIN);
     }
     c->secret = (const unsigned char *)arg;
     c->secret_len = strlen(arg);
@@ -478,8 +502,10 @@ static const char *set_secret_file(cmd_parms *cmd, void *d, const char *arg)
                             path, &rv);
     }
     if (fi.size > 4096) {
-        return apr_psprintf(cmd->pool, "SMSSecretFile: '%s' is larger than "
-                            "4 KiB", path);
+        return apr_psprintf(cmd->pool,
+                            "SMSSecretFile: '%s' is larger than "
+                            "4 KiB",
+                            path);
     }
     n = (apr_size_t)fi.size;
     buf = apr_palloc(cmd->pool, n + 1);
@@ -493,8 +519,10 @@ static const char *set_secret_file(cmd_parms *cmd, void *d, const char *arg)
         n--;
     }
     if (n < SECRET_MIN) {
-        return apr_psprintf(cmd->pool, "SMSSecretFile: '%s' must hold at "
-                            "least %d bytes of key", path, SECRET_MIN);
+        return apr_psprintf(cmd->pool,
+                            "SMSSecretFile: '%s' must hold at "
+                            "least %d bytes of key",
+                            path, SECRET_MIN);
     }
     c->secret = (const unsigned char *)buf;
     c->secret_len = n;
@@ -529,8 +557,10 @@ static const char *set_max_body(cmd_parms *cmd, void *d, const char *arg)
         end++;
     }
     if (end == arg || *end || v < 1024 || v > 64 * 1024 * 1024) {
-        return bad(cmd, "expects a size from 1K to 64M, such as 1M or "
-                   "262144", arg);
+        return bad(cmd,
+                   "expects a size from 1K to 64M, such as 1M or "
+                   "262144",
+                   arg);
     }
     sconf(cmd)->max_body = v;
     return NULL;
@@ -575,20 +605,25 @@ static const char *set_query(cmd_parms *cmd, void *d, const char *arg)
     if (cmd->server->is_virtual) {
         /* statements are prepared per pooled connection, and mod_dbd's
          * pools are per server; the main server's queries serve all */
-        return apr_psprintf(cmd->pool, "%s: only the main server's query is "
+        return apr_psprintf(cmd->pool,
+                            "%s: only the main server's query is "
                             "used; set it outside <VirtualHost>",
                             cmd->cmd->name);
     }
     for (s = arg; (s = strchr(s, '%')) != NULL; s += 2) {
         if (s[1] != 's') {
-            return bad(cmd, "uses apr_dbd markers: write %s for the one "
-                       "parameter, %% for a literal percent sign", arg);
+            return bad(cmd,
+                       "uses apr_dbd markers: write %s for the one "
+                       "parameter, %% for a literal percent sign",
+                       arg);
         }
         markers++;
     }
     if (markers < 1 || markers > 4 || strncasecmp(arg, "SELECT", 6)) {
-        return bad(cmd, "expects one SELECT statement with 1 to 4 %s "
-                   "markers, all given the same value", arg);
+        return bad(cmd,
+                   "expects one SELECT statement with 1 to 4 %s "
+                   "markers, all given the same value",
+                   arg);
     }
     *(const char **)((char *)sconf(cmd) + offset) = arg;
     return NULL;
@@ -608,16 +643,18 @@ static const char *set_access_query(cmd_parms *cmd, void *d, const char *arg)
     if (cmd->server->is_virtual) {
         /* prepared on every pooled connection, like the patient queries:
          * the main server's serves all */
-        return apr_psprintf(cmd->pool, "%s: only the main server's query is "
+        return apr_psprintf(cmd->pool,
+                            "%s: only the main server's query is "
                             "used; set it outside <VirtualHost>",
                             cmd->cmd->name);
     }
     for (s = arg; (s = strchr(s, '%')) != NULL; s += 2) {
         markers += s[1] == 's';
     }
-    if (strcasecmp(arg, "reference")
-        && (strncasecmp(arg, "SELECT ", 7) || markers != 2)) {
-        return bad(cmd, "expects \"reference\" or one SELECT statement "
+    if (strcasecmp(arg, "reference") &&
+        (strncasecmp(arg, "SELECT ", 7) || markers != 2)) {
+        return bad(cmd,
+                   "expects \"reference\" or one SELECT statement "
                    "with two %s markers (the user, then the patient id)",
                    arg);
     }
@@ -660,11 +697,11 @@ const command_rec sms_directives[] = {
                   "messages per second to the provider, 0 = off"),
     AP_INIT_TAKE1("SMSQueueInterval", set_number, NULL, RSRC_CONF,
                   "how often the sender looks for due work (default 1s)"),
-    AP_INIT_TAKE1("SMSProviderTimeout", set_number, NULL,
-                  RSRC_CONF, "longest wait for one provider request "
+    AP_INIT_TAKE1("SMSProviderTimeout", set_number, NULL, RSRC_CONF,
+                  "longest wait for one provider request "
                   "(default 30s)"),
-    AP_INIT_TAKE1("SMSWebhookSecret", set_webhook_secret, NULL,
-                  RSRC_CONF, "secret query parameter of provider callbacks "
+    AP_INIT_TAKE1("SMSWebhookSecret", set_webhook_secret, NULL, RSRC_CONF,
+                  "secret query parameter of provider callbacks "
                   "(16 bytes or more)"),
     AP_INIT_TAKE1("SMSSecret", set_secret, NULL, RSRC_CONF,
                   "key for CSRF tokens and cursors, shared by all servers"),
@@ -678,20 +715,19 @@ const command_rec sms_directives[] = {
                     "inbound keywords that opt a number out"),
     AP_INIT_TAKE1("SMSPatientQuery", set_query, OFF(patient_query), RSRC_CONF,
                   "SQL: (id, first_name, last_name) for one patient id"),
-    AP_INIT_TAKE1("SMSPatientPhonesQuery", set_query,
-                  OFF(patient_phones_query), RSRC_CONF,
+    AP_INIT_TAKE1("SMSPatientPhonesQuery", set_query, OFF(patient_phones_query),
+                  RSRC_CONF,
                   "SQL: (label, number, is_default) for one patient id"),
     AP_INIT_TAKE1("SMSPatientByPhoneQuery", set_query,
                   OFF(patient_by_phone_query), RSRC_CONF,
                   "SQL: patient ids for one normalised number"),
-    AP_INIT_TAKE1("SMSPatientAccessQuery", set_access_query, NULL,
-                  RSRC_CONF, "reference, or SQL answering a row when the "
+    AP_INIT_TAKE1("SMSPatientAccessQuery", set_access_query, NULL, RSRC_CONF,
+                  "reference, or SQL answering a row when the "
                   "user (first %s) may see the patient (second %s)"),
     AP_INIT_TAKE1("SMSLoginURL", set_login_url, NULL, RSRC_CONF,
                   "login page an unauthenticated browser is sent to from "
                   "the UI (default none: 401)"),
-    {NULL}
-};
+    {NULL}};
 
 /* Fill the defaults of one merged server configuration. */
 static void apply_defaults(sms_server_conf *c, apr_pool_t *p)
@@ -703,8 +739,8 @@ static void apply_defaults(sms_server_conf *c, apr_pool_t *p)
         if (numbers[i].kind == NUM_INT && *(int *)at == UNSET) {
             *(int *)at = (int)numbers[i].dflt;
         }
-        else if (numbers[i].kind == NUM_INTERVAL
-                 && *(apr_interval_time_t *)at == UNSET) {
+        else if (numbers[i].kind == NUM_INTERVAL &&
+                 *(apr_interval_time_t *)at == UNSET) {
             *(apr_interval_time_t *)at = numbers[i].dflt;
         }
     }
@@ -759,11 +795,11 @@ int sms_conf_finish(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
 
     (void)ptemp;
     for (v = s; v; v = v->next) {
-        sms_server_conf *c = ap_get_module_config(v->module_config,
-                                                  &sms_module);
+        sms_server_conf *c =
+            ap_get_module_config(v->module_config, &sms_module);
         apply_defaults(c, pconf);
-        if (c->provider == SMS_PROVIDER_BROADCAST
-            && (!c->broadcast_user || !c->broadcast_pass)) {
+        if (c->provider == SMS_PROVIDER_BROADCAST &&
+            (!c->broadcast_user || !c->broadcast_pass)) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, 0, v,
                          "SMSProvider broadcast needs SMSBroadcastUsername "
                          "and SMSBroadcastPassword (server %s)",
@@ -775,8 +811,7 @@ int sms_conf_finish(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
              * tokens at least survive virtual host boundaries */
             if (!random_key) {
                 random_key = apr_palloc(pconf, 32);
-                if (apr_generate_random_bytes(random_key, 32)
-                    != APR_SUCCESS) {
+                if (apr_generate_random_bytes(random_key, 32) != APR_SUCCESS) {
                     ap_log_error(APLOG_MARK, APLOG_CRIT, 0, v,
                                  "mod_sms: cannot generate a random "
                                  "SMSSecret");

@@ -35,15 +35,15 @@ const char *const sms_rcpt_outcome_names[SMS_RCPT_OUTCOMES] = {
 /* upper bounds of the latency buckets, in microseconds and as Prometheus
  * writes them */
 const apr_interval_time_t sms_latency_bounds[SMS_LATENCY_BUCKETS] = {
-    50000, 100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000,
-    30000000, 60000000};
+    50000,   100000,  250000,   500000,   1000000,
+    2500000, 5000000, 10000000, 30000000, 60000000};
 const char *const sms_latency_labels[SMS_LATENCY_BUCKETS] = {
     "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "30", "60"};
 
 /* The servers of this generation, in the order of their slots. */
 static server_rec **servers;
 static int nservers;
-static sms_counts_t *slots;     /* in the shared segment, or NULL */
+static sms_counts_t *slots; /* in the shared segment, or NULL */
 
 int sms_counters_create(apr_pool_t *pconf, server_rec *s)
 {
@@ -63,21 +63,24 @@ int sms_counters_create(apr_pool_t *pconf, server_rec *s)
     size = nservers * sizeof(sms_counts_t);
     slots = NULL;
     rv = apr_shm_create(&shm, size, NULL, pconf);
-    if (rv == APR_ENOTIMPL) {   /* no anonymous segments here: a file */
+    if (rv == APR_ENOTIMPL) { /* no anonymous segments here: a file */
         const char *file = ap_runtime_dir_relative(pconf, "mod_sms-counters");
         apr_shm_remove(file, pconf);
         rv = apr_shm_create(&shm, size, file, pconf);
     }
     if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, "mod_sms: no shared "
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s,
+                     "mod_sms: no shared "
                      "memory for the provider counters; /metrics and "
                      "server-status show the database's figures only");
         return OK;
     }
     slots = apr_shm_baseaddr_get(shm);
     memset(slots, 0, size);
-    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, "counters: %d slot(s), %"
-                 APR_SIZE_T_FMT " bytes of shared memory", nservers, size);
+    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
+                 "counters: %d slot(s), %" APR_SIZE_T_FMT
+                 " bytes of shared memory",
+                 nservers, size);
     return OK;
 }
 
@@ -101,10 +104,10 @@ static int send_outcome(const sms_send_req_t *req)
     int i, first = SMS_OUT_UNKNOWN;
 
     for (i = 0; req->recipients && i < req->recipients->nelts; i++) {
-        const sms_recipient_t *rc = &APR_ARRAY_IDX(req->recipients, i,
-                                                   sms_recipient_t);
-        if (rc->outcome == SMS_OUT_ACCEPTED
-            || rc->outcome == SMS_OUT_REJECTED) {
+        const sms_recipient_t *rc =
+            &APR_ARRAY_IDX(req->recipients, i, sms_recipient_t);
+        if (rc->outcome == SMS_OUT_ACCEPTED ||
+            rc->outcome == SMS_OUT_REJECTED) {
             return SMS_CALL_ANSWERED;
         }
         if (i == 0) {
@@ -130,10 +133,10 @@ static void observe(void *baton, const sms_call_t *call)
 
     if (call->kind == SMS_CALL_SEND) {
         outcome = send_outcome(call->req);
-        for (i = 0; call->req->recipients
-                    && i < call->req->recipients->nelts; i++) {
-            int o = APR_ARRAY_IDX(call->req->recipients, i,
-                                  sms_recipient_t).outcome;
+        for (i = 0; call->req->recipients && i < call->req->recipients->nelts;
+             i++) {
+            int o = APR_ARRAY_IDX(call->req->recipients, i, sms_recipient_t)
+                        .outcome;
             if (o > 0 && o < SMS_RCPT_OUTCOMES) {
                 ADD(c->recipients[o], 1);
             }
@@ -145,9 +148,10 @@ static void observe(void *baton, const sms_call_t *call)
         STORE(c->credits_at, apr_time_now());
     }
     else {
-        outcome = call->err && call->err->code
-                  && !strcmp(call->err->code, "provider_auth")
-                  ? SMS_CALL_AUTH : SMS_CALL_ERROR;
+        outcome = call->err && call->err->code &&
+                          !strcmp(call->err->code, "provider_auth")
+                      ? SMS_CALL_AUTH
+                      : SMS_CALL_ERROR;
     }
     for (b = 0; b < SMS_LATENCY_BUCKETS; b++) {
         if (call->took <= sms_latency_bounds[b]) {

@@ -13,8 +13,8 @@
 #include "sms_httpd.h"
 
 typedef struct {
-    const char *key;        /* ?auto: "SMS" + key */
-    const char *label;      /* the HTML page */
+    const char *key;   /* ?auto: "SMS" + key */
+    const char *label; /* the HTML page */
     const char *value;
 } figure_t;
 
@@ -51,19 +51,19 @@ static void database_figures(apr_array_header_t *a, const sms_figures_t *f,
     for (st = 0; st < SMS_ST_COUNT; st++) {
         const char *name = sms_status_name((sms_status_e)st);
         add(a, apr_pstrcat(p, "Messages", capital(p, name), NULL),
-            apr_pstrcat(p, "messages ", name, NULL),
-            num(p, d->by_status[st]));
+            apr_pstrcat(p, "messages ", name, NULL), num(p, d->by_status[st]));
     }
     add(a, "Receipts", "delivery receipts received", num(p, d->receipts));
     add(a, "Replies", "replies received", num(p, d->replies));
     add(a, "OptOuts", "numbers opted out", num(p, d->optouts));
     add(a, "OutboxDepth", "outbox (queued, scheduled, sending)",
-        num(p, d->by_status[SMS_ST_QUEUED] + d->by_status[SMS_ST_SCHEDULED]
-               + d->by_status[SMS_ST_SENDING]));
+        num(p, d->by_status[SMS_ST_QUEUED] + d->by_status[SMS_ST_SCHEDULED] +
+                   d->by_status[SMS_ST_SENDING]));
     add(a, "OutboxDue", "due now", num(p, d->due));
     add(a, "OutboxOldestDueSeconds", "oldest due for (seconds)",
         num(p, d->oldest_due && f->now > d->oldest_due
-               ? apr_time_sec(f->now - d->oldest_due) : 0));
+                   ? apr_time_sec(f->now - d->oldest_due)
+                   : 0));
 }
 
 static void provider_figures(apr_array_header_t *a, const sms_figures_t *f,
@@ -79,8 +79,9 @@ static void provider_figures(apr_array_header_t *a, const sms_figures_t *f,
         for (i = 0; i < SMS_CALL_OUTCOMES; i++) {
             const char *o = sms_call_outcome_names[i];
             n += c->requests[k][i];
-            add(a, apr_pstrcat(p, "Provider", capital(p, kind), capital(p, o),
-                               NULL),
+            add(a,
+                apr_pstrcat(p, "Provider", capital(p, kind), capital(p, o),
+                            NULL),
                 apr_pstrcat(p, "provider ", kind, " requests ", o, NULL),
                 num(p, (apr_int64_t)c->requests[k][i]));
         }
@@ -133,13 +134,13 @@ static int status_hook(request_rec *r, int flags)
     ap_rputs("<hr />\n<h2>mod_sms</h2>\n<dl>\n", r);
     for (i = 0; i < a->nelts; i++) {
         const figure_t *x = &APR_ARRAY_IDX(a, i, figure_t);
-        ap_rvputs(r, "<dt>", x->label, "</dt><dd>", x->value, "</dd>\n",
-                  NULL);
+        ap_rvputs(r, "<dt>", x->label, "</dt><dd>", x->value, "</dd>\n", NULL);
     }
     ap_rputs("</dl>\n<p>Messages, receipts, replies and the outbox: the "
              "database (every server sharing it); provider requests: this "
              "server since httpd started. The same figures: "
-             "GET /api/sms/metrics.</p>\n", r);
+             "GET /api/sms/metrics.</p>\n",
+             r);
     return OK;
 }
 

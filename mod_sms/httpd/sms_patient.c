@@ -35,30 +35,30 @@ sms_patient_t *sms_find_patient(sms_req *rq, sms_db_t *db, const char *id,
                          "there is no patient '%s'", id);
         return NULL;
     }
-    if (rv != APR_SUCCESS
-        || sms_store_patient_phones(&rows, db, id, p) != APR_SUCCESS) {
+    if (rv != APR_SUCCESS ||
+        sms_store_patient_phones(&rows, db, id, p) != APR_SUCCESS) {
         *done = sms_storage_failed(rq);
         return NULL;
     }
     *phones = apr_array_make(p, rows->nelts + 1, sizeof(sms_patient_phone_t));
-    for (pass = 1; pass >= 0; pass--) {     /* defaults first */
+    for (pass = 1; pass >= 0; pass--) { /* defaults first */
         for (i = 0; i < rows->nelts; i++) {
-            const sms_phone_row_t *r = &APR_ARRAY_IDX(rows, i,
-                                                      sms_phone_row_t);
+            const sms_phone_row_t *r = &APR_ARRAY_IDX(rows, i, sms_phone_row_t);
             const char *n;
             sms_phone_t *parsed;
             sms_error_t *err;
             sms_patient_phone_t *ph;
             int j, dup = 0;
 
-            if (r->is_default != pass || !r->number
-                || sms_phone_parse(&parsed, &err, r->number,
-                                   rq->sc->country_code, NULL, p)) {
+            if (r->is_default != pass || !r->number ||
+                sms_phone_parse(&parsed, &err, r->number, rq->sc->country_code,
+                                NULL, p)) {
                 continue;
             }
             n = parsed->digits;
             for (j = 0; j < (*phones)->nelts; j++) {
-                dup |= !strcmp(APR_ARRAY_IDX(*phones, j, sms_patient_phone_t).number, n);
+                dup |= !strcmp(
+                    APR_ARRAY_IDX(*phones, j, sms_patient_phone_t).number, n);
             }
             if (dup) {
                 continue;
@@ -68,8 +68,8 @@ sms_patient_t *sms_find_patient(sms_req *rq, sms_db_t *db, const char *id,
             ph->number = n;
             ph->is_default = r->is_default;
             ph->type = parsed->type;
-            ph->sms_capable = sms_phone_type_allowed(parsed->type,
-                                                     rq->sc->allow_types);
+            ph->sms_capable =
+                sms_phone_type_allowed(parsed->type, rq->sc->allow_types);
         }
     }
     return pt;
@@ -81,8 +81,8 @@ const sms_patient_phone_t *sms_patient_number(const apr_array_header_t *phones,
     int i;
 
     for (i = 0; number && i < phones->nelts; i++) {
-        const sms_patient_phone_t *ph = &APR_ARRAY_IDX(
-            phones, i, sms_patient_phone_t);
+        const sms_patient_phone_t *ph =
+            &APR_ARRAY_IDX(phones, i, sms_patient_phone_t);
         if (!strcmp(ph->number, number)) {
             return ph;
         }

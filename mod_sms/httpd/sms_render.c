@@ -69,10 +69,10 @@ json_t *sms_patient_vars(const sms_patient_t *pt, apr_pool_t *p)
     const char *first = pt->first_name ? pt->first_name : "";
     const char *last = pt->last_name ? pt->last_name : "";
 
-    return sms_json_pool(json_pack(
-        "{s:s, s:s, s:s}", "first_name", first, "last_name", last,
-        "patient_name", *first && *last ? apr_pstrcat(p, first, " ", last,
-                                                      NULL)
-                                        : apr_pstrcat(p, first, last, NULL)),
-        p);
+    return sms_json_pool(json_pack("{s:s, s:s, s:s}", "first_name", first,
+                                   "last_name", last, "patient_name",
+                                   *first && *last
+                                       ? apr_pstrcat(p, first, " ", last, NULL)
+                                       : apr_pstrcat(p, first, last, NULL)),
+                         p);
 }

@@ -17,7 +17,7 @@
 
 #define RETRY_AFTER "5"
 
-static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *dbd_acquire;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) * dbd_acquire;
 static apr_uint32_t schema_logged;
 static apr_uint32_t access_logged;
 
@@ -62,8 +62,7 @@ int sms_reply_error(sms_req *rq, const sms_error_t *e)
     apr_pool_t *p = rq->r->pool;
     json_t *err = json_pack("{s:s, s:s, s:s?}", "code", e->code, "message",
                             sms_text_utf8_safe(e->message, p), "field",
-                            e->field ? sms_text_utf8_safe(e->field, p)
-                                     : NULL);
+                            e->field ? sms_text_utf8_safe(e->field, p) : NULL);
 
     if (!e->field) {
         json_object_set_new(err, "field", json_null());
@@ -90,7 +89,7 @@ int sms_fail(sms_req *rq, int status, const char *code, const char *field,
 }
 
 apr_status_t sms_db_adopt(sms_db_t *db, ap_dbd_t *dbd, const char **why,
-                         apr_pool_t *p)
+                          apr_pool_t *p)
 {
     apr_status_t rv;
 
@@ -100,7 +99,7 @@ apr_status_t sms_db_adopt(sms_db_t *db, ap_dbd_t *dbd, const char **why,
     db->prepared = dbd->prepared;
     db->pool = dbd->pool;
     rv = sms_store_ready(db, why, p);
-    dbd->prepared = db->prepared;   /* the store may have made the table */
+    dbd->prepared = db->prepared; /* the store may have made the table */
     return rv;
 }
 
@@ -130,25 +129,25 @@ sms_db_t *sms_db(sms_req *rq, int *done)
     apr_status_t rv;
 
     if (!dbd) {
-        *done = sms_reply_error(rq, sms_error_storage(
-            r->pool, "the database is not reachable"));
+        *done = sms_reply_error(
+            rq, sms_error_storage(r->pool, "the database is not reachable"));
         return NULL;
     }
     db = apr_palloc(r->pool, sizeof(*db));
     rv = sms_db_adopt(db, dbd, &why, r->pool);
     if (rv == SMS_STORE_ENOSCHEMA || rv == SMS_STORE_ENOACCESS) {
-        *done = refuse_store(rq, rv == SMS_STORE_ENOSCHEMA ? &schema_logged
-                                                           : &access_logged,
-                             why, rv == SMS_STORE_ENOSCHEMA
-                                  ? "the database schema is not installed "
-                                    "or too old"
-                                  : "the database cannot be opened");
+        *done = refuse_store(
+            rq, rv == SMS_STORE_ENOSCHEMA ? &schema_logged : &access_logged,
+            why,
+            rv == SMS_STORE_ENOSCHEMA ? "the database schema is not installed "
+                                        "or too old"
+                                      : "the database cannot be opened");
         return NULL;
     }
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, "store: %s", why);
-        *done = sms_reply_error(rq, sms_error_storage(
-            r->pool, "the database is not usable"));
+        *done = sms_reply_error(
+            rq, sms_error_storage(r->pool, "the database is not usable"));
         return NULL;
     }
     return db;
@@ -167,10 +166,11 @@ static apr_status_t check_params(apr_table_t *args, sms_error_t **err,
 
     for (i = 0; i < arr->nelts; i++) {
         if (sms_text_validate(&why, e[i].val, strlen(e[i].val), p)) {
-            *err = sms_error_make(p, 400, strcmp(e[i].key, "message")
-                                          ? "invalid_parameter"
-                                          : "invalid_message", e[i].key,
-                                  "'%s': %s", e[i].key, why);
+            *err =
+                sms_error_make(p, 400,
+                               strcmp(e[i].key, "message") ? "invalid_parameter"
+                                                           : "invalid_message",
+                               e[i].key, "'%s': %s", e[i].key, why);
             return APR_EINVAL;
         }
     }
@@ -183,12 +183,12 @@ apr_status_t sms_params(apr_table_t **args, sms_error_t **err, sms_req *rq,
     request_rec *r = rq->r;
 
     *args = apr_table_make(r->pool, 8);
-    if (r->args && sms_form_parse(*args, err, r->args, strlen(r->args),
-                                  allowed, r->pool)) {
+    if (r->args && sms_form_parse(*args, err, r->args, strlen(r->args), allowed,
+                                  r->pool)) {
         return APR_EINVAL;
     }
-    if (rq->form && sms_form_parse(*args, err, rq->form, rq->form_len,
-                                   allowed, r->pool)) {
+    if (rq->form &&
+        sms_form_parse(*args, err, rq->form, rq->form_len, allowed, r->pool)) {
         return APR_EINVAL;
     }
     return check_params(*args, err, r->pool);

@@ -16,8 +16,8 @@
 
 static int bad_param(sms_req *rq, const char *name, const char *what)
 {
-    return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_parameter", name,
-                    "'%s' %s", name, what);
+    return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_parameter", name, "'%s' %s",
+                    name, what);
 }
 
 /* A text filter: 1 to 64 characters. */
@@ -31,9 +31,9 @@ static int text_param(const char **out, apr_table_t *args, const char *name)
 
 int sms_route_audit(sms_req *rq)
 {
-    static const char *const allowed[] = {
-        "user", "patient_id", "action", "since", "until", "limit", "cursor",
-        NULL};
+    static const char *const allowed[] = {"user",   "patient_id", "action",
+                                          "since",  "until",      "limit",
+                                          "cursor", NULL};
     apr_pool_t *p = rq->r->pool;
     apr_array_header_t *rows;
     sms_audit_filter_t f;
@@ -58,14 +58,16 @@ int sms_route_audit(sms_req *rq)
     if (!text_param(&f.action, args, "action")) {
         return bad_param(rq, "action", "must be 1 to 64 characters");
     }
-    if ((v = apr_table_get(args, "since"))
-        && sms_time_parse(&f.since, v) != APR_SUCCESS) {
-        return bad_param(rq, "since", "must be an ISO-8601 time such as "
+    if ((v = apr_table_get(args, "since")) &&
+        sms_time_parse(&f.since, v) != APR_SUCCESS) {
+        return bad_param(rq, "since",
+                         "must be an ISO-8601 time such as "
                          "2026-11-01T00:00:00Z");
     }
-    if ((v = apr_table_get(args, "until"))
-        && sms_time_parse(&f.until, v) != APR_SUCCESS) {
-        return bad_param(rq, "until", "must be an ISO-8601 time such as "
+    if ((v = apr_table_get(args, "until")) &&
+        sms_time_parse(&f.until, v) != APR_SUCCESS) {
+        return bad_param(rq, "until",
+                         "must be an ISO-8601 time such as "
                          "2026-12-01T00:00:00Z");
     }
     if ((v = apr_table_get(args, "limit"))) {
@@ -78,9 +80,10 @@ int sms_route_audit(sms_req *rq)
     if ((v = apr_table_get(args, "cursor"))) {
         const char *pos;
         if (sms_cursor_open(&pos, rq->sc->secret, rq->sc->secret_len,
-                            CURSOR_KIND, v, p) != APR_SUCCESS
-            || !(f.before_id = sms_parse_id(pos))) {
-            return bad_param(rq, "cursor", "is not a cursor this server "
+                            CURSOR_KIND, v, p) != APR_SUCCESS ||
+            !(f.before_id = sms_parse_id(pos))) {
+            return bad_param(rq, "cursor",
+                             "is not a cursor this server "
                              "issued (use 'next' of a previous page)");
         }
     }
@@ -93,21 +96,22 @@ int sms_route_audit(sms_req *rq)
     list = json_array();
     for (i = 0; i < rows->nelts; i++) {
         const sms_audit_t *a = &APR_ARRAY_IDX(rows, i, sms_audit_t);
-        json_array_append_new(list, json_pack(
-            "{s:I, s:o, s:s, s:s, s:o, s:o, s:o}", "id", (json_int_t)a->id,
-            "at", sms_render_time(a->at, p), "user", a->user ? a->user : "",
-            "action", a->action ? a->action : "", "object",
-            sms_render_str(a->object), "patient_id",
-            sms_render_str(a->patient_id), "client",
-            sms_render_str(a->client)));
+        json_array_append_new(
+            list, json_pack("{s:I, s:o, s:s, s:s, s:o, s:o, s:o}", "id",
+                            (json_int_t)a->id, "at", sms_render_time(a->at, p),
+                            "user", a->user ? a->user : "", "action",
+                            a->action ? a->action : "", "object",
+                            sms_render_str(a->object), "patient_id",
+                            sms_render_str(a->patient_id), "client",
+                            sms_render_str(a->client)));
     }
     if (rows->nelts == f.limit) {
-        next = sms_cursor_sign(rq->sc->secret, rq->sc->secret_len,
-                               CURSOR_KIND, apr_psprintf(
-                                   p, "%" APR_INT64_T_FMT, APR_ARRAY_IDX(
-                                       rows, rows->nelts - 1,
-                                       sms_audit_t).id), p);
+        next = sms_cursor_sign(
+            rq->sc->secret, rq->sc->secret_len, CURSOR_KIND,
+            apr_psprintf(p, "%" APR_INT64_T_FMT,
+                         APR_ARRAY_IDX(rows, rows->nelts - 1, sms_audit_t).id),
+            p);
     }
-    return sms_reply(rq, HTTP_OK, json_pack("{s:o, s:s?}", "entries", list,
-                                            "next", next));
+    return sms_reply(rq, HTTP_OK,
+                     json_pack("{s:o, s:s?}", "entries", list, "next", next));
 }

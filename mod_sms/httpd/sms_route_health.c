@@ -19,19 +19,21 @@ int sms_route_health(sms_req *rq)
     if (!db) {
         return done;
     }
-    if (sms_store_queue_depth(&depth, db, rq->r->pool) != APR_SUCCESS
-        || sms_store_state_get(&provider_error, &since, db,
-                               SMS_STATE_PROVIDER_ERROR, rq->r->pool)
-           != APR_SUCCESS) {
+    if (sms_store_queue_depth(&depth, db, rq->r->pool) != APR_SUCCESS ||
+        sms_store_state_get(&provider_error, &since, db,
+                            SMS_STATE_PROVIDER_ERROR,
+                            rq->r->pool) != APR_SUCCESS) {
         return sms_storage_failed(rq);
     }
     /* a provider refusing our credentials degrades every server alike:
      * still 200, so a load balancer keeps the nodes, but said plainly */
-    return sms_reply(rq, HTTP_OK, json_pack(
-        "{s:s, s:s, s:i, s:s, s:s?, s:s?}",
-        "status", provider_error ? "degraded" : "ok", "storage", "ok",
-        "queue_depth", depth, "provider",
-        rq->sc->provider == SMS_PROVIDER_BROADCAST ? "broadcast" : "sandbox",
-        "provider_error", provider_error, "provider_error_since",
-        provider_error ? sms_time_format(since, rq->r->pool) : NULL));
+    return sms_reply(
+        rq, HTTP_OK,
+        json_pack("{s:s, s:s, s:i, s:s, s:s?, s:s?}", "status",
+                  provider_error ? "degraded" : "ok", "storage", "ok",
+                  "queue_depth", depth, "provider",
+                  rq->sc->provider == SMS_PROVIDER_BROADCAST ? "broadcast"
+                                                             : "sandbox",
+                  "provider_error", provider_error, "provider_error_since",
+                  provider_error ? sms_time_format(since, rq->r->pool) : NULL));
 }

@@ -18,20 +18,18 @@
 #define CURSOR_KIND "messages"
 #define FILL_ROUNDS 4
 
-
-
 static int bad_param(sms_req *rq, const char *name, const char *what)
 {
-    return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_parameter", name,
-                    "'%s' %s", name, what);
+    return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_parameter", name, "'%s' %s",
+                    name, what);
 }
 
 /* The history filters of the query string; DECLINED, or the 400 sent. */
 static int parse_filter(sms_filter_t *f, sms_req *rq)
 {
-    static const char *const allowed[] = {
-        "status", "patient_id", "phone", "batch_id", "since", "until",
-        "limit", "cursor", NULL};
+    static const char *const allowed[] = {"status",   "patient_id", "phone",
+                                          "batch_id", "since",      "until",
+                                          "limit",    "cursor",     NULL};
     apr_pool_t *p = rq->r->pool;
     apr_table_t *args;
     sms_error_t *err;
@@ -44,33 +42,36 @@ static int parse_filter(sms_filter_t *f, sms_req *rq)
     }
     memset(f, 0, sizeof(*f));
     f->limit = LIST_DEFAULT;
-    if ((f->status = apr_table_get(args, "status"))
-        && sms_status_parse(&st, f->status) != APR_SUCCESS) {
-        return bad_param(rq, "status", apr_pstrcat(
-            p, "must be one of ", sms_status_list(p), NULL));
+    if ((f->status = apr_table_get(args, "status")) &&
+        sms_status_parse(&st, f->status) != APR_SUCCESS) {
+        return bad_param(
+            rq, "status",
+            apr_pstrcat(p, "must be one of ", sms_status_list(p), NULL));
     }
-    if ((f->patient_id = apr_table_get(args, "patient_id"))
-        && (!*f->patient_id || strlen(f->patient_id) > 64)) {
+    if ((f->patient_id = apr_table_get(args, "patient_id")) &&
+        (!*f->patient_id || strlen(f->patient_id) > 64)) {
         return bad_param(rq, "patient_id", "must be 1 to 64 characters");
     }
-    if ((v = apr_table_get(args, "phone"))
-        && sms_phone_normalise(&f->phone, &err, v, rq->sc->country_code,
-                               "phone", p)) {
+    if ((v = apr_table_get(args, "phone")) &&
+        sms_phone_normalise(&f->phone, &err, v, rq->sc->country_code, "phone",
+                            p)) {
         err->code = "invalid_phone";
         return sms_reply_error(rq, err);
     }
-    if ((v = apr_table_get(args, "batch_id"))
-        && !(f->batch_id = sms_parse_id(v))) {
+    if ((v = apr_table_get(args, "batch_id")) &&
+        !(f->batch_id = sms_parse_id(v))) {
         return bad_param(rq, "batch_id", "must be a positive integer");
     }
-    if ((v = apr_table_get(args, "since"))
-        && sms_time_parse(&f->since, v) != APR_SUCCESS) {
-        return bad_param(rq, "since", "must be an ISO-8601 time such as "
+    if ((v = apr_table_get(args, "since")) &&
+        sms_time_parse(&f->since, v) != APR_SUCCESS) {
+        return bad_param(rq, "since",
+                         "must be an ISO-8601 time such as "
                          "2026-11-01T00:00:00Z");
     }
-    if ((v = apr_table_get(args, "until"))
-        && sms_time_parse(&f->until, v) != APR_SUCCESS) {
-        return bad_param(rq, "until", "must be an ISO-8601 time such as "
+    if ((v = apr_table_get(args, "until")) &&
+        sms_time_parse(&f->until, v) != APR_SUCCESS) {
+        return bad_param(rq, "until",
+                         "must be an ISO-8601 time such as "
                          "2026-12-01T00:00:00Z");
     }
     if ((v = apr_table_get(args, "limit"))) {
@@ -80,11 +81,12 @@ static int parse_filter(sms_filter_t *f, sms_req *rq)
         }
         f->limit = (int)n;
     }
-    if ((v = apr_table_get(args, "cursor"))
-        && (sms_cursor_open(&v, rq->sc->secret, rq->sc->secret_len,
-                            CURSOR_KIND, v, p) != APR_SUCCESS
-            || !(f->before_id = sms_parse_id(v)))) {
-        return bad_param(rq, "cursor", "is not a cursor this server issued "
+    if ((v = apr_table_get(args, "cursor")) &&
+        (sms_cursor_open(&v, rq->sc->secret, rq->sc->secret_len, CURSOR_KIND, v,
+                         p) != APR_SUCCESS ||
+         !(f->before_id = sms_parse_id(v)))) {
+        return bad_param(rq, "cursor",
+                         "is not a cursor this server issued "
                          "(use 'next' of a previous page)");
     }
     return DECLINED;
@@ -108,8 +110,8 @@ int sms_route_messages(sms_req *rq)
     if (!(db = sms_db(rq, &done))) {
         return done;
     }
-    if (f.patient_id
-        && (done = sms_check_patient(rq, db, f.patient_id)) != DECLINED) {
+    if (f.patient_id &&
+        (done = sms_check_patient(rq, db, f.patient_id)) != DECLINED) {
         return done;
     }
     /* messages of patients this user may not see are left out; a page
@@ -126,8 +128,8 @@ int sms_route_messages(sms_req *rq)
             const sms_message_t *m = APR_ARRAY_IDX(msgs, i, sms_message_t *);
             int visible;
 
-            if (sms_patient_visible(&visible, rq, db, seen, m->patient_id)
-                != APR_SUCCESS) {
+            if (sms_patient_visible(&visible, rq, db, seen, m->patient_id) !=
+                APR_SUCCESS) {
                 return sms_storage_failed(rq);
             }
             last_id = m->id;
@@ -145,18 +147,17 @@ int sms_route_messages(sms_req *rq)
         f.limit = want - (int)json_array_size(list);
     }
     if (more && last_id) {
-        next = sms_cursor_sign(rq->sc->secret, rq->sc->secret_len,
-                               CURSOR_KIND, apr_psprintf(
-                                   p, "%" APR_INT64_T_FMT, last_id), p);
+        next =
+            sms_cursor_sign(rq->sc->secret, rq->sc->secret_len, CURSOR_KIND,
+                            apr_psprintf(p, "%" APR_INT64_T_FMT, last_id), p);
     }
     /* a patient's history read: recorded, or not answered */
-    if (f.patient_id
-        && sms_audit(rq, db, "messages.list", NULL, f.patient_id)
-           != APR_SUCCESS) {
+    if (f.patient_id &&
+        sms_audit(rq, db, "messages.list", NULL, f.patient_id) != APR_SUCCESS) {
         return sms_storage_failed(rq);
     }
-    return sms_reply(rq, HTTP_OK, json_pack("{s:O, s:s?}", "messages", list,
-                                            "next", next));
+    return sms_reply(rq, HTTP_OK,
+                     json_pack("{s:O, s:s?}", "messages", list, "next", next));
 }
 
 int sms_route_message(sms_req *rq)
@@ -185,14 +186,14 @@ int sms_route_message(sms_req *rq)
     if (rv != APR_SUCCESS) {
         return sms_storage_failed(rq);
     }
-    if (m->patient_id
-        && (done = sms_check_patient(rq, db, m->patient_id)) != DECLINED) {
+    if (m->patient_id &&
+        (done = sms_check_patient(rq, db, m->patient_id)) != DECLINED) {
         return done;
     }
-    if (sms_store_events(&events, db, id, p) != APR_SUCCESS
-        || sms_audit(rq, db, "message.view",
-                     apr_psprintf(p, "%" APR_INT64_T_FMT, id), m->patient_id)
-           != APR_SUCCESS) {
+    if (sms_store_events(&events, db, id, p) != APR_SUCCESS ||
+        sms_audit(rq, db, "message.view",
+                  apr_psprintf(p, "%" APR_INT64_T_FMT, id),
+                  m->patient_id) != APR_SUCCESS) {
         return sms_storage_failed(rq);
     }
     j = sms_message_json(m, p);
@@ -200,14 +201,14 @@ int sms_route_message(sms_req *rq)
     /* the first event is the message's creation */
     json_array_append_new(ev, json_pack("{s:s, s:s, s:o}", "status",
                                         m->send_at ? "scheduled" : "queued",
-                                        "detail", "accepted",
-                                        "at", sms_render_time(m->created_at, p)));
+                                        "detail", "accepted", "at",
+                                        sms_render_time(m->created_at, p)));
     for (i = 0; i < events->nelts; i++) {
         const sms_event_t *e = &APR_ARRAY_IDX(events, i, sms_event_t);
-        json_array_append_new(ev, json_pack("{s:s, s:o, s:o}", "status",
-                                            e->status, "detail",
-                                            sms_render_str(e->detail), "at",
-                                            sms_render_time(e->at, p)));
+        json_array_append_new(ev,
+                              json_pack("{s:s, s:o, s:o}", "status", e->status,
+                                        "detail", sms_render_str(e->detail),
+                                        "at", sms_render_time(e->at, p)));
     }
     json_object_set_new(j, "events", ev);
     return sms_reply(rq, HTTP_OK, j);
@@ -253,8 +254,10 @@ int sms_route_batch(sms_req *rq)
         json_object_set_new(by_status, k, json_integer(*(int *)v));
         total += *(int *)v;
     }
-    return sms_reply(rq, HTTP_OK, json_pack(
-        "{s:I, s:i, s:o, s:o, s:o}", "id", (json_int_t)id, "total", total,
-        "counts", by_status, "created_at", sms_render_time(created, p),
-        "created_by", sms_render_str(created_by)));
+    return sms_reply(rq, HTTP_OK,
+                     json_pack("{s:I, s:i, s:o, s:o, s:o}", "id",
+                               (json_int_t)id, "total", total, "counts",
+                               by_status, "created_at",
+                               sms_render_time(created, p), "created_by",
+                               sms_render_str(created_by)));
 }

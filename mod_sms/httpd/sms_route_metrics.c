@@ -39,7 +39,8 @@ static void database_figures(text_t *t, const sms_figures_t *f)
     const sms_store_figures_t *d = &f->db;
     int st;
 
-    family(t, "sms_messages", "gauge", "Messages in the database by status "
+    family(t, "sms_messages", "gauge",
+           "Messages in the database by status "
            "(the same on every server sharing it).");
     for (st = 0; st < SMS_ST_COUNT; st++) {
         line(t, "sms_messages{status=\"%s\"} %" APR_INT64_T_FMT "\n",
@@ -53,19 +54,22 @@ static void database_figures(text_t *t, const sms_figures_t *f)
     line(t, "sms_replies_total %" APR_INT64_T_FMT "\n", d->replies);
     family(t, "sms_optouts", "gauge", "Numbers on the opt-out list.");
     line(t, "sms_optouts %" APR_INT64_T_FMT "\n", d->optouts);
-    family(t, "sms_outbox_depth", "gauge", "Messages waiting for the "
+    family(t, "sms_outbox_depth", "gauge",
+           "Messages waiting for the "
            "provider: queued, scheduled or sending.");
     line(t, "sms_outbox_depth %" APR_INT64_T_FMT "\n",
-         d->by_status[SMS_ST_QUEUED] + d->by_status[SMS_ST_SCHEDULED]
-         + d->by_status[SMS_ST_SENDING]);
+         d->by_status[SMS_ST_QUEUED] + d->by_status[SMS_ST_SCHEDULED] +
+             d->by_status[SMS_ST_SENDING]);
     family(t, "sms_outbox_due", "gauge",
            "Queued or scheduled messages that are due now.");
     line(t, "sms_outbox_due %" APR_INT64_T_FMT "\n", d->due);
-    family(t, "sms_outbox_oldest_due_age_seconds", "gauge", "How long the "
+    family(t, "sms_outbox_oldest_due_age_seconds", "gauge",
+           "How long the "
            "oldest due message has been due (0 when none is).");
     line(t, "sms_outbox_oldest_due_age_seconds %.3f\n",
          d->oldest_due && f->now > d->oldest_due
-         ? (double)(f->now - d->oldest_due) / APR_USEC_PER_SEC : 0.0);
+             ? (double)(f->now - d->oldest_due) / APR_USEC_PER_SEC
+             : 0.0);
 }
 
 static void provider_figures(text_t *t, const sms_figures_t *f)
@@ -73,22 +77,27 @@ static void provider_figures(text_t *t, const sms_figures_t *f)
     const sms_counts_t *c = &f->pv;
     int k, i;
 
-    family(t, "sms_provider_requests_total", "counter", "Provider requests "
+    family(t, "sms_provider_requests_total", "counter",
+           "Provider requests "
            "of this httpd by kind and outcome (answered: the provider "
            "answered; transient, unknown, auth, error: see the README).");
     for (k = 0; k < SMS_CALL_KINDS; k++) {
         for (i = 0; i < SMS_CALL_OUTCOMES; i++) {
-            line(t, "sms_provider_requests_total{kind=\"%s\",outcome=\"%s\"}"
-                 " %" APR_UINT64_T_FMT "\n", sms_call_kind_names[k],
-                 sms_call_outcome_names[i], c->requests[k][i]);
+            line(t,
+                 "sms_provider_requests_total{kind=\"%s\",outcome=\"%s\"}"
+                 " %" APR_UINT64_T_FMT "\n",
+                 sms_call_kind_names[k], sms_call_outcome_names[i],
+                 c->requests[k][i]);
         }
     }
-    family(t, "sms_provider_recipients_total", "counter", "Recipients of "
+    family(t, "sms_provider_recipients_total", "counter",
+           "Recipients of "
            "this httpd's send requests by outcome.");
     for (i = 1; i < SMS_RCPT_OUTCOMES; i++) {
-        line(t, "sms_provider_recipients_total{outcome=\"%s\"} %"
-             APR_UINT64_T_FMT "\n", sms_rcpt_outcome_names[i],
-             c->recipients[i]);
+        line(t,
+             "sms_provider_recipients_total{outcome=\"%s\"} %" APR_UINT64_T_FMT
+             "\n",
+             sms_rcpt_outcome_names[i], c->recipients[i]);
     }
     family(t, "sms_provider_request_duration_seconds", "histogram",
            "Latency of this httpd's provider requests.");
@@ -97,19 +106,22 @@ static void provider_figures(text_t *t, const sms_figures_t *f)
 
         for (i = 0; i <= SMS_LATENCY_BUCKETS; i++) {
             sum += c->buckets[k][i];
-            line(t, "sms_provider_request_duration_seconds_bucket{kind=\"%s\","
-                 "le=\"%s\"} %" APR_UINT64_T_FMT "\n", sms_call_kind_names[k],
-                 i < SMS_LATENCY_BUCKETS ? sms_latency_labels[i] : "+Inf",
-                 sum);
+            line(t,
+                 "sms_provider_request_duration_seconds_bucket{kind=\"%s\","
+                 "le=\"%s\"} %" APR_UINT64_T_FMT "\n",
+                 sms_call_kind_names[k],
+                 i < SMS_LATENCY_BUCKETS ? sms_latency_labels[i] : "+Inf", sum);
         }
-        line(t, "sms_provider_request_duration_seconds_sum{kind=\"%s\"} %.6f\n"
-             "sms_provider_request_duration_seconds_count{kind=\"%s\"} %"
-             APR_UINT64_T_FMT "\n", sms_call_kind_names[k],
-             (double)c->micros[k] / APR_USEC_PER_SEC, sms_call_kind_names[k],
-             sum);
+        line(t,
+             "sms_provider_request_duration_seconds_sum{kind=\"%s\"} %.6f\n"
+             "sms_provider_request_duration_seconds_count{kind=\"%s\"} "
+             "%" APR_UINT64_T_FMT "\n",
+             sms_call_kind_names[k], (double)c->micros[k] / APR_USEC_PER_SEC,
+             sms_call_kind_names[k], sum);
     }
     if (c->credits_at) {
-        family(t, "sms_balance_credits", "gauge", "The provider's credits "
+        family(t, "sms_balance_credits", "gauge",
+               "The provider's credits "
                "as it last answered this httpd's balance request.");
         line(t, "sms_balance_credits %" APR_INT64_T_FMT "\n",
              (apr_int64_t)c->credits);

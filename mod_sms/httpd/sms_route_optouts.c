@@ -41,17 +41,18 @@ int sms_route_optouts(sms_req *rq)
     if ((v = apr_table_get(args, "limit"))) {
         apr_int64_t n = sms_parse_id(v);
         if (n < 1 || n > OPTOUT_LIMIT_MAX) {
-            return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_parameter",
-                            "limit", "'limit' must be an integer from 1 to "
-                            "%d", OPTOUT_LIMIT_MAX);
+            return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_parameter", "limit",
+                            "'limit' must be an integer from 1 to "
+                            "%d",
+                            OPTOUT_LIMIT_MAX);
         }
         limit = (int)n;
     }
     if ((v = apr_table_get(args, "cursor"))) {
         if (sms_cursor_open(&after, rq->sc->secret, rq->sc->secret_len,
                             OPTOUT_CURSOR, v, p) != APR_SUCCESS) {
-            return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_parameter",
-                            "cursor", "'cursor' is not a cursor this server "
+            return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_parameter", "cursor",
+                            "'cursor' is not a cursor this server "
                             "issued");
         }
     }
@@ -63,17 +64,16 @@ int sms_route_optouts(sms_req *rq)
     }
     out = json_array();
     for (i = 0; i < list->nelts; i++) {
-        json_array_append_new(out, optout_json(
-            &APR_ARRAY_IDX(list, i, sms_optout_t), p));
+        json_array_append_new(
+            out, optout_json(&APR_ARRAY_IDX(list, i, sms_optout_t), p));
     }
     if (list->nelts == limit) {
-        next = sms_cursor_sign(rq->sc->secret, rq->sc->secret_len,
-                               OPTOUT_CURSOR, APR_ARRAY_IDX(
-                                   list, list->nelts - 1, sms_optout_t).number,
-                               p);
+        next = sms_cursor_sign(
+            rq->sc->secret, rq->sc->secret_len, OPTOUT_CURSOR,
+            APR_ARRAY_IDX(list, list->nelts - 1, sms_optout_t).number, p);
     }
-    return sms_reply(rq, HTTP_OK, json_pack("{s:o, s:s?}", "optouts", out,
-                                            "next", next));
+    return sms_reply(rq, HTTP_OK,
+                     json_pack("{s:o, s:s?}", "optouts", out, "next", next));
 }
 
 int sms_route_optout_add(sms_req *rq)
@@ -86,10 +86,10 @@ int sms_route_optout_add(sms_req *rq)
     sms_db_t *db;
     int done = OK, added = 0, ok;
 
-    if (sms_json_only(&err, rq->body, fields, p)
-        || sms_json_string(&given, NULL, &err, rq->body, "number", 1, p)
-        || sms_phone_normalise(&number, &err, given, rq->sc->country_code,
-                               "number", p)) {
+    if (sms_json_only(&err, rq->body, fields, p) ||
+        sms_json_string(&given, NULL, &err, rq->body, "number", 1, p) ||
+        sms_phone_normalise(&number, &err, given, rq->sc->country_code,
+                            "number", p)) {
         return sms_reply_error(rq, err);
     }
     if (!(db = sms_db(rq, &done))) {
@@ -101,18 +101,18 @@ int sms_route_optout_add(sms_req *rq)
     o.created_at = apr_time_now();
     /* the change and its audit row commit together, or neither */
     ok = sms_store_begin(db, p) == APR_SUCCESS;
-    ok = ok && sms_store_optout_add(&added, db, number, o.source,
-                                    o.created_by, o.created_at, p)
-               == APR_SUCCESS;
-    ok = ok && (!added || sms_audit(rq, db, "optout.add",
-                                    sms_phone_mask(number, p), NULL)
-                          == APR_SUCCESS);
+    ok = ok && sms_store_optout_add(&added, db, number, o.source, o.created_by,
+                                    o.created_at, p) == APR_SUCCESS;
+    ok = ok &&
+         (!added || sms_audit(rq, db, "optout.add", sms_phone_mask(number, p),
+                              NULL) == APR_SUCCESS);
     if (sms_store_end(db, ok, p) != APR_SUCCESS || !ok) {
         return sms_storage_failed(rq);
     }
     if (!added) {
-        return sms_reply(rq, HTTP_OK, json_pack("{s:s, s:b}", "number",
-                                                number, "created", 0));
+        return sms_reply(
+            rq, HTTP_OK,
+            json_pack("{s:s, s:b}", "number", number, "created", 0));
     }
     return sms_reply(rq, HTTP_CREATED, optout_json(&o, p));
 }
@@ -125,19 +125,18 @@ int sms_route_optout_remove(sms_req *rq)
     sms_db_t *db;
     int done = OK, removed = 0, ok;
 
-    if (sms_phone_normalise(&number, &err, rq->params[0],
-                            rq->sc->country_code, "number", p)) {
+    if (sms_phone_normalise(&number, &err, rq->params[0], rq->sc->country_code,
+                            "number", p)) {
         return sms_reply_error(rq, err);
     }
     if (!(db = sms_db(rq, &done))) {
         return done;
     }
     ok = sms_store_begin(db, p) == APR_SUCCESS;
-    ok = ok && sms_store_optout_remove(&removed, db, number, p)
-               == APR_SUCCESS;
-    ok = ok && (!removed || sms_audit(rq, db, "optout.remove",
-                                      sms_phone_mask(number, p), NULL)
-                            == APR_SUCCESS);
+    ok = ok && sms_store_optout_remove(&removed, db, number, p) == APR_SUCCESS;
+    ok = ok && (!removed ||
+                sms_audit(rq, db, "optout.remove", sms_phone_mask(number, p),
+                          NULL) == APR_SUCCESS);
     if (sms_store_end(db, ok && removed, p) != APR_SUCCESS || !ok) {
         return sms_storage_failed(rq);
     }

@@ -15,15 +15,16 @@
 
 #define CONV_PREFIX "conv:"
 
-static APR_OPTIONAL_FN_TYPE(ap_dbd_open) *dbd_open;
-static APR_OPTIONAL_FN_TYPE(ap_dbd_close) *dbd_close;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_open) * dbd_open;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_close) * dbd_close;
 
 static const char *label_of(apr_array_header_t *phones, const char *number)
 {
     int i;
 
     for (i = 0; i < phones->nelts; i++) {
-        if (!strcmp(APR_ARRAY_IDX(phones, i, sms_patient_phone_t).number, number)) {
+        if (!strcmp(APR_ARRAY_IDX(phones, i, sms_patient_phone_t).number,
+                    number)) {
             return APR_ARRAY_IDX(phones, i, sms_patient_phone_t).label;
         }
     }
@@ -37,22 +38,25 @@ int sms_route_patient_phones(sms_req *rq)
     sms_db_t *db;
     int done = OK, i;
 
-    if (!(db = sms_db(rq, &done))
-        || !sms_find_patient(rq, db, rq->params[0], &phones, &done)) {
+    if (!(db = sms_db(rq, &done)) ||
+        !sms_find_patient(rq, db, rq->params[0], &phones, &done)) {
         return done;
     }
     out = json_array();
     for (i = 0; i < phones->nelts; i++) {
-        const sms_patient_phone_t *ph = &APR_ARRAY_IDX(phones, i, sms_patient_phone_t);
-        json_array_append_new(out, json_pack(
-            "{s:s, s:s, s:b, s:s, s:b}", "label", ph->label, "number",
-            ph->number, "is_default", ph->is_default, "type",
-            sms_phone_type_name(ph->type), "sms_capable", ph->sms_capable));
+        const sms_patient_phone_t *ph =
+            &APR_ARRAY_IDX(phones, i, sms_patient_phone_t);
+        json_array_append_new(
+            out, json_pack("{s:s, s:s, s:b, s:s, s:b}", "label", ph->label,
+                           "number", ph->number, "is_default", ph->is_default,
+                           "type", sms_phone_type_name(ph->type), "sms_capable",
+                           ph->sms_capable));
     }
     return sms_reply(rq, HTTP_OK, out);
 }
 
-/* ---- the conversation -------------------------------------------------------- */
+/* ---- the conversation
+ * -------------------------------------------------------- */
 
 /* Whether If-None-Match (a comma-separated list of entity tags, each
  * maybe weak: W/"...") names etag exactly. "*" matches nothing here: the
@@ -69,9 +73,8 @@ static int etag_matches(const char *header, const char *etag)
         if (!strncmp(s, "W/", 2)) {
             s += 2;
         }
-        if (!strncmp(s, etag, n)
-            && (s[n] == '\0' || s[n] == ',' || s[n] == ' '
-                || s[n] == '\t')) {
+        if (!strncmp(s, etag, n) &&
+            (s[n] == '\0' || s[n] == ',' || s[n] == ' ' || s[n] == '\t')) {
             return 1;
         }
         s = strchr(s, ',');
@@ -90,12 +93,10 @@ static json_t *thread_json(const apr_array_header_t *out,
 
     list = json_array();
     for (i = 0, j = 0; i < out->nelts || j < in->nelts;) {
-        const sms_message_t *m = i < out->nelts
-                                 ? APR_ARRAY_IDX(out, i, sms_message_t *)
-                                 : NULL;
-        const sms_inbound_t *n = j < in->nelts
-                                 ? &APR_ARRAY_IDX(in, j, sms_inbound_t)
-                                 : NULL;
+        const sms_message_t *m =
+            i < out->nelts ? APR_ARRAY_IDX(out, i, sms_message_t *) : NULL;
+        const sms_inbound_t *n =
+            j < in->nelts ? &APR_ARRAY_IDX(in, j, sms_inbound_t) : NULL;
         if (m && (!n || m->created_at <= n->received_at)) {
             json_t *o = sms_message_json(m, p);
             json_object_set_new(o, "direction", json_string("out"));
@@ -109,12 +110,14 @@ static json_t *thread_json(const apr_array_header_t *out,
         }
         else {
             const char *label = label_of(phones, n->from);
-            json_array_append_new(list, json_pack(
-                "{s:s, s:I, s:s, s:s?, s:s, s:s, s:o}", "direction", "in",
-                "id", (json_int_t)n->id, "phone", n->from, "phone_label",
-                label, "body", n->body, "created_at",
-                sms_time_format(n->received_at, p), "reply_to",
-                n->message_id ? json_integer((json_int_t)n->message_id)
+            json_array_append_new(
+                list,
+                json_pack("{s:s, s:I, s:s, s:s?, s:s, s:s, s:o}", "direction",
+                          "in", "id", (json_int_t)n->id, "phone", n->from,
+                          "phone_label", label, "body", n->body, "created_at",
+                          sms_time_format(n->received_at, p), "reply_to",
+                          n->message_id
+                              ? json_integer((json_int_t)n->message_id)
                               : json_null()));
             j++;
         }
@@ -145,10 +148,10 @@ int sms_route_patient_conversation(sms_req *rq)
         const char *pos;
         char *end;
         if (sms_cursor_open(&pos, rq->sc->secret, rq->sc->secret_len,
-                            apr_pstrcat(p, CONV_PREFIX, id, NULL), since, p)
-            != APR_SUCCESS) {
-            return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_parameter",
-                            "since", "'since' is not a cursor this server "
+                            apr_pstrcat(p, CONV_PREFIX, id, NULL), since,
+                            p) != APR_SUCCESS) {
+            return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_parameter", "since",
+                            "'since' is not a cursor this server "
                             "issued for this patient");
         }
         after_updated = apr_strtoi64(pos, &end, 10);
@@ -158,19 +161,18 @@ int sms_route_patient_conversation(sms_req *rq)
         return done;
     }
     /* not even the thread's version (ETag) for a user who may not see it */
-    if (strlen(id) > 64
-        || (done = sms_check_patient(rq, db, id)) != DECLINED) {
-        return strlen(id) > 64 ? sms_fail(rq, HTTP_NOT_FOUND,
-                                          "unknown_patient", NULL,
-                                          "there is no such patient")
+    if (strlen(id) > 64 || (done = sms_check_patient(rq, db, id)) != DECLINED) {
+        return strlen(id) > 64 ? sms_fail(rq, HTTP_NOT_FOUND, "unknown_patient",
+                                          NULL, "there is no such patient")
                                : done;
     }
     /* the poll: one indexed look-up, and 304 when nothing moved */
-    if (sms_store_thread_version(&updated, &inbound, db, id, p)
-        != APR_SUCCESS) {
+    if (sms_store_thread_version(&updated, &inbound, db, id, p) !=
+        APR_SUCCESS) {
         return sms_storage_failed(rq);
     }
-    etag = apr_psprintf(p, "\"%s-%" APR_TIME_T_FMT "-%" APR_INT64_T_FMT
+    etag = apr_psprintf(p,
+                        "\"%s-%" APR_TIME_T_FMT "-%" APR_INT64_T_FMT
                         "-%" APR_TIME_T_FMT "-%" APR_INT64_T_FMT "\"",
                         since ? "s" : "a", updated, inbound, after_updated,
                         after_inbound);
@@ -178,49 +180,48 @@ int sms_route_patient_conversation(sms_req *rq)
     /* revalidated with If-None-Match on every poll, never stored shared */
     rq->cache_control = "private, no-cache";
     apr_table_setn(r->headers_out, "Cache-Control", rq->cache_control);
-    if ((updated || inbound)
-        && etag_matches(apr_table_get(r->headers_in, "If-None-Match"),
-                        etag)) {
+    if ((updated || inbound) &&
+        etag_matches(apr_table_get(r->headers_in, "If-None-Match"), etag)) {
         r->status = HTTP_NOT_MODIFIED;
         return OK;
     }
     if (!(pt = sms_find_patient(rq, db, rq->params[0], &phones, &done))) {
         return done;
     }
-    if (sms_store_thread_out(&out, db, id, after_updated, p) != APR_SUCCESS
-        || sms_store_thread_in(&in, db, id, after_inbound, p)
-           != APR_SUCCESS) {
+    if (sms_store_thread_out(&out, db, id, after_updated, p) != APR_SUCCESS ||
+        sms_store_thread_in(&in, db, id, after_inbound, p) != APR_SUCCESS) {
         return sms_storage_failed(rq);
     }
     list = thread_json(out, in, phones, p);
     /* a read of health information: recorded, or not answered */
-    if (sms_audit(rq, db, "conversation.view", NULL, pt->id)
-        != APR_SUCCESS) {
+    if (sms_audit(rq, db, "conversation.view", NULL, pt->id) != APR_SUCCESS) {
         json_decref(list);
         return sms_storage_failed(rq);
     }
-    return sms_reply(rq, HTTP_OK, json_pack(
-        "{s:{s:s, s:s}, s:o, s:s}", "patient", "id", pt->id, "name",
-        json_string_value(json_object_get(sms_patient_vars(pt, p),
-                                          "patient_name")),
-        "messages", list, "cursor",
-        sms_cursor_sign(rq->sc->secret, rq->sc->secret_len,
-                        apr_pstrcat(p, CONV_PREFIX, id, NULL),
-                        apr_psprintf(p, "%" APR_TIME_T_FMT ":%" APR_INT64_T_FMT,
-                                     updated > after_updated ? updated
-                                                             : after_updated,
-                                     inbound > after_inbound ? inbound
-                                                             : after_inbound),
-                        p)));
+    return sms_reply(
+        rq, HTTP_OK,
+        json_pack(
+            "{s:{s:s, s:s}, s:o, s:s}", "patient", "id", pt->id, "name",
+            json_string_value(
+                json_object_get(sms_patient_vars(pt, p), "patient_name")),
+            "messages", list, "cursor",
+            sms_cursor_sign(
+                rq->sc->secret, rq->sc->secret_len,
+                apr_pstrcat(p, CONV_PREFIX, id, NULL),
+                apr_psprintf(p, "%" APR_TIME_T_FMT ":%" APR_INT64_T_FMT,
+                             updated > after_updated ? updated : after_updated,
+                             inbound > after_inbound ? inbound : after_inbound),
+                p)));
 }
 
-/* ---- sending from the patient ----------------------------------------------- */
+/* ---- sending from the patient -----------------------------------------------
+ */
 
 static int patient_send(sms_req *rq, sms_db_t *db)
 {
-    static const char *const fields[] = {
-        "phone", "message", "template_id", "context", "sender_id",
-        "max_parts", "send_at", NULL};
+    static const char *const fields[] = {"phone",   "message",   "template_id",
+                                         "context", "sender_id", "max_parts",
+                                         "send_at", NULL};
     apr_pool_t *p = rq->r->pool;
     apr_array_header_t *phones;
     const char *given, *number = NULL;
@@ -229,11 +230,10 @@ static int patient_send(sms_req *rq, sms_db_t *db)
     sms_error_t *err;
     int done = OK, i, capable = 0;
 
-    if (sms_json_only(&err, rq->body, fields, p)
-        || sms_json_string(&given, NULL, &err, rq->body, "phone", 0, p)
-        || (given && sms_phone_normalise(&number, &err, given,
-                                         rq->sc->country_code, "phone",
-                                         p))) {
+    if (sms_json_only(&err, rq->body, fields, p) ||
+        sms_json_string(&given, NULL, &err, rq->body, "phone", 0, p) ||
+        (given && sms_phone_normalise(&number, &err, given,
+                                      rq->sc->country_code, "phone", p))) {
         return sms_reply_error(rq, err);
     }
     if (!(pt = sms_find_patient(rq, db, rq->params[0], &phones, &done))) {
@@ -243,7 +243,8 @@ static int patient_send(sms_req *rq, sms_db_t *db)
     /* the number given; else the first (default first) that can take an
      * SMS, else the first (refused below as not_sms_capable) */
     for (i = 0; i < phones->nelts; i++) {
-        const sms_patient_phone_t *ph = &APR_ARRAY_IDX(phones, i, sms_patient_phone_t);
+        const sms_patient_phone_t *ph =
+            &APR_ARRAY_IDX(phones, i, sms_patient_phone_t);
         if (number ? !strcmp(number, ph->number)
                    : !target.to || (ph->sms_capable && !capable)) {
             target.to = ph->number;
@@ -268,7 +269,8 @@ int sms_route_patient_send(sms_req *rq)
     return sms_with_idempotency(rq, patient_send);
 }
 
-/* ---- the patient queries, checked once per child ----------------------------- */
+/* ---- the patient queries, checked once per child
+ * ----------------------------- */
 
 void sms_patients_child_init(apr_pool_t *pchild, server_rec *s)
 {
@@ -280,19 +282,21 @@ void sms_patients_child_init(apr_pool_t *pchild, server_rec *s)
     dbd_open = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
     dbd_close = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
     if (!dbd_open || !(dbd = dbd_open(pchild, s))) {
-        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, "patient queries not "
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
+                     "patient queries not "
                      "checked: no database connection at child start");
         return;
     }
     apr_pool_create(&p, pchild);
     if (sms_db_adopt(&db, dbd, &why, p) == APR_SUCCESS) {
-        if (sms_store_check_patient_queries(&directive, &why, &db, p)
-            != APR_SUCCESS) {
+        if (sms_store_check_patient_queries(&directive, &why, &db, p) !=
+            APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "%s: %s", directive,
                          why);
         }
         else {
-            ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, "patient queries "
+            ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
+                         "patient queries "
                          "answer the columns mod_sms reads");
         }
     }

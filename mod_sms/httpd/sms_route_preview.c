@@ -13,8 +13,7 @@
 #include "sms_text.h"
 
 /* Preview fields as API.md "Text" names them, plus the split parts. */
-static json_t *preview_json(const sms_text_t *t, int max_parts,
-                            apr_pool_t *p)
+static json_t *preview_json(const sms_text_t *t, int max_parts, apr_pool_t *p)
 {
     json_t *parts = json_array();
     int i;
@@ -22,17 +21,13 @@ static json_t *preview_json(const sms_text_t *t, int max_parts,
     for (i = 0; i < t->segments; i++) {
         json_array_append_new(parts, json_string(sms_text_part(t, i, p)));
     }
-    return json_pack("{s:s, s:I, s:I, s:i, s:i, s:i, s:i, s:b, s:s%, s:o}",
-                     "encoding", sms_text_encoding_name(t->encoding),
-                     "characters", (json_int_t)t->characters,
-                     "units", (json_int_t)t->units,
-                     "segments", t->segments,
-                     "per_segment", t->per_segment,
-                     "remaining", t->remaining,
-                     "max_parts", max_parts,
-                     "within_limit", t->segments <= max_parts,
-                     "message", t->message, t->length,
-                     "parts", parts);
+    return json_pack(
+        "{s:s, s:I, s:I, s:i, s:i, s:i, s:i, s:b, s:s%, s:o}", "encoding",
+        sms_text_encoding_name(t->encoding), "characters",
+        (json_int_t)t->characters, "units", (json_int_t)t->units, "segments",
+        t->segments, "per_segment", t->per_segment, "remaining", t->remaining,
+        "max_parts", max_parts, "within_limit", t->segments <= max_parts,
+        "message", t->message, t->length, "parts", parts);
 }
 
 /* The text a preview counts: "message", or "template_id" rendered with
@@ -48,8 +43,8 @@ static apr_status_t preview_text(const char **text, sms_error_t **err,
     sms_db_t *db;
     apr_status_t rv;
 
-    if (sms_rules_text_request(&tr, err, rq->body,
-                               SMS_RULES_PATIENT_FILLS_ONLY, p)) {
+    if (sms_rules_text_request(&tr, err, rq->body, SMS_RULES_PATIENT_FILLS_ONLY,
+                               p)) {
         return APR_EINVAL;
     }
     if (!tr.template_id) {
@@ -65,10 +60,11 @@ static apr_status_t preview_text(const char **text, sms_error_t **err,
     if (tr.patient_id) {
         rv = sms_store_patient(&pt, db, tr.patient_id, p);
         if (rv != APR_SUCCESS) {
-            *err = rv == APR_ENOENT
-                   ? sms_error_make(p, 400, "unknown_patient", "patient_id",
-                                    "there is no patient '%s'", tr.patient_id)
-                   : sms_error_storage(p, NULL);
+            *err =
+                rv == APR_ENOENT
+                    ? sms_error_make(p, 400, "unknown_patient", "patient_id",
+                                     "there is no patient '%s'", tr.patient_id)
+                    : sms_error_storage(p, NULL);
             return APR_EINVAL;
         }
         vars = sms_patient_vars(pt, p);
@@ -78,8 +74,8 @@ static apr_status_t preview_text(const char **text, sms_error_t **err,
 
 int sms_route_preview(sms_req *rq)
 {
-    static const char *const fields[] = {"message", "template_id", "context",
-                                         "patient_id", "max_parts", NULL};
+    static const char *const fields[] = {"message",    "template_id", "context",
+                                         "patient_id", "max_parts",   NULL};
     apr_pool_t *p = rq->r->pool;
     sms_error_t *err;
     const char *text = NULL;
@@ -87,10 +83,9 @@ int sms_route_preview(sms_req *rq)
     int present, done = OK;
     sms_text_t *t;
 
-    if (sms_json_only(&err, rq->body, fields, p) != APR_SUCCESS
-        || sms_json_integer(&max_parts, &present, &err, rq->body,
-                            "max_parts", 1, SMS_MAX_PARTS_LIMIT, p)
-           != APR_SUCCESS) {
+    if (sms_json_only(&err, rq->body, fields, p) != APR_SUCCESS ||
+        sms_json_integer(&max_parts, &present, &err, rq->body, "max_parts", 1,
+                         SMS_MAX_PARTS_LIMIT, p) != APR_SUCCESS) {
         return sms_reply_error(rq, err);
     }
     switch (preview_text(&text, &err, rq, &done)) {

@@ -14,9 +14,9 @@
 
 static int send_one(sms_req *rq, sms_db_t *db)
 {
-    static const char *const fields[] = {
-        "to", "message", "template_id", "context", "sender_id", "max_parts",
-        "send_at", "patient_id", NULL};
+    static const char *const fields[] = {"to",      "message",    "template_id",
+                                         "context", "sender_id",  "max_parts",
+                                         "send_at", "patient_id", NULL};
     apr_pool_t *p = rq->r->pool;
     sms_target_t target;
     sms_error_t *err;
@@ -24,10 +24,10 @@ static int send_one(sms_req *rq, sms_db_t *db)
 
     memset(&target, 0, sizeof(target));
     target.field = "to";
-    if (sms_json_only(&err, rq->body, fields, p)
-        || sms_json_string(&to_in, NULL, &err, rq->body, "to", 1, p)
-        || sms_phone_normalise(&target.to, &err, to_in, rq->sc->country_code,
-                               "to", p)) {
+    if (sms_json_only(&err, rq->body, fields, p) ||
+        sms_json_string(&to_in, NULL, &err, rq->body, "to", 1, p) ||
+        sms_phone_normalise(&target.to, &err, to_in, rq->sc->country_code, "to",
+                            p)) {
         return sms_reply_error(rq, err);
     }
     return sms_send_to(rq, db, &target);
@@ -38,13 +38,15 @@ int sms_route_send(sms_req *rq)
     return sms_with_idempotency(rq, send_one);
 }
 
-/* ---- POST /send-bulk/ ------------------------------------------------------------ */
+/* ---- POST /send-bulk/
+ * ------------------------------------------------------------ */
 
 static void reject(json_t *rejected, json_t *to, const sms_error_t *e)
 {
-    json_array_append_new(rejected, json_pack(
-        "{s:O, s:{s:s, s:s, s:s?}}", "to", to ? to : json_null(), "error",
-        "code", e->code, "message", e->message, "field", e->field));
+    json_array_append_new(rejected, json_pack("{s:O, s:{s:s, s:s, s:s?}}", "to",
+                                              to ? to : json_null(), "error",
+                                              "code", e->code, "message",
+                                              e->message, "field", e->field));
 }
 
 /* Every recipient is a number (a string) or {"to": string, "context":
@@ -57,19 +59,22 @@ static apr_status_t recipient_types(sms_error_t **err, json_t *list,
     json_t *item, *ctx;
     size_t i;
 
-    json_array_foreach(list, i, item) {
+    json_array_foreach(list, i, item)
+    {
         const char *at = apr_psprintf(p, "recipients[%d]", (int)i);
         if (json_is_string(item)) {
             continue;
         }
-        if (!json_is_object(item)
-            || sms_json_only(err, item, fields, p) != APR_SUCCESS
-            || !json_is_string(json_object_get(item, "to"))
-            || ((ctx = json_object_get(item, "context")) && !json_is_null(ctx)
-                && !json_is_object(ctx))) {
-            *err = sms_error_make(p, 400, "invalid_json", at, "'%s' must be "
+        if (!json_is_object(item) ||
+            sms_json_only(err, item, fields, p) != APR_SUCCESS ||
+            !json_is_string(json_object_get(item, "to")) ||
+            ((ctx = json_object_get(item, "context")) && !json_is_null(ctx) &&
+             !json_is_object(ctx))) {
+            *err = sms_error_make(p, 400, "invalid_json", at,
+                                  "'%s' must be "
                                   "a phone number or {\"to\": \"...\", "
-                                  "\"context\": {...}}", at);
+                                  "\"context\": {...}}",
+                                  at);
             return APR_EINVAL;
         }
     }
@@ -87,33 +92,32 @@ typedef struct {
 /* Every recipient's number parsed (libphonenumber, once each), and the
  * opt-outs among them looked up many at a time. */
 static apr_status_t parse_recipients(bulk_rcpt_t **out, apr_hash_t **optouts,
-                                     json_t *list, sms_req *rq,
-                                     sms_db_t *db)
+                                     json_t *list, sms_req *rq, sms_db_t *db)
 {
     apr_pool_t *p = rq->r->pool;
     size_t n = json_array_size(list), i;
     bulk_rcpt_t *rc = apr_pcalloc(p, n * sizeof(*rc));
-    apr_array_header_t *numbers = apr_array_make(p, (int)n,
-                                                 sizeof(const char *));
+    apr_array_header_t *numbers =
+        apr_array_make(p, (int)n, sizeof(const char *));
     json_t *item;
 
-    json_array_foreach(list, i, item) {
-        rc[i].to_json = json_is_object(item) ? json_object_get(item, "to")
-                                             : item;
-        rc[i].context = json_is_object(item)
-                        ? json_object_get(item, "context") : NULL;
+    json_array_foreach(list, i, item)
+    {
+        rc[i].to_json =
+            json_is_object(item) ? json_object_get(item, "to") : item;
+        rc[i].context =
+            json_is_object(item) ? json_object_get(item, "context") : NULL;
         if (json_is_null(rc[i].context)) {
             rc[i].context = NULL;
         }
-        if (strlen(json_string_value(rc[i].to_json))
-            != json_string_length(rc[i].to_json)) {     /* a NUL inside */
+        if (strlen(json_string_value(rc[i].to_json)) !=
+            json_string_length(rc[i].to_json)) { /* a NUL inside */
             rc[i].err = sms_error_make(p, 400, "invalid_phone", "to",
                                        "a phone number has no NUL character");
         }
-        else if (sms_phone_parse(&rc[i].ph, &rc[i].err,
-                                 json_string_value(rc[i].to_json),
-                                 rq->sc->country_code, "to", p)
-                 == APR_SUCCESS) {
+        else if (sms_phone_parse(
+                     &rc[i].ph, &rc[i].err, json_string_value(rc[i].to_json),
+                     rq->sc->country_code, "to", p) == APR_SUCCESS) {
             APR_ARRAY_PUSH(numbers, const char *) = rc[i].ph->digits;
         }
     }
@@ -131,8 +135,8 @@ static apr_array_header_t *accept_recipients(int *segments, json_t *rejected,
                                              sms_req *rq, apr_time_t now)
 {
     apr_pool_t *p = rq->r->pool;
-    apr_array_header_t *msgs = apr_array_make(p, (int)n,
-                                              sizeof(sms_message_t *));
+    apr_array_header_t *msgs =
+        apr_array_make(p, (int)n, sizeof(sms_message_t *));
     apr_hash_t *seen = apr_hash_make(p);
     sms_error_t *err;
     sms_text_t *t;
@@ -149,23 +153,25 @@ static apr_array_header_t *accept_recipients(int *segments, json_t *rejected,
                                  "'context' goes with 'template_id'");
         }
         if (!err && phones && !sms_patient_number(phones, to)) {
-            err = sms_error_make(p, 400, "invalid_phone", "to", "this number "
+            err = sms_error_make(p, 400, "invalid_phone", "to",
+                                 "this number "
                                  "is not one of patient %s's numbers",
                                  o->patient_id);
         }
         if (!err && apr_hash_get(optouts, to, APR_HASH_KEY_STRING)) {
-            err = sms_error_make(p, 422, "opted_out", "to", "this number has "
+            err = sms_error_make(p, 422, "opted_out", "to",
+                                 "this number has "
                                  "opted out (STOP)");
         }
         if (!err && apr_hash_get(seen, to, APR_HASH_KEY_STRING)) {
-            err = sms_error_make(p, 400, "duplicate_recipient", "to", "this "
+            err = sms_error_make(p, 400, "duplicate_recipient", "to",
+                                 "this "
                                  "number is already a recipient of this "
                                  "batch: it is sent once");
         }
-        if (err
-            || sms_phone_check_sms(&err, rc[i].ph, rq->sc->allow_types, "to",
-                                   p)
-            || sms_send_final_text(&t, &err, o, rc[i].context, rq)) {
+        if (err ||
+            sms_phone_check_sms(&err, rc[i].ph, rq->sc->allow_types, "to", p) ||
+            sms_send_final_text(&t, &err, o, rc[i].context, rq)) {
             reject(rejected, rc[i].to_json, err);
             continue;
         }
@@ -181,7 +187,7 @@ static int send_bulk(sms_req *rq, sms_db_t *db)
 {
     static const char *const fields[] = {
         "recipients", "message", "template_id", "context", "sender_id",
-        "max_parts", "send_at", "patient_id", "dry_run", NULL};
+        "max_parts",  "send_at", "patient_id",  "dry_run", NULL};
     apr_pool_t *p = rq->r->pool;
     json_t *list = json_object_get(rq->body, "recipients");
     json_t *dry_run = json_object_get(rq->body, "dry_run");
@@ -200,8 +206,8 @@ static int send_bulk(sms_req *rq, sms_db_t *db)
     if (sms_json_only(&err, rq->body, fields, p)) {
         return sms_reply_error(rq, err);
     }
-    if (!json_is_array(list) || json_array_size(list) == 0
-        || json_array_size(list) > BULK_MAX) {
+    if (!json_is_array(list) || json_array_size(list) == 0 ||
+        json_array_size(list) > BULK_MAX) {
         return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_json", "recipients",
                         "'recipients' must be an array of 1 to %d numbers "
                         "or {\"to\": ..., \"context\": {...}} objects",
@@ -211,38 +217,41 @@ static int send_bulk(sms_req *rq, sms_db_t *db)
         return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_json", "dry_run",
                         "'dry_run' must be true or false");
     }
-    if (recipient_types(&err, list, p) || sms_send_parse_opts(&o, &err, rq, db)
+    if (recipient_types(&err, list, p) ||
+        sms_send_parse_opts(&o, &err, rq, db)
         /* one text for everybody: a bad one fails the whole request */
         || (!o.template_id && sms_send_final_text(&t, &err, &o, NULL, rq))) {
         return sms_reply_error(rq, err);
     }
     /* a bulk filed with a patient: one the user may see, and only the
      * patient's own numbers (API.md section 5) */
-    if (o.patient_id
-        && !sms_find_patient(rq, db, o.patient_id, &phones, &done)) {
+    if (o.patient_id &&
+        !sms_find_patient(rq, db, o.patient_id, &phones, &done)) {
         return done;
     }
     if (parse_recipients(&rc, &optouts, list, rq, db) != APR_SUCCESS) {
         return sms_storage_failed(rq);
     }
-    msgs = accept_recipients(&segments, rejected, rc, json_array_size(list),
-                             optouts, o.patient_id ? phones : NULL, &o, rq,
-                             now);
-    if (json_is_true(dry_run)) {    /* the same checks; nothing stored */
-        return sms_reply(rq, HTTP_OK, json_pack(
-            "{s:b, s:i, s:O, s:i, s:i}", "dry_run", 1, "accepted",
-            msgs->nelts, "rejected", rejected, "segments_total", segments,
-            "credits", segments));
+    msgs =
+        accept_recipients(&segments, rejected, rc, json_array_size(list),
+                          optouts, o.patient_id ? phones : NULL, &o, rq, now);
+    if (json_is_true(dry_run)) { /* the same checks; nothing stored */
+        return sms_reply(rq, HTTP_OK,
+                         json_pack("{s:b, s:i, s:O, s:i, s:i}", "dry_run", 1,
+                                   "accepted", msgs->nelts, "rejected",
+                                   rejected, "segments_total", segments,
+                                   "credits", segments));
     }
-    if (!msgs->nelts) {     /* nobody to send to: nothing is stored */
-        return sms_reply(rq, HTTP_ACCEPTED, json_pack(
-            "{s:n, s:i, s:O, s:i, s:n}", "batch_id", "accepted", 0,
-            "rejected", rejected, "segments_total", 0, "status"));
+    if (!msgs->nelts) { /* nobody to send to: nothing is stored */
+        return sms_reply(rq, HTTP_ACCEPTED,
+                         json_pack("{s:n, s:i, s:O, s:i, s:n}", "batch_id",
+                                   "accepted", 0, "rejected", rejected,
+                                   "segments_total", 0, "status"));
     }
     /* one transaction: the batch and every accepted message, or nothing */
-    if (sms_store_begin(db, p) != APR_SUCCESS
-        || sms_store_insert_batch(&batch_id, db, sms_user(rq), msgs->nelts,
-                                  segments, now, p) != APR_SUCCESS) {
+    if (sms_store_begin(db, p) != APR_SUCCESS ||
+        sms_store_insert_batch(&batch_id, db, sms_user(rq), msgs->nelts,
+                               segments, now, p) != APR_SUCCESS) {
         ok = 0;
     }
     for (i = 0; ok && i < msgs->nelts; i++) {
@@ -253,13 +262,15 @@ static int send_bulk(sms_req *rq, sms_db_t *db)
                          apr_psprintf(p, "%" APR_INT64_T_FMT, batch_id),
                          o.patient_id) == APR_SUCCESS;
     if (sms_store_end(db, ok, p) != APR_SUCCESS || !ok) {
-        return sms_reply_error(rq, sms_error_storage(
-            p, "the batch could not be stored; nothing was queued"));
+        return sms_reply_error(
+            rq, sms_error_storage(
+                    p, "the batch could not be stored; nothing was queued"));
     }
-    return sms_reply(rq, HTTP_ACCEPTED, json_pack(
-        "{s:I, s:i, s:O, s:i, s:s}", "batch_id", (json_int_t)batch_id,
-        "accepted", msgs->nelts, "rejected", rejected, "segments_total",
-        segments, "status", o.send_at ? "scheduled" : "queued"));
+    return sms_reply(rq, HTTP_ACCEPTED,
+                     json_pack("{s:I, s:i, s:O, s:i, s:s}", "batch_id",
+                               (json_int_t)batch_id, "accepted", msgs->nelts,
+                               "rejected", rejected, "segments_total", segments,
+                               "status", o.send_at ? "scheduled" : "queued"));
 }
 
 int sms_route_send_bulk(sms_req *rq)

@@ -15,9 +15,10 @@
 /* One directive: {"value": v, "default": is_default}. */
 static void put(json_t *o, const char *name, json_t *value, int is_default)
 {
-    json_object_set_new(o, name, json_pack("{s:o, s:b}", "value",
-                                           value ? value : json_null(),
-                                           "default", is_default));
+    json_object_set_new(o, name,
+                        json_pack("{s:o, s:b}", "value",
+                                  value ? value : json_null(), "default",
+                                  is_default));
 }
 
 static json_t *str_or_null(const char *s)
@@ -34,11 +35,11 @@ static json_t *secret(const void *s)
 static json_t *interval(apr_interval_time_t t, apr_pool_t *p)
 {
     if (t % APR_USEC_PER_SEC == 0) {
-        return json_string(apr_psprintf(p, "%" APR_TIME_T_FMT "s",
-                                        apr_time_sec(t)));
+        return json_string(
+            apr_psprintf(p, "%" APR_TIME_T_FMT "s", apr_time_sec(t)));
     }
-    return json_string(apr_psprintf(p, "%" APR_TIME_T_FMT "ms",
-                                    apr_time_as_msec(t)));
+    return json_string(
+        apr_psprintf(p, "%" APR_TIME_T_FMT "ms", apr_time_as_msec(t)));
 }
 
 static int same_words(const apr_array_header_t *a, const char *defaults,
@@ -63,8 +64,9 @@ int sms_route_settings(sms_req *rq)
     json_t *o = json_object(), *kw = json_array();
     int i;
 
-    put(o, "SMSProvider", json_string(c->provider == SMS_PROVIDER_BROADCAST
-                                      ? "broadcast" : "sandbox"),
+    put(o, "SMSProvider",
+        json_string(c->provider == SMS_PROVIDER_BROADCAST ? "broadcast"
+                                                          : "sandbox"),
         c->provider != SMS_PROVIDER_BROADCAST);
     put(o, "SMSBroadcastUsername", secret(c->broadcast_user),
         !c->broadcast_user);
@@ -79,8 +81,8 @@ int sms_route_settings(sms_req *rq)
         json_t *types = json_array();
         for (i = 0; i < SMS_PHONE_N_TYPES; i++) {
             if (sms_phone_type_allowed(i, c->allow_types)) {
-                json_array_append_new(types, json_string(
-                    sms_phone_type_name(i)));
+                json_array_append_new(types,
+                                      json_string(sms_phone_type_name(i)));
             }
         }
         put(o, "SMSAllowNumberTypes", types,
@@ -90,8 +92,8 @@ int sms_route_settings(sms_req *rq)
         c->max_parts == SMS_DEFAULT_MAX_PARTS);
     put(o, "SMSSmartEncoding", json_string(c->smart_encoding ? "On" : "Off"),
         !c->smart_encoding);
-    put(o, "SMSSendMode", json_string(c->send_mode == SMS_SEND_QUEUE
-                                      ? "queue" : "sync"),
+    put(o, "SMSSendMode",
+        json_string(c->send_mode == SMS_SEND_QUEUE ? "queue" : "sync"),
         c->send_mode != SMS_SEND_QUEUE);
     put(o, "SMSRetryLimit", json_integer(c->retry_limit),
         c->retry_limit == SMS_DEFAULT_RETRY_LIMIT);
@@ -104,28 +106,28 @@ int sms_route_settings(sms_req *rq)
         c->queue_interval == SMS_DEFAULT_QUEUE_INTERVAL);
     put(o, "SMSProviderTimeout", interval(c->provider_timeout, p),
         c->provider_timeout == apr_time_from_sec(30));
-    put(o, "SMSWebhookSecret", secret(c->webhook_secret),
-        !c->webhook_secret);
+    put(o, "SMSWebhookSecret", secret(c->webhook_secret), !c->webhook_secret);
     put(o, "SMSSecret", secret(c->secret), 0);
     put(o, "SMSCSRF", json_string(rq->dc->csrf == 0 ? "Off" : "On"),
         rq->dc->csrf != 0);
     put(o, "SMSMaxBodySize", json_integer((json_int_t)c->max_body),
         c->max_body == SMS_DEFAULT_MAX_BODY);
     for (i = 0; c->optout_keywords && i < c->optout_keywords->nelts; i++) {
-        json_array_append_new(kw, json_string(
-            APR_ARRAY_IDX(c->optout_keywords, i, const char *)));
+        json_array_append_new(kw, json_string(APR_ARRAY_IDX(c->optout_keywords,
+                                                            i, const char *)));
     }
-    put(o, "SMSOptOutKeywords", kw, !c->optout_keywords
-        || same_words(c->optout_keywords, SMS_DEFAULT_OPTOUT, p));
-    put(o, "SMSPatientQuery", str_or_null(c->patient_query),
-        !c->patient_query);
+    put(o, "SMSOptOutKeywords", kw,
+        !c->optout_keywords ||
+            same_words(c->optout_keywords, SMS_DEFAULT_OPTOUT, p));
+    put(o, "SMSPatientQuery", str_or_null(c->patient_query), !c->patient_query);
     put(o, "SMSPatientPhonesQuery", str_or_null(c->patient_phones_query),
         !c->patient_phones_query);
     put(o, "SMSPatientByPhoneQuery", str_or_null(c->patient_by_phone_query),
         !c->patient_by_phone_query);
     put(o, "SMSLoginURL", str_or_null(c->login_url), !c->login_url);
-    return sms_reply(rq, HTTP_OK, json_pack(
-        "{s:o, s:s}", "settings", o, "server",
-        rq->r->server->server_hostname ? rq->r->server->server_hostname
-                                       : ""));
+    return sms_reply(rq, HTTP_OK,
+                     json_pack("{s:o, s:s}", "settings", o, "server",
+                               rq->r->server->server_hostname
+                                   ? rq->r->server->server_hostname
+                                   : ""));
 }

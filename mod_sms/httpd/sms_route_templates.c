@@ -27,10 +27,9 @@ static json_t *template_json(const sms_template_row_t *t, apr_pool_t *p)
     }
     return json_pack("{s:I, s:s, s:s, s:o, s:s?, s:s, s:s}", "id",
                      (json_int_t)t->id, "name", t->name, "body", t->body,
-                     "placeholders", placeholders, "created_by",
-                     t->created_by, "created_at",
-                     sms_time_format(t->created_at, p), "updated_at",
-                     sms_time_format(t->updated_at, p));
+                     "placeholders", placeholders, "created_by", t->created_by,
+                     "created_at", sms_time_format(t->created_at, p),
+                     "updated_at", sms_time_format(t->updated_at, p));
 }
 
 /* name and body of a POST/PUT, checked. */
@@ -42,15 +41,15 @@ static apr_status_t parse_template(sms_template_row_t *t, sms_error_t **err,
     apr_size_t nlen, blen;
     const char *why;
 
-    if (sms_json_only(err, rq->body, fields, p)
-        || sms_json_string(&t->name, &nlen, err, rq->body, "name", 1, p)
-        || sms_json_string(&t->body, &blen, err, rq->body, "body", 1, p)) {
+    if (sms_json_only(err, rq->body, fields, p) ||
+        sms_json_string(&t->name, &nlen, err, rq->body, "name", 1, p) ||
+        sms_json_string(&t->body, &blen, err, rq->body, "body", 1, p)) {
         return APR_EINVAL;
     }
-    if (sms_text_validate(&why, t->name, nlen, p) || !nlen
-        || nlen > NAME_MAX_LEN || strchr(t->name, '\n')
-        || strchr(t->name, '\r')) {
-        *err = sms_error_make(p, 400, "invalid_json", "name", "'name' must "
+    if (sms_text_validate(&why, t->name, nlen, p) || !nlen ||
+        nlen > NAME_MAX_LEN || strchr(t->name, '\n') || strchr(t->name, '\r')) {
+        *err = sms_error_make(p, 400, "invalid_json", "name",
+                              "'name' must "
                               "be 1 to %d characters on one line",
                               NAME_MAX_LEN);
         return APR_EINVAL;
@@ -60,9 +59,11 @@ static apr_status_t parse_template(sms_template_row_t *t, sms_error_t **err,
         return APR_EINVAL;
     }
     if (!blen || blen > BODY_MAX_LEN) {
-        *err = sms_error_make(p, 400, blen ? "message_too_long"
-                              : "message_empty", "body", "'body' must be 1 "
-                              "to %d bytes", BODY_MAX_LEN);
+        *err = sms_error_make(
+            p, 400, blen ? "message_too_long" : "message_empty", "body",
+            "'body' must be 1 "
+            "to %d bytes",
+            BODY_MAX_LEN);
         return APR_EINVAL;
     }
     return sms_template_check(err, t->body, p);
@@ -93,8 +94,9 @@ int sms_route_templates(sms_req *rq)
     }
     out = json_array();
     for (i = 0; i < list->nelts; i++) {
-        json_array_append_new(out, template_json(
-            APR_ARRAY_IDX(list, i, sms_template_row_t *), rq->r->pool));
+        json_array_append_new(
+            out, template_json(APR_ARRAY_IDX(list, i, sms_template_row_t *),
+                               rq->r->pool));
     }
     return sms_reply(rq, HTTP_OK, json_pack("{s:o}", "templates", out));
 }
@@ -104,8 +106,7 @@ static apr_status_t audit(sms_req *rq, sms_db_t *db, const char *action,
                           apr_int64_t id)
 {
     return sms_audit(rq, db, action,
-                     apr_psprintf(rq->r->pool, "%" APR_INT64_T_FMT, id),
-                     NULL);
+                     apr_psprintf(rq->r->pool, "%" APR_INT64_T_FMT, id), NULL);
 }
 
 /* End the change's transaction: committed when rv is APR_SUCCESS, else
@@ -144,11 +145,11 @@ int sms_route_template_create(sms_req *rq)
         return rv == APR_EEXIST ? name_taken(rq, t.name)
                                 : sms_storage_failed(rq);
     }
-    apr_table_setn(rq->r->headers_out, "Location",
-                   apr_psprintf(rq->r->pool, "%s%s%" APR_INT64_T_FMT "/",
-                                rq->r->uri,
-                                rq->r->uri[strlen(rq->r->uri) - 1] == '/'
-                                ? "" : "/", t.id));
+    apr_table_setn(
+        rq->r->headers_out, "Location",
+        apr_psprintf(rq->r->pool, "%s%s%" APR_INT64_T_FMT "/", rq->r->uri,
+                     rq->r->uri[strlen(rq->r->uri) - 1] == '/' ? "" : "/",
+                     t.id));
     return sms_reply(rq, HTTP_CREATED, template_json(&t, rq->r->pool));
 }
 

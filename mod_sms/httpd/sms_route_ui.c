@@ -14,8 +14,9 @@
 #include "sms_httpd.h"
 #include "sms_ui_assets.h"
 
-#define SMS_UI_CSP "default-src 'none'; script-src 'self'; style-src 'self'; " \
-    "img-src 'self' data:; connect-src 'self'; form-action 'self'; "       \
+#define SMS_UI_CSP                                                             \
+    "default-src 'none'; script-src 'self'; style-src 'self'; "                \
+    "img-src 'self' data:; connect-src 'self'; form-action 'self'; "           \
     "frame-ancestors 'self'; base-uri 'none'"
 
 static const sms_ui_asset_t *find_asset(const char *name)

@@ -25,14 +25,14 @@
 static apr_status_t receipt_message(sms_message_t **m, sms_db_t *db,
                                     const sms_form_dlr_t *dlr, apr_pool_t *p)
 {
-    apr_status_t rv = dlr->smsref ? sms_store_by_smsref(m, db, dlr->smsref, p)
-                                  : APR_ENOENT;
+    apr_status_t rv =
+        dlr->smsref ? sms_store_by_smsref(m, db, dlr->smsref, p) : APR_ENOENT;
 
     if (rv == APR_ENOENT && dlr->ref && dlr->to) {
         rv = sms_store_by_ref(m, db, dlr->ref, dlr->to, p);
     }
-    if (rv == APR_ENOENT || (rv == APR_SUCCESS && dlr->to
-                             && strcmp((*m)->to, dlr->to))) {
+    if (rv == APR_ENOENT ||
+        (rv == APR_SUCCESS && dlr->to && strcmp((*m)->to, dlr->to))) {
         *m = NULL;
         return APR_SUCCESS;
     }
@@ -59,8 +59,8 @@ static apr_status_t apply_receipt(const char **result, sms_db_t *db,
         t.to = dlr->mapped;
         t.delivered_at = !strcmp(dlr->mapped, "delivered") ? now : 0;
         t.error = strcmp(dlr->mapped, "delivered")
-                  ? apr_pstrcat(p, "provider reports ", dlr->status, NULL)
-                  : NULL;
+                      ? apr_pstrcat(p, "provider reports ", dlr->status, NULL)
+                      : NULL;
         t.detail = detail;
         t.now = now;
         if (sms_store_transition(&changed, db, &t, p) != APR_SUCCESS) {
@@ -73,8 +73,9 @@ static apr_status_t apply_receipt(const char **result, sms_db_t *db,
         }
     }
     /* a distinct report that changes nothing still leaves a trace */
-    return sms_store_add_event(db, m->id, m->status, apr_pstrcat(
-                                   p, detail, ": no change", NULL), now, p);
+    return sms_store_add_event(db, m->id, m->status,
+                               apr_pstrcat(p, detail, ": no change", NULL), now,
+                               p);
 }
 
 int sms_route_dlr(sms_req *rq)
@@ -96,48 +97,51 @@ int sms_route_dlr(sms_req *rq)
     if (!(db = sms_db(rq, &done))) {
         return done;
     }
-    key = sms_form_dedup_key(4, (const char *[]){
-        dlr.smsref, dlr.ref, dlr.to ? dlr.to : dlr.to_raw,
-        dlr.mapped ? dlr.mapped : dlr.status}, p);
-    if (sms_store_dlr_seen(&seen, db, key, p) != APR_SUCCESS
-        || (!seen && receipt_message(&m, db, &dlr, p) != APR_SUCCESS)) {
+    key = sms_form_dedup_key(
+        4,
+        (const char *[]){dlr.smsref, dlr.ref, dlr.to ? dlr.to : dlr.to_raw,
+                         dlr.mapped ? dlr.mapped : dlr.status},
+        p);
+    if (sms_store_dlr_seen(&seen, db, key, p) != APR_SUCCESS ||
+        (!seen && receipt_message(&m, db, &dlr, p) != APR_SUCCESS)) {
         return sms_storage_failed(rq);
     }
     if (seen) {
-        return sms_reply(rq, HTTP_OK, json_pack("{s:s}", "result",
-                                                "duplicate"));
+        return sms_reply(rq, HTTP_OK,
+                         json_pack("{s:s}", "result", "duplicate"));
     }
     ok = sms_store_begin(db, p) == APR_SUCCESS;
     rv = ok ? sms_store_dlr_insert(db, m ? m->id : 0, dlr.smsref, dlr.ref,
                                    dlr.to ? dlr.to : dlr.to_raw, dlr.status,
                                    now, key, p)
             : APR_EGENERAL;
-    if (rv == APR_EEXIST) {     /* the same report, a moment ago */
+    if (rv == APR_EEXIST) { /* the same report, a moment ago */
         sms_store_end(db, 0, p);
-        return sms_reply(rq, HTTP_OK, json_pack("{s:s}", "result",
-                                                "duplicate"));
+        return sms_reply(rq, HTTP_OK,
+                         json_pack("{s:s}", "result", "duplicate"));
     }
-    ok = rv == APR_SUCCESS
-         && (!m || apply_receipt(&result, db, m, &dlr, now, p)
-                   == APR_SUCCESS);
+    ok = rv == APR_SUCCESS &&
+         (!m || apply_receipt(&result, db, m, &dlr, now, p) == APR_SUCCESS);
     if (sms_store_end(db, ok, p) != APR_SUCCESS || !ok) {
         return sms_storage_failed(rq);
     }
-    return sms_reply(rq, HTTP_OK, json_pack(
-        "{s:s, s:o, s:s?}", "result", result, "message_id",
-        m ? json_integer((json_int_t)m->id) : json_null(), "status",
-        m ? m->status : NULL));
+    return sms_reply(
+        rq, HTTP_OK,
+        json_pack("{s:s, s:o, s:s?}", "result", result, "message_id",
+                  m ? json_integer((json_int_t)m->id) : json_null(), "status",
+                  m ? m->status : NULL));
 }
 
-/* ---- inbound replies ---------------------------------------------------------- */
+/* ---- inbound replies
+ * ---------------------------------------------------------- */
 
 /* "STOP", "START" or NULL for a reply (API.md section 7: case,
  * full-width, NBSP, zero-width marks and punctuation do not matter;
  * STOP/UNSUBSCRIBE also as a first word); *word is the keyword. */
 static const char *reply_opt(const char **word, sms_req *rq, const char *text)
 {
-    switch (sms_keyword_match(word, text, rq->sc->optout_keywords,
-                              rq->r->pool)) {
+    switch (
+        sms_keyword_match(word, text, rq->sc->optout_keywords, rq->r->pool)) {
     case SMS_KEYWORD_OPTOUT:
         return "STOP";
     case SMS_KEYWORD_OPTIN:
@@ -149,14 +153,15 @@ static const char *reply_opt(const char **word, sms_req *rq, const char *text)
 
 /* A keyword takes effect on the opt-out list (in the caller's
  * transaction, if any). */
-static apr_status_t apply_opt(sms_db_t *db, const char *opt,
-                              const char *from, apr_time_t now, apr_pool_t *p)
+static apr_status_t apply_opt(sms_db_t *db, const char *opt, const char *from,
+                              apr_time_t now, apr_pool_t *p)
 {
     int changed = 0;
 
     return !strcmp(opt, "STOP")
-           ? sms_store_optout_add(&changed, db, from, "inbound", NULL, now, p)
-           : sms_store_optout_remove(&changed, db, from, p);
+               ? sms_store_optout_add(&changed, db, from, "inbound", NULL, now,
+                                      p)
+               : sms_store_optout_remove(&changed, db, from, p);
 }
 
 /* Store the reply, its links to patients and its keyword in one
@@ -166,27 +171,25 @@ static apr_status_t store_reply(apr_int64_t *id, sms_db_t *db,
                                 const sms_message_t *m,
                                 const apr_array_header_t *patients,
                                 const char *opt, const char *word,
-                                const char *key, apr_time_t now,
-                                apr_pool_t *p)
+                                const char *key, apr_time_t now, apr_pool_t *p)
 {
     apr_status_t rv = sms_store_begin(db, p);
     int i;
 
     if (rv == APR_SUCCESS) {
         rv = sms_store_inbound_insert(id, db, in->from, in->to, in->text,
-                                      in->ref, m ? m->id : 0,
-                                      opt ? word : NULL, now, key,
-                                      now / INBOUND_BUCKET, p);
+                                      in->ref, m ? m->id : 0, opt ? word : NULL,
+                                      now, key, now / INBOUND_BUCKET, p);
     }
     for (i = 0; rv == APR_SUCCESS && i < patients->nelts; i++) {
-        rv = sms_store_inbound_link(db, *id, APR_ARRAY_IDX(
-                                        patients, i, const char *), p);
+        rv = sms_store_inbound_link(
+            db, *id, APR_ARRAY_IDX(patients, i, const char *), p);
     }
     if (rv == APR_SUCCESS && opt) {
         rv = apply_opt(db, opt, in->from, now, p);
     }
-    if (sms_store_end(db, rv == APR_SUCCESS, p) != APR_SUCCESS
-        && rv == APR_SUCCESS) {
+    if (sms_store_end(db, rv == APR_SUCCESS, p) != APR_SUCCESS &&
+        rv == APR_SUCCESS) {
         rv = APR_EGENERAL;
     }
     return rv;
@@ -200,9 +203,10 @@ static int duplicate_reply(sms_req *rq, sms_db_t *db, const char *opt,
     if (opt && apply_opt(db, opt, from, now, rq->r->pool) != APR_SUCCESS) {
         return sms_storage_failed(rq);
     }
-    return sms_reply(rq, HTTP_OK, json_pack(
-        "{s:s, s:s?}", "result", "duplicate", "opt",
-        opt ? (!strcmp(opt, "STOP") ? "out" : "in") : NULL));
+    return sms_reply(
+        rq, HTTP_OK,
+        json_pack("{s:s, s:s?}", "result", "duplicate", "opt",
+                  opt ? (!strcmp(opt, "STOP") ? "out" : "in") : NULL));
 }
 
 int sms_route_inbound(sms_req *rq)
@@ -228,21 +232,20 @@ int sms_route_inbound(sms_req *rq)
         return done;
     }
     opt = reply_opt(&word, rq, in.text);
-    key = sms_form_dedup_key(4, (const char *[]){in.from, in.to, in.ref,
-                                                 in.text}, p);
-    if (sms_store_inbound_seen(&seen, db, key, now / INBOUND_BUCKET, p)
-        != APR_SUCCESS) {
+    key = sms_form_dedup_key(
+        4, (const char *[]){in.from, in.to, in.ref, in.text}, p);
+    if (sms_store_inbound_seen(&seen, db, key, now / INBOUND_BUCKET, p) !=
+        APR_SUCCESS) {
         return sms_storage_failed(rq);
     }
     if (seen) {
         return duplicate_reply(rq, db, opt, in.from, now);
     }
     rv = in.ref ? sms_store_by_ref(&m, db, in.ref, in.from, p) : APR_ENOENT;
-    if ((rv != APR_SUCCESS && rv != APR_ENOENT)
-        || sms_store_patient_phones_e164(db, rq->sc->country_code, p)
-           != APR_SUCCESS
-        || sms_store_patients_by_phone(&patients, db, in.from, p)
-           != APR_SUCCESS) {
+    if ((rv != APR_SUCCESS && rv != APR_ENOENT) ||
+        sms_store_patient_phones_e164(db, rq->sc->country_code, p) !=
+            APR_SUCCESS ||
+        sms_store_patients_by_phone(&patients, db, in.from, p) != APR_SUCCESS) {
         return sms_storage_failed(rq);
     }
     rv = store_reply(&id, db, &in, m, patients, opt, word, key, now, p);
@@ -259,12 +262,14 @@ int sms_route_inbound(sms_req *rq)
     }
     linked = json_array();
     for (i = 0; i < patients->nelts; i++) {
-        json_array_append_new(linked, json_string(
-            APR_ARRAY_IDX(patients, i, const char *)));
+        json_array_append_new(
+            linked, json_string(APR_ARRAY_IDX(patients, i, const char *)));
     }
-    return sms_reply(rq, HTTP_OK, json_pack(
-        "{s:s, s:I, s:s, s:o, s:o, s:s?}", "result", "stored", "id",
-        (json_int_t)id, "from", in.from, "patients", linked, "message_id",
-        m ? json_integer((json_int_t)m->id) : json_null(), "opt",
-        opt ? (!strcmp(opt, "STOP") ? "out" : "in") : NULL));
+    return sms_reply(
+        rq, HTTP_OK,
+        json_pack("{s:s, s:I, s:s, s:o, s:o, s:s?}", "result", "stored", "id",
+                  (json_int_t)id, "from", in.from, "patients", linked,
+                  "message_id",
+                  m ? json_integer((json_int_t)m->id) : json_null(), "opt",
+                  opt ? (!strcmp(opt, "STOP") ? "out" : "in") : NULL));
 }

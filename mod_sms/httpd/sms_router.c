@@ -23,25 +23,25 @@
 #define SMS_MAX_PARAMS 4
 
 typedef enum {
-    BODY_NONE = 0,     /* no body expected: anything sent is ignored */
-    BODY_JSON = 1,     /* a JSON object is required */
-    BODY_FORM = 2      /* an optional application/x-www-form-urlencoded body */
+    BODY_NONE = 0, /* no body expected: anything sent is ignored */
+    BODY_JSON = 1, /* a JSON object is required */
+    BODY_FORM = 2  /* an optional application/x-www-form-urlencoded body */
 } body_kind_e;
 
 typedef enum {
-    AUTH_NONE = 0,     /* anyone (health) */
-    AUTH_USER = 1,     /* r->user (401 without), X-CSRFToken on unsafe
-                          methods */
-    AUTH_WEBHOOK = 2   /* a provider callback: SMSWebhookSecret */
+    AUTH_NONE = 0,   /* anyone (health) */
+    AUTH_USER = 1,   /* r->user (401 without), X-CSRFToken on unsafe
+                        methods */
+    AUTH_WEBHOOK = 2 /* a provider callback: SMSWebhookSecret */
 } auth_kind_e;
 
 typedef struct {
-    int method;                 /* M_GET, M_POST, ... */
-    const char *pattern;        /* "messages/{id}": literal or {name} */
+    int method;          /* M_GET, M_POST, ... */
+    const char *pattern; /* "messages/{id}": literal or {name} */
     auth_kind_e auth;
     body_kind_e body;
     sms_route_fn *handler;
-    const char *const *params;  /* AUTH_WEBHOOK: the parameters taken */
+    const char *const *params; /* AUTH_WEBHOOK: the parameters taken */
 } sms_route_t;
 
 #define GET M_GET
@@ -60,20 +60,18 @@ static const sms_route_t routes[] = {
     {GET, "batches/{id}", AUTH_USER, BODY_NONE, sms_route_batch, NULL},
     {GET, "balance", AUTH_USER, BODY_NONE, sms_route_balance, NULL},
     {GET, "templates", AUTH_USER, BODY_NONE, sms_route_templates, NULL},
-    {POST, "templates", AUTH_USER, BODY_JSON, sms_route_template_create,
-     NULL},
-    {GET, "templates/{id}", AUTH_USER, BODY_NONE, sms_route_template_get,
-     NULL},
+    {POST, "templates", AUTH_USER, BODY_JSON, sms_route_template_create, NULL},
+    {GET, "templates/{id}", AUTH_USER, BODY_NONE, sms_route_template_get, NULL},
     {PUT, "templates/{id}", AUTH_USER, BODY_JSON, sms_route_template_update,
      NULL},
-    {DELETE, "templates/{id}", AUTH_USER, BODY_NONE,
-     sms_route_template_delete, NULL},
+    {DELETE, "templates/{id}", AUTH_USER, BODY_NONE, sms_route_template_delete,
+     NULL},
     {GET, "optouts", AUTH_USER, BODY_NONE, sms_route_optouts, NULL},
     {POST, "optouts", AUTH_USER, BODY_JSON, sms_route_optout_add, NULL},
-    {DELETE, "optouts/{number}", AUTH_USER, BODY_NONE,
-     sms_route_optout_remove, NULL},
-    {GET, "patient/{id}/phones", AUTH_USER, BODY_NONE,
-     sms_route_patient_phones, NULL},
+    {DELETE, "optouts/{number}", AUTH_USER, BODY_NONE, sms_route_optout_remove,
+     NULL},
+    {GET, "patient/{id}/phones", AUTH_USER, BODY_NONE, sms_route_patient_phones,
+     NULL},
     {GET, "patient/{id}/conversation", AUTH_USER, BODY_NONE,
      sms_route_patient_conversation, NULL},
     {POST, "patient/{id}/send", AUTH_USER, BODY_JSON, sms_route_patient_send,
@@ -95,7 +93,6 @@ static const sms_route_t routes[] = {
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(*routes))
-
 
 /* Match rel ("messages/42") against a pattern; fills params. */
 static int match_pattern(const char *pattern, const char *rel,
@@ -156,8 +153,8 @@ static const char *relative_path(const char *uri, const char *path,
 /* Match rel against the route table; fills *route for this method and
  * *allow with the methods the path supports. Returns how many routes
  * match the path. */
-static int match_routes(sms_req *rq, const char *rel,
-                        const sms_route_t **route, const char **allow)
+static int match_routes(sms_req *rq, const char *rel, const sms_route_t **route,
+                        const char **allow)
 {
     request_rec *r = rq->r;
     const char **params = apr_pcalloc(r->pool, SMS_MAX_PARAMS * sizeof(char *));
@@ -174,10 +171,9 @@ static int match_routes(sms_req *rq, const char *rel,
         found++;
         name = ap_method_name_of(r->pool, routes[i].method);
         if (routes[i].method == M_GET) {
-            name = "GET, HEAD";     /* HEAD arrives as M_GET */
+            name = "GET, HEAD"; /* HEAD arrives as M_GET */
         }
-        *allow = *allow ? apr_pstrcat(r->pool, *allow, ", ", name, NULL)
-                        : name;
+        *allow = *allow ? apr_pstrcat(r->pool, *allow, ", ", name, NULL) : name;
         if (routes[i].method == r->method_number && !*route) {
             *route = &routes[i];
             rq->params = params;
@@ -204,9 +200,9 @@ static int find_route(sms_req *rq, const sms_route_t **route,
     char *base = apr_pstrdup(r->pool, core && core->d ? core->d : "/");
 
     *route = NULL;
-    if (!core || !core->d || core->r || base[0] != '/'
-        || !relative_path(r->uri, base, r->pool)) {
-        base = "/";     /* not a <Location> prefix: match the whole path */
+    if (!core || !core->d || core->r || base[0] != '/' ||
+        !relative_path(r->uri, base, r->pool)) {
+        base = "/"; /* not a <Location> prefix: match the whole path */
     }
     for (;;) {
         const char *rel = relative_path(r->uri, base, r->pool);
@@ -238,8 +234,8 @@ static int is_json_type(const char *ct)
 {
     const char *cs;
 
-    if (!ct || strncasecmp(ct, "application/json", 16)
-        || (ct[16] && ct[16] != ';' && ct[16] != ' ')) {
+    if (!ct || strncasecmp(ct, "application/json", 16) ||
+        (ct[16] && ct[16] != ';' && ct[16] != ' ')) {
         return 0;
     }
     cs = ap_strcasestr(ct + 16, "charset=");
@@ -268,29 +264,33 @@ static int read_body(sms_req *rq, char **buf, apr_size_t *len)
     if (cl) {
         apr_off_t declared;
         char *end;
-        if (apr_strtoff(&declared, cl, &end, 10) == APR_SUCCESS && !*end
-            && declared > cap) {
+        if (apr_strtoff(&declared, cl, &end, 10) == APR_SUCCESS && !*end &&
+            declared > cap) {
             r->connection->keepalive = AP_CONN_CLOSE;
             return sms_fail(rq, HTTP_REQUEST_ENTITY_TOO_LARGE,
-                            "payload_too_large", NULL, "the request body is "
-                            "larger than %" APR_OFF_T_FMT " bytes", cap);
+                            "payload_too_large", NULL,
+                            "the request body is "
+                            "larger than %" APR_OFF_T_FMT " bytes",
+                            cap);
         }
     }
     data = apr_palloc(r->pool, room);
     bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
     while (!eos) {
         apr_bucket *b;
-        apr_status_t rv = ap_get_brigade(r->input_filters, bb,
-                                         AP_MODE_READBYTES, APR_BLOCK_READ,
-                                         HUGE_STRING_LEN);
+        apr_status_t rv =
+            ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES,
+                           APR_BLOCK_READ, HUGE_STRING_LEN);
         if (rv != APR_SUCCESS) {
             int status = ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
             if (status == AP_FILTER_ERROR) {
-                return status;  /* the input filter answered already */
+                return status; /* the input filter answered already */
             }
-            return sms_fail(rq, status, status == HTTP_REQUEST_ENTITY_TOO_LARGE
-                            ? "payload_too_large" : "invalid_json", NULL,
-                            "the request body could not be read");
+            return sms_fail(rq, status,
+                            status == HTTP_REQUEST_ENTITY_TOO_LARGE
+                                ? "payload_too_large"
+                                : "invalid_json",
+                            NULL, "the request body could not be read");
         }
         for (b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb);
              b = APR_BUCKET_NEXT(b)) {
@@ -312,7 +312,8 @@ static int read_body(sms_req *rq, char **buf, apr_size_t *len)
             if ((apr_off_t)(size + n) > cap) {
                 r->connection->keepalive = AP_CONN_CLOSE;
                 return sms_fail(rq, HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                "payload_too_large", NULL, "the request body "
+                                "payload_too_large", NULL,
+                                "the request body "
                                 "is larger than %" APR_OFF_T_FMT " bytes",
                                 cap);
             }
@@ -332,7 +333,7 @@ static int read_body(sms_req *rq, char **buf, apr_size_t *len)
     }
     *buf = data;
     *len = size;
-    return DECLINED;    /* read; the caller goes on */
+    return DECLINED; /* read; the caller goes on */
 }
 
 /* The envelope for an error httpd raised itself and handed to us through
@@ -365,8 +366,8 @@ static int error_document(sms_req *rq, const char *redirect_status)
     if (status < 400 || status > 599) {
         status = HTTP_INTERNAL_SERVER_ERROR;
     }
-    return sms_fail(rq, status, status < 500 ? "bad_request"
-                    : "internal_error", NULL, "HTTP error %d", status);
+    return sms_fail(rq, status, status < 500 ? "bad_request" : "internal_error",
+                    NULL, "HTTP error %d", status);
 }
 
 /* SMS_LOG_PATH for the access log: the path of the request as the client
@@ -418,7 +419,7 @@ static int authenticate(sms_req *rq, const sms_route_t *route)
     request_rec *r = rq->r;
 
     if (route->auth != AUTH_USER) {
-        return DECLINED;    /* webhooks: checked with their parameters */
+        return DECLINED; /* webhooks: checked with their parameters */
     }
     if (!r->user || !*r->user) {
         if (sms_ui_login_redirect(rq, r->uri) == OK) {
@@ -464,8 +465,8 @@ static int read_json(sms_req *rq)
     if ((rc = read_body(rq, &buf, &len)) != DECLINED) {
         return rc;
     }
-    if (sms_json_parse_object(&rq->body, &err, buf, len, r->pool)
-        != APR_SUCCESS) {
+    if (sms_json_parse_object(&rq->body, &err, buf, len, r->pool) !=
+        APR_SUCCESS) {
         return sms_reply_error(rq, err);
     }
     return DECLINED;
@@ -482,10 +483,11 @@ static int read_form(sms_req *rq)
     if ((rc = read_body(rq, &buf, &len)) != DECLINED) {
         return rc;
     }
-    if (len && (!ct || strncasecmp(ct, "application/x-www-form-urlencoded",
-                                   33))) {
+    if (len &&
+        (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33))) {
         return sms_fail(rq, HTTP_UNSUPPORTED_MEDIA_TYPE,
-                        "unsupported_media_type", NULL, "provider callbacks "
+                        "unsupported_media_type", NULL,
+                        "provider callbacks "
                         "send their parameters in the query string or as "
                         "application/x-www-form-urlencoded");
     }
@@ -516,19 +518,19 @@ int sms_api_handler(request_rec *r)
     log_path(r);
     redirect_status = apr_table_get(r->subprocess_env, "REDIRECT_STATUS");
     if (r->prev && redirect_status) {
-        if (atoi(redirect_status) == HTTP_UNAUTHORIZED
-            && sms_ui_login_redirect(rq, r->prev->uri) == OK) {
+        if (atoi(redirect_status) == HTTP_UNAUTHORIZED &&
+            sms_ui_login_redirect(rq, r->prev->uri) == OK) {
             return OK;
         }
         return error_document(rq, redirect_status);
     }
-    if ((rc = pick_route(rq, &route)) != DECLINED
-        || (rc = authenticate(rq, route)) != DECLINED
-        || (rc = check_path_params(rq)) != DECLINED
-        || (route->body == BODY_JSON && (rc = read_json(rq)) != DECLINED)
-        || (route->body == BODY_FORM && (rc = read_form(rq)) != DECLINED)
-        || (route->auth == AUTH_WEBHOOK
-            && (rc = sms_check_webhook(rq, route->params)) != DECLINED)) {
+    if ((rc = pick_route(rq, &route)) != DECLINED ||
+        (rc = authenticate(rq, route)) != DECLINED ||
+        (rc = check_path_params(rq)) != DECLINED ||
+        (route->body == BODY_JSON && (rc = read_json(rq)) != DECLINED) ||
+        (route->body == BODY_FORM && (rc = read_form(rq)) != DECLINED) ||
+        (route->auth == AUTH_WEBHOOK &&
+         (rc = sms_check_webhook(rq, route->params)) != DECLINED)) {
         return rc;
     }
     return route->handler(rq);

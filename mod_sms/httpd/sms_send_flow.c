@@ -15,9 +15,8 @@
 #include "sms_rules.h"
 #include "sms_text.h"
 
-
-
-/* ---- Idempotency-Key ------------------------------------------------------- */
+/* ---- Idempotency-Key -------------------------------------------------------
+ */
 
 /* DECLINED to go on (*key set when the header came), or the handler's
  * return value after answering: the replayed first response, or 409. */
@@ -40,8 +39,8 @@ static int idem_begin(sms_req *rq, sms_db_t *db, const char **key)
     hash = sms_idem_hash(r->uri, rq->body, r->pool);
     if (sms_store_idem_get(&stored_hash, &status, &response, db, sms_user(rq),
                            k, now - SMS_IDEM_TTL, r->pool) == APR_SUCCESS) {
-        if (sms_idem_decide(&err, stored_hash, status, hash, r->pool)
-            != SMS_IDEM_REPLAY) {
+        if (sms_idem_decide(&err, stored_hash, status, hash, r->pool) !=
+            SMS_IDEM_REPLAY) {
             return sms_reply_error(rq, err);
         }
         r->status = status;
@@ -51,8 +50,8 @@ static int idem_begin(sms_req *rq, sms_db_t *db, const char **key)
         ap_rputs(response, r);
         return OK;
     }
-    if (sms_store_idem_start(db, sms_user(rq), k, hash, now,
-                             now - SMS_IDEM_TTL, r->pool) != APR_SUCCESS) {
+    if (sms_store_idem_start(db, sms_user(rq), k, hash, now, now - SMS_IDEM_TTL,
+                             r->pool) != APR_SUCCESS) {
         /* another request took the key between our look and our claim */
         sms_idem_decide(&err, hash, 0, hash, r->pool);
         return sms_reply_error(rq, err);
@@ -77,7 +76,8 @@ static int idem_end(sms_req *rq, sms_db_t *db, const char *key, int rc)
     return rc;
 }
 
-/* ---- validation ------------------------------------------------------------- */
+/* ---- validation -------------------------------------------------------------
+ */
 
 apr_status_t sms_template_body(const char **body, sms_error_t **err,
                                sms_db_t *db, apr_int64_t id, apr_pool_t *p)
@@ -108,10 +108,10 @@ apr_status_t sms_send_parse_opts(sms_send_opts_t *o, sms_error_t **err,
     sms_send_req_opts_t so;
 
     memset(o, 0, sizeof(*o));
-    if (sms_rules_text_request(&tr, err, rq->body, 0, p)
-        || sms_rules_send_options(&so, err, rq->body, rq->sc->sender_id,
-                                  rq->sc->sender_allowed, rq->sc->max_parts,
-                                  apr_time_now(), p)) {
+    if (sms_rules_text_request(&tr, err, rq->body, 0, p) ||
+        sms_rules_send_options(&so, err, rq->body, rq->sc->sender_id,
+                               rq->sc->sender_allowed, rq->sc->max_parts,
+                               apr_time_now(), p)) {
         return APR_EINVAL;
     }
     o->text = tr.message;
@@ -121,9 +121,9 @@ apr_status_t sms_send_parse_opts(sms_send_opts_t *o, sms_error_t **err,
     o->sender_id = so.sender_id;
     o->max_parts = so.max_parts;
     o->send_at = so.send_at;
-    return tr.template_id ? sms_template_body(&o->text, err, db,
-                                              tr.template_id, p)
-                          : APR_SUCCESS;
+    return tr.template_id
+               ? sms_template_body(&o->text, err, db, tr.template_id, p)
+               : APR_SUCCESS;
 }
 
 /* The text for one recipient: rendered, validated, counted. */
@@ -134,8 +134,8 @@ apr_status_t sms_send_final_text(sms_text_t **t, sms_error_t **err,
     apr_pool_t *p = rq->r->pool;
     const char *text = o->text;
 
-    if (o->template_id
-        && sms_rules_render(&text, err, o->text, o->context, extra, p)) {
+    if (o->template_id &&
+        sms_rules_render(&text, err, o->text, o->context, extra, p)) {
         return APR_EINVAL;
     }
     return sms_rules_final_text(t, err, text, strlen(text),
@@ -144,8 +144,8 @@ apr_status_t sms_send_final_text(sms_text_t **t, sms_error_t **err,
 
 /* A new outbox row for one recipient. */
 sms_message_t *sms_send_new_message(sms_req *rq, const sms_send_opts_t *o,
-                                  const sms_text_t *t, const char *to,
-                                  apr_time_t now)
+                                    const sms_text_t *t, const char *to,
+                                    apr_time_t now)
 {
     sms_message_t *m = apr_pcalloc(rq->r->pool, sizeof(*m));
 
@@ -165,7 +165,8 @@ sms_message_t *sms_send_new_message(sms_req *rq, const sms_send_opts_t *o,
     return m;
 }
 
-/* ---- POST /send/ -------------------------------------------------------------- */
+/* ---- POST /send/
+ * -------------------------------------------------------------- */
 
 int sms_send_to(sms_req *rq, sms_db_t *db, const sms_target_t *target)
 {
@@ -179,8 +180,8 @@ int sms_send_to(sms_req *rq, sms_db_t *db, const sms_target_t *target)
     const char *phone_label = NULL;
     int sync, rc, ok;
 
-    if (sms_send_parse_opts(&o, &err, rq, db)
-        || sms_send_final_text(&t, &err, &o, target->vars, rq)) {
+    if (sms_send_parse_opts(&o, &err, rq, db) ||
+        sms_send_final_text(&t, &err, &o, target->vars, rq)) {
         return sms_reply_error(rq, err);
     }
     if (target->patient_id) {
@@ -196,22 +197,24 @@ int sms_send_to(sms_req *rq, sms_db_t *db, const sms_target_t *target)
         }
         if (!(ph = sms_patient_number(phones, target->to))) {
             return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_phone",
-                            target->field, "this number is not one of "
-                            "patient %s's numbers", o.patient_id);
+                            target->field,
+                            "this number is not one of "
+                            "patient %s's numbers",
+                            o.patient_id);
         }
         phone_label = ph->label;
     }
-    if ((rc = sms_refuse_not_sms_capable(rq, target->to, target->field))
-        != DECLINED
-        || (rc = sms_refuse_opted_out(rq, db, target->to, target->field))
-           != DECLINED) {
+    if ((rc = sms_refuse_not_sms_capable(rq, target->to, target->field)) !=
+            DECLINED ||
+        (rc = sms_refuse_opted_out(rq, db, target->to, target->field)) !=
+            DECLINED) {
         return rc;
     }
     m = sms_send_new_message(rq, &o, t, target->to, now);
     m->phone_label = target->phone_label ? target->phone_label : phone_label;
     /* sync: committed as "sending" under this request's lease, then sent */
-    sync = sc->send_mode == SMS_SEND_SYNC && !o.send_at && sc->pv
-           && sc->rate_limit == 0;
+    sync = sc->send_mode == SMS_SEND_SYNC && !o.send_at && sc->pv &&
+           sc->rate_limit == 0;
     if (sync) {
         m->status = "sending";
         m->attempts = 1;
@@ -225,8 +228,8 @@ int sms_send_to(sms_req *rq, sms_db_t *db, const sms_target_t *target)
                          apr_psprintf(p, "%" APR_INT64_T_FMT, m->id),
                          m->patient_id) == APR_SUCCESS;
     if (sms_store_end(db, ok, p) != APR_SUCCESS || !ok) {
-        return sms_reply_error(rq, sms_error_storage(
-            p, "the message could not be stored"));
+        return sms_reply_error(
+            rq, sms_error_storage(p, "the message could not be stored"));
     }
     if (sync) {
         apr_array_header_t *one = apr_array_make(p, 1, sizeof(m));
@@ -234,18 +237,18 @@ int sms_send_to(sms_req *rq, sms_db_t *db, const sms_target_t *target)
         APR_ARRAY_PUSH(one, sms_message_t *) = m;
         sms_sender_send(db, sc->pv, &sc->sender, one, p);
         if (!strcmp(m->status, "failed")) {
-            json_t *body = json_pack("{s:{s:s, s:s, s:n}, s:o}", "error",
-                                     "code", "provider_error", "message",
-                                     m->error ? m->error
-                                              : "the provider refused it",
-                                     "field", "message",
-                                     sms_message_json(m, p));
+            json_t *body = json_pack(
+                "{s:{s:s, s:s, s:n}, s:o}", "error", "code", "provider_error",
+                "message", m->error ? m->error : "the provider refused it",
+                "field", "message", sms_message_json(m, p));
             return sms_reply(rq, HTTP_BAD_GATEWAY, body);
         }
     }
-    return sms_reply(rq, !strcmp(m->status, "sent")
-                         || !strcmp(m->status, "delivered")
-                         ? HTTP_CREATED : HTTP_ACCEPTED,
+    return sms_reply(rq,
+                     !strcmp(m->status, "sent") ||
+                             !strcmp(m->status, "delivered")
+                         ? HTTP_CREATED
+                         : HTTP_ACCEPTED,
                      sms_message_json(m, p));
 }
 
@@ -265,7 +268,8 @@ int sms_with_idempotency(sms_req *rq, int (*fn)(sms_req *, sms_db_t *))
     return idem_end(rq, db, key, fn(rq, db));
 }
 
-/* ---- the number type ------------------------------------------------------------ */
+/* ---- the number type
+ * ------------------------------------------------------------ */
 
 int sms_refuse_not_sms_capable(sms_req *rq, const char *number,
                                const char *field)
@@ -275,26 +279,28 @@ int sms_refuse_not_sms_capable(sms_req *rq, const char *number,
     sms_error_t *err;
 
     if (sms_phone_parse(&ph, &err, apr_pstrcat(p, "+", number, NULL), NULL,
-                        field, p)
-        || sms_phone_check_sms(&err, ph, rq->sc->allow_types, field, p)) {
+                        field, p) ||
+        sms_phone_check_sms(&err, ph, rq->sc->allow_types, field, p)) {
         return sms_reply_error(rq, err);
     }
     return DECLINED;
 }
 
-/* ---- the opt-out list ------------------------------------------------------------ */
+/* ---- the opt-out list
+ * ------------------------------------------------------------ */
 
 int sms_refuse_opted_out(sms_req *rq, sms_db_t *db, const char *number,
                          const char *field)
 {
     int opted_out = 0;
 
-    if (sms_store_optout_check(&opted_out, db, number, rq->r->pool)
-        != APR_SUCCESS) {
+    if (sms_store_optout_check(&opted_out, db, number, rq->r->pool) !=
+        APR_SUCCESS) {
         return sms_storage_failed(rq);
     }
     if (opted_out) {
-        return sms_fail(rq, 422, "opted_out", field, "%s has opted out (STOP)"
+        return sms_fail(rq, 422, "opted_out", field,
+                        "%s has opted out (STOP)"
                         " and must not be sent to; it opts back in by "
                         "texting START, or by DELETE /optouts/{number}",
                         number);

@@ -16,8 +16,8 @@
 #define SMS_WATCHDOG "mod_sms"
 #define RUN_BUDGET apr_time_from_sec(10)
 
-static APR_OPTIONAL_FN_TYPE(ap_dbd_open) *dbd_open;
-static APR_OPTIONAL_FN_TYPE(ap_dbd_close) *dbd_close;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_open) * dbd_open;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_close) * dbd_close;
 static char hostname[128];
 
 /* A tick holds a pooled connection. When the child exits, mod_dbd's pool
@@ -49,14 +49,15 @@ static void note_run(server_rec *s, apr_status_t rv)
 
     if (rv == APR_SUCCESS) {
         if (f && f->since) {
-            ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, "sender: the "
-                         "database answers again after %" APR_TIME_T_FMT
-                         " s", apr_time_sec(now - f->since));
+            ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                         "sender: the "
+                         "database answers again after %" APR_TIME_T_FMT " s",
+                         apr_time_sec(now - f->since));
             f->since = 0;
         }
         return;
     }
-    if (!f) {   /* the key is the server_rec's address, kept in f */
+    if (!f) { /* the key is the server_rec's address, kept in f */
         f = apr_pcalloc(apr_hash_pool_get(failing), sizeof(*f));
         f->s = s;
         apr_hash_set(failing, &f->s, sizeof(f->s), f);
@@ -65,7 +66,8 @@ static void note_run(server_rec *s, apr_status_t rv)
         f->since = f->said = now;
     }
     else if (now - f->said >= FAILING_REMINDER) {
-        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, "sender: the database "
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s,
+                     "sender: the database "
                      "has failed for %" APR_TIME_T_FMT " s; queued messages "
                      "wait (errors at debug level meanwhile)",
                      apr_time_sec(now - f->since));
@@ -95,8 +97,7 @@ static apr_status_t stop_ticks(void *data)
 static apr_status_t sender_tick(int state, void *data, apr_pool_t *pool)
 {
     server_rec *s = data;
-    sms_server_conf *sc = ap_get_module_config(s->module_config,
-                                               &sms_module);
+    sms_server_conf *sc = ap_get_module_config(s->module_config, &sms_module);
     static apr_uint32_t schema_warned;
     ap_dbd_t *dbd;
     sms_db_t db;
@@ -110,7 +111,7 @@ static apr_status_t sender_tick(int state, void *data, apr_pool_t *pool)
     apr_thread_mutex_lock(tick_mutex);
     if (stopping || !(dbd = dbd_open(pool, s))) {
         apr_thread_mutex_unlock(tick_mutex);
-        return APR_SUCCESS;     /* stopping, or mod_dbd has logged why */
+        return APR_SUCCESS; /* stopping, or mod_dbd has logged why */
     }
     rv = sms_db_adopt(&db, dbd, &why, pool);
     if (rv == APR_SUCCESS) {
@@ -135,13 +136,13 @@ static apr_status_t sender_tick(int state, void *data, apr_pool_t *pool)
     }
     dbd_close(s, dbd);
     apr_thread_mutex_unlock(tick_mutex);
-    return APR_SUCCESS;     /* anything else and we are never called again */
+    return APR_SUCCESS; /* anything else and we are never called again */
 }
 
 void sms_sender_register(apr_pool_t *pconf, server_rec *s)
 {
-    APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *get_instance;
-    APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *register_callback;
+    APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) * get_instance;
+    APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) * register_callback;
     ap_watchdog_t *wd;
     apr_status_t rv;
     server_rec *v;
@@ -163,8 +164,8 @@ void sms_sender_register(apr_pool_t *pconf, server_rec *s)
         return;
     }
     for (v = s; v; v = v->next) {
-        sms_server_conf *sc = ap_get_module_config(v->module_config,
-                                                   &sms_module);
+        sms_server_conf *sc =
+            ap_get_module_config(v->module_config, &sms_module);
         rv = register_callback(wd, sc->queue_interval, v, sender_tick);
         if (rv != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, rv, v,
@@ -184,8 +185,8 @@ void sms_sender_child_init(apr_pool_t *pchild, server_rec *s)
         apr_pool_pre_cleanup_register(pchild, NULL, stop_ticks);
     }
     for (v = s; v; v = v->next) {
-        sms_server_conf *sc = ap_get_module_config(v->module_config,
-                                                   &sms_module);
+        sms_server_conf *sc =
+            ap_get_module_config(v->module_config, &sms_module);
         sms_provider_conf_t pc;
         apr_status_t rv;
 
@@ -194,30 +195,34 @@ void sms_sender_child_init(apr_pool_t *pchild, server_rec *s)
         pc.password = sc->broadcast_pass;
         pc.timeout = sc->provider_timeout;
         pc.connect_timeout = sc->provider_timeout < apr_time_from_sec(10)
-                             ? sc->provider_timeout : apr_time_from_sec(10);
-        rv = sms_provider_create(&sc->pv,
-                                 sc->provider == SMS_PROVIDER_BROADCAST
-                                 ? "broadcast" : "sandbox", &pc, pchild);
+                                 ? sc->provider_timeout
+                                 : apr_time_from_sec(10);
+        rv = sms_provider_create(
+            &sc->pv,
+            sc->provider == SMS_PROVIDER_BROADCAST ? "broadcast" : "sandbox",
+            &pc, pchild);
         if (rv != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, rv, v,
                          "mod_sms: cannot set up the provider");
             sc->pv = NULL;
         }
-        sms_counters_attach(sc->pv, v);   /* GET /metrics, server-status */
+        sms_counters_attach(sc->pv, v); /* GET /metrics, server-status */
         sc->sender.retry_limit = sc->retry_limit;
         sc->sender.retry_backoff = sc->retry_backoff;
         sc->sender.batch_size = sc->batch_size;
         sc->sender.rate_limit = sc->rate_limit;
         /* a claim or a call outlives the slowest provider answer and the
          * writes around it; after that another server may take it over */
-        sc->sender.lease = 2 * sc->provider_timeout
-                           + (sc->provider_timeout > apr_time_from_sec(5)
-                              ? sc->provider_timeout : apr_time_from_sec(5));
+        sc->sender.lease = 2 * sc->provider_timeout +
+                           (sc->provider_timeout > apr_time_from_sec(5)
+                                ? sc->provider_timeout
+                                : apr_time_from_sec(5));
         sc->sender.pace = apr_pcalloc(pchild, sizeof(sms_pace_t));
         sc->sender.stop = &stopping;
         sc->sender.owner = apr_psprintf(pchild, "%s:%" APR_PID_T_FMT ":wd",
                                         hostname, getpid());
-        ap_log_error(APLOG_MARK, APLOG_TRACE1, 0, v, "sender for %s: %s, "
+        ap_log_error(APLOG_MARK, APLOG_TRACE1, 0, v,
+                     "sender for %s: %s, "
                      "batches of %d, rate limit %d/s, %d retries",
                      v->server_hostname, sms_provider_name(sc->pv),
                      sc->batch_size, sc->rate_limit, sc->retry_limit);

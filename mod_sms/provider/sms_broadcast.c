@@ -24,10 +24,10 @@
 
 #include "sms_provider_private.h"
 
-#define BROADCAST_BODY_MAX (64 * 1024)  /* more than this is not an answer */
-#define BROADCAST_IDLE_MAX 16           /* idle handles kept for keep-alive */
+#define BROADCAST_BODY_MAX (64 * 1024) /* more than this is not an answer */
+#define BROADCAST_IDLE_MAX 16          /* idle handles kept for keep-alive */
 #define BROADCAST_USER_AGENT "mod_sms/0.1"
-#define BROADCAST_CONNECT_MS 10000L     /* when the conf says 0 */
+#define BROADCAST_CONNECT_MS 10000L /* when the conf says 0 */
 #define BROADCAST_TIMEOUT_MS 30000L
 
 /* --- form encoding ---------------------------------------------------- */
@@ -43,9 +43,9 @@ static char *form_encode(const char *s, apr_pool_t *p)
     char *out = apr_palloc(p, 3 * n + 1), *o = out;
 
     for (; *u; u++) {
-        if ((*u >= 'A' && *u <= 'Z') || (*u >= 'a' && *u <= 'z')
-            || (*u >= '0' && *u <= '9') || *u == '-' || *u == '.'
-            || *u == '_' || *u == '~') {
+        if ((*u >= 'A' && *u <= 'Z') || (*u >= 'a' && *u <= 'z') ||
+            (*u >= '0' && *u <= '9') || *u == '-' || *u == '.' || *u == '_' ||
+            *u == '~') {
             *o++ = (char)*u;
         }
         else {
@@ -88,14 +88,12 @@ char *sms_broadcast_form(const sms_provider_conf_t *conf,
 {
     /* maxsplit goes as given: rounding or clamping it is one of the
      * known mistakes of public clients (PROVIDER.md). */
-    return apr_pstrcat(p,
-                       "username=", form_encode(conf->username, p),
+    return apr_pstrcat(p, "username=", form_encode(conf->username, p),
                        "&password=", form_encode(conf->password, p),
                        "&to=", form_encode(join_to(req->recipients, p), p),
                        "&message=", form_encode(req->message, p),
                        req->from && *req->from ? "&from=" : "",
-                       req->from && *req->from
-                           ? form_encode(req->from, p) : "",
+                       req->from && *req->from ? form_encode(req->from, p) : "",
                        req->ref && *req->ref ? "&ref=" : "",
                        req->ref && *req->ref ? form_encode(req->ref, p) : "",
                        "&maxsplit=", apr_itoa(p, req->maxsplit), NULL);
@@ -104,9 +102,9 @@ char *sms_broadcast_form(const sms_provider_conf_t *conf,
 /* The form of a balance request. */
 static char *balance_form(const sms_provider_conf_t *conf, apr_pool_t *p)
 {
-    return apr_pstrcat(p, "action=balance&username=",
-                       form_encode(conf->username, p), "&password=",
-                       form_encode(conf->password, p), NULL);
+    return apr_pstrcat(
+        p, "action=balance&username=", form_encode(conf->username, p),
+        "&password=", form_encode(conf->password, p), NULL);
 }
 
 /* --- answer parsing ---------------------------------------------------- */
@@ -204,9 +202,9 @@ static int next_line(span_t *line, const char **at, const char *end)
 /* Where the recipients of a request are found by the number the
  * provider echoes: first recipient of each number, then a chain. */
 typedef struct {
-    apr_hash_t *by_to;      /* number -> int* first index */
-    int *next;              /* next recipient with the same number, or -1 */
-    char *answered;         /* recipient already has its line */
+    apr_hash_t *by_to; /* number -> int* first index */
+    int *next;         /* next recipient with the same number, or -1 */
+    char *answered;    /* recipient already has its line */
 } rindex_t;
 
 /* Index the recipients of a request by number ("+" ignored). */
@@ -292,9 +290,10 @@ static void settle_unanswered(apr_array_header_t *rcpts, const rindex_t *ix,
             continue;
         }
         if (error) {
-            rc->outcome = span_contains_ci(*error, "username")
-                          || span_contains_ci(*error, "password")
-                          ? SMS_OUT_AUTH : SMS_OUT_REQUEST_ERROR;
+            rc->outcome = span_contains_ci(*error, "username") ||
+                                  span_contains_ci(*error, "password")
+                              ? SMS_OUT_AUTH
+                              : SMS_OUT_REQUEST_ERROR;
             rc->detail = error->n ? span_dup(*error, p)
                                   : "the provider refused the request "
                                     "without a reason";
@@ -302,15 +301,15 @@ static void settle_unanswered(apr_array_header_t *rcpts, const rindex_t *ix,
         else {
             rc->outcome = SMS_OUT_UNKNOWN;
             rc->detail = recognised
-                         ? "no line for this recipient in the provider's "
-                           "answer"
-                         : "unrecognised provider answer";
+                             ? "no line for this recipient in the provider's "
+                               "answer"
+                             : "unrecognised provider answer";
         }
     }
 }
 
-void sms_broadcast_parse(sms_send_req_t *req, const char *body,
-                         apr_size_t len, apr_pool_t *p)
+void sms_broadcast_parse(sms_send_req_t *req, const char *body, apr_size_t len,
+                         apr_pool_t *p)
 {
     apr_array_header_t *rcpts = req->recipients;
     const char *at = body ? body : "", *end = at + (body ? len : 0);
@@ -328,7 +327,7 @@ void sms_broadcast_parse(sms_send_req_t *req, const char *body,
         rc->detail = NULL;
     }
     rindex_build(&ix, rcpts, p);
-    if (end - at >= 3 && !memcmp(at, "\xEF\xBB\xBF", 3)) {   /* a BOM */
+    if (end - at >= 3 && !memcmp(at, "\xEF\xBB\xBF", 3)) { /* a BOM */
         at += 3;
     }
 
@@ -338,7 +337,7 @@ void sms_broadcast_parse(sms_send_req_t *req, const char *body,
         sms_recipient_t *rc;
 
         if (!line.n || memchr(line.s, '\0', line.n)) {
-            continue;   /* a NUL would cut an smsref or reason short */
+            continue; /* a NUL would cut an smsref or reason short */
         }
         nf = split_fields(f, 3, line);
         if (nf >= 2 && span_is(f[0], "ERROR")) {
@@ -353,9 +352,9 @@ void sms_broadcast_parse(sms_send_req_t *req, const char *body,
             recognised = 1;
             continue;
         }
-        if (nf < 2 || !f[1].n
-            || !(span_is(f[0], "OK") || span_is(f[0], "BAD"))) {
-            continue;   /* "OK" alone, "OK:" without a number, garbage */
+        if (nf < 2 || !f[1].n ||
+            !(span_is(f[0], "OK") || span_is(f[0], "BAD"))) {
+            continue; /* "OK" alone, "OK:" without a number, garbage */
         }
         recognised = 1;
         /* a number we did not send, or one that already had its line */
@@ -376,8 +375,8 @@ void sms_broadcast_parse(sms_send_req_t *req, const char *body,
         }
     }
 
-    settle_unanswered(rcpts, &ix, recognised,
-                      error_seen ? &error_reason : NULL, p);
+    settle_unanswered(rcpts, &ix, recognised, error_seen ? &error_reason : NULL,
+                      p);
 }
 
 /* A credit count: optional sign, digits, an optional fraction (dropped);
@@ -424,7 +423,8 @@ apr_status_t sms_broadcast_parse_balance(long *credits, const char **error,
     while (next_line(&line, &at, end)) {
         span_t f[3];
         int nf = line.n && !memchr(line.s, '\0', line.n)
-                 ? split_fields(f, 2, line) : 0;
+                     ? split_fields(f, 2, line)
+                     : 0;
 
         if (nf == 2 && span_is(f[0], "OK") && parse_credits(credits, f[1])) {
             return APR_SUCCESS;
@@ -443,11 +443,11 @@ apr_status_t sms_broadcast_parse_balance(long *credits, const char **error,
 /* --- the libcurl transport --------------------------------------------- */
 
 typedef struct {
-    sms_provider_conf_t conf;       /* copied into the provider's pool */
+    sms_provider_conf_t conf; /* copied into the provider's pool */
     long connect_ms, total_ms;
-    struct curl_slist *headers;     /* read-only, shared by every handle */
+    struct curl_slist *headers; /* read-only, shared by every handle */
 #if APR_HAS_THREADS
-    apr_thread_mutex_t *lock;       /* guards idle / nidle */
+    apr_thread_mutex_t *lock; /* guards idle / nidle */
 #endif
     CURL *idle[BROADCAST_IDLE_MAX];
     int nidle;
@@ -457,11 +457,11 @@ typedef struct {
 typedef struct {
     CURL *h;
     CURLcode rc;
-    long http;                  /* final status, 0 when none came */
-    long sent;                  /* request bytes that left us */
-    int attempts;               /* requests libcurl was about to send */
-    int retry_refused;          /* retry_guard() stopped a resend */
-    int overflow;               /* the answer passed BROADCAST_BODY_MAX */
+    long http;         /* final status, 0 when none came */
+    long sent;         /* request bytes that left us */
+    int attempts;      /* requests libcurl was about to send */
+    int retry_refused; /* retry_guard() stopped a resend */
+    int overflow;      /* the answer passed BROADCAST_BODY_MAX */
     char *body;
     apr_size_t len, cap;
     apr_pool_t *p;
@@ -528,8 +528,8 @@ apr_status_t sms_broadcast_open(void **ctx, const sms_provider_conf_t *conf,
     broadcast_t *bc;
     struct curl_slist *h1, *h2;
 
-    if (!conf || !conf->url || !*conf->url || !conf->username
-        || !conf->password) {
+    if (!conf || !conf->url || !*conf->url || !conf->username ||
+        !conf->password) {
         return APR_EINVAL;
     }
     bc = apr_pcalloc(pool, sizeof(*bc));
@@ -541,15 +541,15 @@ apr_status_t sms_broadcast_open(void **ctx, const sms_provider_conf_t *conf,
     bc->connect_ms = interval_ms(conf->connect_timeout, BROADCAST_CONNECT_MS);
     bc->total_ms = interval_ms(conf->timeout, BROADCAST_TIMEOUT_MS);
 #if APR_HAS_THREADS
-    if (apr_thread_mutex_create(&bc->lock, APR_THREAD_MUTEX_DEFAULT, pool)
-        != APR_SUCCESS) {
+    if (apr_thread_mutex_create(&bc->lock, APR_THREAD_MUTEX_DEFAULT, pool) !=
+        APR_SUCCESS) {
         return APR_ENOMEM;
     }
 #endif
     /* "Expect:" off: a form of a thousand numbers must not wait for a
      * 100-continue that a plain API server never sends. */
     h1 = curl_slist_append(NULL, "Content-Type: "
-                           "application/x-www-form-urlencoded");
+                                 "application/x-www-form-urlencoded");
     h2 = h1 ? curl_slist_append(h1, "Expect:") : NULL;
     if (!h2) {
         curl_slist_free_all(h1);
@@ -695,8 +695,8 @@ static void set_all(sms_send_req_t *req, sms_outcome_e outcome,
     int i;
 
     for (i = 0; i < req->recipients->nelts; i++) {
-        sms_recipient_t *rc = &APR_ARRAY_IDX(req->recipients, i,
-                                             sms_recipient_t);
+        sms_recipient_t *rc =
+            &APR_ARRAY_IDX(req->recipients, i, sms_recipient_t);
         rc->outcome = outcome;
         rc->external_id = NULL;
         rc->detail = detail;
@@ -732,7 +732,8 @@ void sms_broadcast_send(void *ctx, sms_send_req_t *req, apr_pool_t *p)
         set_all(req, SMS_OUT_TRANSIENT, apr_psprintf(p, "HTTP %ld", x.http));
     }
     else if (x.http == 200 && x.overflow) {
-        set_all(req, SMS_OUT_UNKNOWN, "unrecognised provider answer "
+        set_all(req, SMS_OUT_UNKNOWN,
+                "unrecognised provider answer "
                 "(larger than 64 KiB)");
     }
     else if (x.http == 200 && x.rc != CURLE_OK) {
@@ -759,24 +760,25 @@ void sms_broadcast_send(void *ctx, sms_send_req_t *req, apr_pool_t *p)
     }
 
     for (i = 0; i < n; i++) {
-        sms_outcome_e o = APR_ARRAY_IDX(req->recipients, i,
-                                        sms_recipient_t).outcome;
+        sms_outcome_e o =
+            APR_ARRAY_IDX(req->recipients, i, sms_recipient_t).outcome;
         if ((unsigned)o <= SMS_OUT_REQUEST_ERROR) {
             counts[o]++;
         }
     }
     /* numbers and text stay out of the log; the caller logs per message */
-    sms_log(SMS_LOG_DEBUG, 0, p, "SMS Broadcast: %d recipient(s), HTTP %ld, "
+    sms_log(SMS_LOG_DEBUG, 0, p,
+            "SMS Broadcast: %d recipient(s), HTTP %ld, "
             "%" APR_TIME_T_FMT " ms: %d accepted, %d rejected, %d transient, "
-            "%d unknown, %d auth, %d request error", n, x.http,
-            apr_time_as_msec(apr_time_now() - started),
+            "%d unknown, %d auth, %d request error",
+            n, x.http, apr_time_as_msec(apr_time_now() - started),
             counts[SMS_OUT_ACCEPTED], counts[SMS_OUT_REJECTED],
             counts[SMS_OUT_TRANSIENT], counts[SMS_OUT_UNKNOWN],
             counts[SMS_OUT_AUTH], counts[SMS_OUT_REQUEST_ERROR]);
 }
 
-apr_status_t sms_broadcast_balance(long *credits, sms_error_t **err,
-                                   void *ctx, apr_pool_t *p)
+apr_status_t sms_broadcast_balance(long *credits, sms_error_t **err, void *ctx,
+                                   apr_pool_t *p)
 {
     broadcast_t *bc = ctx;
     const char *why;
@@ -796,7 +798,8 @@ apr_status_t sms_broadcast_balance(long *credits, sms_error_t **err,
     if (x.http != 200) {
         *err = sms_error_make(p, 502, "provider_error", NULL,
                               "SMS Broadcast answered the balance request "
-                              "with HTTP %ld", x.http);
+                              "with HTTP %ld",
+                              x.http);
         return APR_EINVAL;
     }
     if (x.rc != CURLE_OK || x.overflow) {
@@ -811,19 +814,17 @@ apr_status_t sms_broadcast_balance(long *credits, sms_error_t **err,
     }
     if (rv == APR_EINVAL) {
         span_t reason = {why, strlen(why)};
-        int auth = span_contains_ci(reason, "username")
-                   || span_contains_ci(reason, "password");
-        *err = sms_error_make(p, 502, auth ? "provider_auth"
-                                           : "provider_error", NULL,
-                              "SMS Broadcast refused the balance request: %s",
-                              why);
+        int auth = span_contains_ci(reason, "username") ||
+                   span_contains_ci(reason, "password");
+        *err = sms_error_make(
+            p, 502, auth ? "provider_auth" : "provider_error", NULL,
+            "SMS Broadcast refused the balance request: %s", why);
     }
     else {
         *err = sms_error_make(p, 502, "provider_error", NULL,
                               "SMS Broadcast answered the balance request "
                               "with something unrecognisable");
     }
-    sms_log(SMS_LOG_DEBUG, 0, p, "SMS Broadcast balance: %s",
-            (*err)->message);
+    sms_log(SMS_LOG_DEBUG, 0, p, "SMS Broadcast balance: %s", (*err)->message);
     return APR_EINVAL;
 }

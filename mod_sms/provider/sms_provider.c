@@ -33,13 +33,12 @@ struct sms_provider_t {
 static const provider_vtable_t providers[] = {
     {"broadcast", 0, sms_broadcast_open, sms_broadcast_send,
      sms_broadcast_balance},
-    {"sandbox", 1, sms_sandbox_open, sms_sandbox_send, sms_sandbox_balance}
-};
+    {"sandbox", 1, sms_sandbox_open, sms_sandbox_send, sms_sandbox_balance}};
 
 apr_status_t sms_provider_global_init(void)
 {
-    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK
-           ? APR_SUCCESS : APR_EGENERAL;
+    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? APR_SUCCESS
+                                                             : APR_EGENERAL;
 }
 
 apr_status_t sms_provider_create(sms_provider_t **out, const char *name,
@@ -75,8 +74,7 @@ int sms_provider_simulates_dlr(const sms_provider_t *pv)
     return pv->vt->simulates_dlr;
 }
 
-void sms_provider_send(sms_provider_t *pv, sms_send_req_t *req,
-                       apr_pool_t *p)
+void sms_provider_send(sms_provider_t *pv, sms_send_req_t *req, apr_pool_t *p)
 {
     apr_time_t start;
     int i;
@@ -85,8 +83,8 @@ void sms_provider_send(sms_provider_t *pv, sms_send_req_t *req,
         return;
     }
     for (i = 0; i < req->recipients->nelts; i++) {
-        sms_recipient_t *rc = &APR_ARRAY_IDX(req->recipients, i,
-                                             sms_recipient_t);
+        sms_recipient_t *rc =
+            &APR_ARRAY_IDX(req->recipients, i, sms_recipient_t);
         rc->outcome = SMS_OUT_PENDING;
         rc->external_id = NULL;
         rc->detail = NULL;
@@ -98,8 +96,8 @@ void sms_provider_send(sms_provider_t *pv, sms_send_req_t *req,
     pv->vt->send_batch(pv->ctx, req, p);
     /* the promise of the header, whatever a provider forgot */
     for (i = 0; i < req->recipients->nelts; i++) {
-        sms_recipient_t *rc = &APR_ARRAY_IDX(req->recipients, i,
-                                             sms_recipient_t);
+        sms_recipient_t *rc =
+            &APR_ARRAY_IDX(req->recipients, i, sms_recipient_t);
         if (rc->outcome == SMS_OUT_PENDING) {
             rc->outcome = SMS_OUT_UNKNOWN;
             rc->detail = "the provider gave no outcome";

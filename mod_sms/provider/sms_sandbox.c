@@ -23,11 +23,11 @@ void sms_sandbox_send(void *ctx, sms_send_req_t *req, apr_pool_t *p)
 
     (void)ctx;
     for (i = 0; i < req->recipients->nelts; i++) {
-        sms_recipient_t *rc = &APR_ARRAY_IDX(req->recipients, i,
-                                             sms_recipient_t);
+        sms_recipient_t *rc =
+            &APR_ARRAY_IDX(req->recipients, i, sms_recipient_t);
         rc->outcome = SMS_OUT_ACCEPTED;
-        rc->external_id = apr_psprintf(p, "sandbox-%" APR_INT64_T_FMT,
-                                       rc->message_id);
+        rc->external_id =
+            apr_psprintf(p, "sandbox-%" APR_INT64_T_FMT, rc->message_id);
         rc->detail = NULL;
     }
     sms_log(SMS_LOG_DEBUG, 0, p, "sandbox: %d recipient(s) accepted",
@@ -35,8 +35,8 @@ void sms_sandbox_send(void *ctx, sms_send_req_t *req, apr_pool_t *p)
 }
 
 /* The sandbox has no credits to tell: the caller shows "sandbox". */
-apr_status_t sms_sandbox_balance(long *credits, sms_error_t **err,
-                                 void *ctx, apr_pool_t *p)
+apr_status_t sms_sandbox_balance(long *credits, sms_error_t **err, void *ctx,
+                                 apr_pool_t *p)
 {
     (void)credits;
     (void)ctx;

@@ -34,8 +34,10 @@ static void provider_state(sms_db_t *db, const char *error, apr_pool_t *p)
     apr_time_t now = apr_time_now();
 
     if (error && now - last_logged > apr_time_from_sec(60)) {
-        sms_log(SMS_LOG_ERR, 0, p, "provider refuses our request: %s; "
-                "messages wait until this is fixed", error);
+        sms_log(SMS_LOG_ERR, 0, p,
+                "provider refuses our request: %s; "
+                "messages wait until this is fixed",
+                error);
         last_logged = now;
     }
     sms_store_state_set(db, SMS_STATE_PROVIDER_ERROR, error, now, p);
@@ -47,7 +49,7 @@ static void outcome_transition(sms_transition_t *t, const sms_message_t *m,
                                const sms_sender_conf_t *c, apr_time_t now,
                                apr_pool_t *p)
 {
-    int tries = m->attempts;    /* already counts this try */
+    int tries = m->attempts; /* already counts this try */
 
     memset(t, 0, sizeof(*t));
     t->id = m->id;
@@ -58,9 +60,9 @@ static void outcome_transition(sms_transition_t *t, const sms_message_t *m,
         t->to = "sent";
         t->external_id = rc->external_id;
         t->sent_at = now;
-        t->detail = rc->external_id ? apr_pstrcat(p, "smsref ",
-                                                  rc->external_id, NULL)
-                                    : "accepted, no smsref";
+        t->detail = rc->external_id
+                        ? apr_pstrcat(p, "smsref ", rc->external_id, NULL)
+                        : "accepted, no smsref";
         break;
     case SMS_OUT_REJECTED:
         t->to = "failed";
@@ -80,7 +82,7 @@ static void outcome_transition(sms_transition_t *t, const sms_message_t *m,
         t->next_attempt_at = now + backoff(c, 1);
         t->detail = apr_pstrcat(p, "waiting: ", rc->detail, NULL);
         break;
-    default:    /* TRANSIENT, REQUEST_ERROR, or never decided */
+    default: /* TRANSIENT, REQUEST_ERROR, or never decided */
         if (tries > c->retry_limit) {
             t->to = "failed";
             t->error = apr_psprintf(p, "gave up after %d attempts: %s", tries,
@@ -121,9 +123,8 @@ static void make_request(sms_send_req_t *req, const apr_array_header_t *msgs,
 /* The sandbox's receipts (ts[0..nd), sent -> delivered) for the accepted
  * messages that moved, in the same transaction as their outcome. */
 static apr_status_t simulated_receipts(apr_array_header_t *msgs, sms_db_t *db,
-                                       const sms_transition_t *ts,
-                                       int *changed, int nd, apr_time_t now,
-                                       apr_pool_t *p)
+                                       const sms_transition_t *ts, int *changed,
+                                       int nd, apr_time_t now, apr_pool_t *p)
 {
     apr_status_t rv = sms_store_transitions(changed, db, ts, nd, p);
     int i, j;
@@ -174,8 +175,8 @@ static apr_status_t call_and_record(sms_db_t *db, sms_provider_t *pv,
     }
     for (i = 0, nd = 0; rv == APR_SUCCESS && i < msgs->nelts; i++) {
         sms_message_t *m = APR_ARRAY_IDX(msgs, i, sms_message_t *);
-        const sms_recipient_t *rc = &APR_ARRAY_IDX(req.recipients, i,
-                                                   sms_recipient_t);
+        const sms_recipient_t *rc =
+            &APR_ARRAY_IDX(req.recipients, i, sms_recipient_t);
         const sms_transition_t *t = &ts[i];
 
         if (changed[i]) {
@@ -192,7 +193,7 @@ static apr_status_t call_and_record(sms_db_t *db, sms_provider_t *pv,
         if (rc->outcome == SMS_OUT_ACCEPTED) {
             any_accepted = 1;
             if (changed[i] && sms_provider_simulates_dlr(pv)) {
-                sms_transition_t *d = &ts[nd++];  /* reused: i >= nd */
+                sms_transition_t *d = &ts[nd++]; /* reused: i >= nd */
                 memset(d, 0, sizeof(*d));
                 d->id = m->id;
                 d->from = "sent";
@@ -245,7 +246,7 @@ static void plan_start(sms_transition_t *ts, const apr_array_header_t *group,
         const sms_message_t *m = APR_ARRAY_IDX(group, i, sms_message_t *);
         sms_transition_t *t = &ts[i];
 
-        if (!ref) {     /* the provider's ref: our first message's id */
+        if (!ref) { /* the provider's ref: our first message's id */
             ref = apr_psprintf(p, "%" APR_INT64_T_FMT, m->id);
         }
         t->id = m->id;
@@ -257,8 +258,8 @@ static void plan_start(sms_transition_t *ts, const apr_array_header_t *group,
         t->lease_until = now + c->lease;
         t->next_attempt_at = m->next_attempt_at;
         t->error = m->error;
-        t->detail = apr_psprintf(p, "attempt %d by %s", m->attempts + 1,
-                                 c->owner);
+        t->detail =
+            apr_psprintf(p, "attempt %d by %s", m->attempts + 1, c->owner);
         t->now = now;
     }
 }
@@ -270,8 +271,8 @@ static apr_status_t hold_opted_out(sms_transition_t *ts,
                                    const apr_array_header_t *group,
                                    sms_db_t *db, apr_pool_t *p)
 {
-    apr_array_header_t *numbers = apr_array_make(p, group->nelts,
-                                                 sizeof(const char *));
+    apr_array_header_t *numbers =
+        apr_array_make(p, group->nelts, sizeof(const char *));
     apr_hash_t *out;
     apr_status_t rv;
     int i;
@@ -330,15 +331,16 @@ static apr_status_t start_group(apr_array_header_t **sending, sms_db_t *db,
             APR_ARRAY_PUSH(*sending, sms_message_t *) = m;
         }
     }
-    return sms_store_end(db, rv == APR_SUCCESS, p) == APR_SUCCESS ? rv
-                                                                  : APR_EGENERAL;
+    return sms_store_end(db, rv == APR_SUCCESS, p) == APR_SUCCESS
+               ? rv
+               : APR_EGENERAL;
 }
 
 static int same_text(const sms_message_t *a, const sms_message_t *b)
 {
-    return !strcmp(a->body, b->body) && a->max_parts == b->max_parts
-           && !a->sender_id == !b->sender_id
-           && (!a->sender_id || !strcmp(a->sender_id, b->sender_id));
+    return !strcmp(a->body, b->body) && a->max_parts == b->max_parts &&
+           !a->sender_id == !b->sender_id &&
+           (!a->sender_id || !strcmp(a->sender_id, b->sender_id));
 }
 
 /* The next group from claimed[first..]: identical text, each number at
@@ -348,11 +350,9 @@ static apr_array_header_t *next_group(const apr_array_header_t *claimed,
                                       char *taken, int first, int max,
                                       apr_pool_t *p)
 {
-    apr_array_header_t *group = apr_array_make(p, max,
-                                               sizeof(sms_message_t *));
+    apr_array_header_t *group = apr_array_make(p, max, sizeof(sms_message_t *));
     apr_hash_t *numbers = apr_hash_make(p);
-    const sms_message_t *head = APR_ARRAY_IDX(claimed, first,
-                                              sms_message_t *);
+    const sms_message_t *head = APR_ARRAY_IDX(claimed, first, sms_message_t *);
     int j;
 
     for (j = first; j < claimed->nelts && group->nelts < max; j++) {
@@ -385,14 +385,13 @@ static void pace(const sms_sender_conf_t *c, int n)
      * across their boundary) */
     for (;;) {
         now = apr_time_now();
-        while (w->count
-               && now - w->at[w->head] >= apr_time_from_sec(1)) {
+        while (w->count && now - w->at[w->head] >= apr_time_from_sec(1)) {
             w->sum -= w->n[w->head];
             w->head = (w->head + 1) % SMS_PACE_SLOTS;
             w->count--;
         }
-        if ((w->sum + n <= c->rate_limit || !w->count)
-            && w->count < SMS_PACE_SLOTS) {
+        if ((w->sum + n <= c->rate_limit || !w->count) &&
+            w->count < SMS_PACE_SLOTS) {
             break;
         }
         apr_sleep(w->at[w->head] + apr_time_from_sec(1) - now);
@@ -406,8 +405,7 @@ static void pace(const sms_sender_conf_t *c, int n)
 /* Move every message of msgs from its status to `to`, with error as the
  * reason, in one transaction. */
 static apr_status_t finish_all(sms_db_t *db, apr_array_header_t *msgs,
-                               const char *to, const char *error,
-                               apr_pool_t *p)
+                               const char *to, const char *error, apr_pool_t *p)
 {
     apr_time_t now = apr_time_now();
     apr_status_t rv = sms_store_begin(db, p);
@@ -427,8 +425,9 @@ static apr_status_t finish_all(sms_db_t *db, apr_array_header_t *msgs,
         t.now = now;
         rv = sms_store_transition(&changed, db, &t, p);
     }
-    return sms_store_end(db, rv == APR_SUCCESS, p) == APR_SUCCESS ? rv
-                                                                  : APR_EGENERAL;
+    return sms_store_end(db, rv == APR_SUCCESS, p) == APR_SUCCESS
+               ? rv
+               : APR_EGENERAL;
 }
 
 /* Mark messages left "sending" by a stopped sender as unknown. */
@@ -440,10 +439,14 @@ static apr_status_t expire_in_flight(sms_db_t *db, apr_pool_t *p)
     if (rv != APR_SUCCESS || !stale->nelts) {
         return rv;
     }
-    sms_log(SMS_LOG_WARNING, 0, p, "%d in-flight message(s) of a stopped "
-            "sender marked unknown", stale->nelts);
-    return finish_all(db, stale, "unknown", "the sender stopped while this "
-                      "message was with the provider; not resent", p);
+    sms_log(SMS_LOG_WARNING, 0, p,
+            "%d in-flight message(s) of a stopped "
+            "sender marked unknown",
+            stale->nelts);
+    return finish_all(db, stale, "unknown",
+                      "the sender stopped while this "
+                      "message was with the provider; not resent",
+                      p);
 }
 
 /* Cancel waiting messages whose number opted out since they were queued:
@@ -472,7 +475,8 @@ apr_status_t sms_sender_run(int *handed, sms_db_t *db, sms_provider_t *pv,
     int rounds = 0;
     /* a request never carries more than a second's worth of recipients */
     int max_group = c->rate_limit > 0 && c->rate_limit < c->batch_size
-                    ? c->rate_limit : c->batch_size;
+                        ? c->rate_limit
+                        : c->batch_size;
 
     *handed = 0;
     rv = expire_in_flight(db, p);
@@ -482,7 +486,7 @@ apr_status_t sms_sender_run(int *handed, sms_db_t *db, sms_provider_t *pv,
     while (rv == APR_SUCCESS && apr_time_now() < deadline && !stopping(c)) {
         apr_array_header_t *claimed;
         apr_pool_t *round;
-        char *taken;        /* taken[j]: claimed[j] went into a group */
+        char *taken; /* taken[j]: claimed[j] went into a group */
         int n = 0, i = 0;
 
         apr_pool_create(&round, p);
@@ -500,8 +504,8 @@ apr_status_t sms_sender_run(int *handed, sms_db_t *db, sms_provider_t *pv,
         /* groups of identical text, each number at most once per call */
         while (rv == APR_SUCCESS && i < claimed->nelts && !stopping(c)) {
             apr_array_header_t *sending;
-            apr_array_header_t *group = next_group(claimed, taken, i,
-                                                   max_group, round);
+            apr_array_header_t *group =
+                next_group(claimed, taken, i, max_group, round);
             /* the wait for SMSRateLimit comes before the group is
              * started, so a STOP that arrives meanwhile still holds it */
             pace(c, group->nelts);
@@ -521,8 +525,10 @@ apr_status_t sms_sender_run(int *handed, sms_db_t *db, sms_provider_t *pv,
          * not started goes back now, not when the lease runs out */
         int n = 0;
         if (sms_store_release(&n, db, c->owner, p) == APR_SUCCESS && n) {
-            sms_log(SMS_LOG_DEBUG, 0, p, "sender %s stops: %d claim(s) "
-                    "given back", c->owner, n);
+            sms_log(SMS_LOG_DEBUG, 0, p,
+                    "sender %s stops: %d claim(s) "
+                    "given back",
+                    c->owner, n);
         }
     }
     if (rounds) {

@@ -43,8 +43,8 @@ void sms_store_patient_queries(const char *patient, const char *phones,
 
 apr_status_t sms_store_access_query(const char *sql)
 {
-    const char *q = sql && !strcasecmp(sql, "reference")
-                    ? sms_st_access_reference : sql;
+    const char *q =
+        sql && !strcasecmp(sql, "reference") ? sms_st_access_reference : sql;
 
     if (q && count_markers(q) != 2) {
         return APR_EINVAL;
@@ -64,8 +64,8 @@ const char *sms_st_col(sms_db_t *db, apr_dbd_row_t *row, int i)
 {
     char *v = NULL;
 
-    if (apr_dbd_datum_get(db->driver, row, i, APR_DBD_TYPE_STRING, &v)
-        == APR_ENOENT) {
+    if (apr_dbd_datum_get(db->driver, row, i, APR_DBD_TYPE_STRING, &v) ==
+        APR_ENOENT) {
         return NULL;
     }
     return apr_dbd_get_entry(db->driver, row, i);
@@ -84,8 +84,8 @@ apr_status_t sms_st_select_int(long *out, sms_db_t *db, const char *label,
     apr_dbd_row_t *row = NULL;
     int rc, got = 0;
 
-    rc = apr_dbd_pvselect(db->driver, p, db->handle, &res, sms_st_stmt(db, label),
-                          0, NULL);
+    rc = apr_dbd_pvselect(db->driver, p, db->handle, &res,
+                          sms_st_stmt(db, label), 0, NULL);
     if (rc) {
         sms_log(SMS_LOG_ERR, APR_EGENERAL, p, "store: %s failed: %s", label,
                 apr_dbd_error(db->driver, db->handle, rc));
@@ -117,23 +117,23 @@ static const struct {
     const char *sql;
 } busy_steps[] = {
     {1000, "PRAGMA busy_timeout = 1000"}, {500, "PRAGMA busy_timeout = 500"},
-    {300, "PRAGMA busy_timeout = 300"}, {200, "PRAGMA busy_timeout = 200"},
-    {100, "PRAGMA busy_timeout = 100"}, {50, "PRAGMA busy_timeout = 50"},
+    {300, "PRAGMA busy_timeout = 300"},   {200, "PRAGMA busy_timeout = 200"},
+    {100, "PRAGMA busy_timeout = 100"},   {50, "PRAGMA busy_timeout = 50"},
     {20, "PRAGMA busy_timeout = 20"},
 };
 
 /* A statement needed once, before (or instead of) the labelled ones:
  * prepared without a label, then selected; non-zero is the driver's
  * error (a failed prepare included). */
-static int select_once(apr_dbd_results_t **res, sms_db_t *db,
-                       const char *sql, apr_pool_t *p)
+static int select_once(apr_dbd_results_t **res, sms_db_t *db, const char *sql,
+                       apr_pool_t *p)
 {
     apr_dbd_prepared_t *st = NULL;
     int rc = apr_dbd_prepare(db->driver, p, db->handle, sql, NULL, &st);
 
     *res = NULL;
-    return rc ? rc : apr_dbd_pvselect(db->driver, p, db->handle, res, st, 0,
-                                      NULL);
+    return rc ? rc
+              : apr_dbd_pvselect(db->driver, p, db->handle, res, st, 0, NULL);
 }
 
 static void sqlite_busy_split(sms_db_t *db, apr_pool_t *p)
@@ -153,7 +153,7 @@ static void sqlite_busy_split(sms_db_t *db, apr_pool_t *p)
         }
     }
     if (total <= 0) {
-        return;     /* no busy_timeout: SQLITE_BUSY at once, nothing to split */
+        return; /* no busy_timeout: SQLITE_BUSY at once, nothing to split */
     }
     each = total / SQLITE_DRIVER_TRIES - SQLITE_DRIVER_SLEEP_MS;
     for (i = 0; i < sizeof(busy_steps) / sizeof(*busy_steps) - 1; i++) {
@@ -162,7 +162,7 @@ static void sqlite_busy_split(sms_db_t *db, apr_pool_t *p)
         }
     }
     if (busy_steps[i].ms >= total) {
-        return;     /* already as short as it gets */
+        return; /* already as short as it gets */
     }
     row = NULL;
     if (select_once(&res, db, busy_steps[i].sql, p) == 0) {
@@ -202,8 +202,8 @@ static const char *no_access(sms_db_t *db, const char *msg, apr_pool_t *p)
     apr_uid_t uid;
     apr_gid_t gid;
 
-    if (!strcmp(apr_dbd_name(db->driver), "sqlite3")
-        && select_once(&res, db, "PRAGMA database_list", p) == 0) {
+    if (!strcmp(apr_dbd_name(db->driver), "sqlite3") &&
+        select_once(&res, db, "PRAGMA database_list", p) == 0) {
         while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
             const char *name = sms_st_col(db, row, 1);
             const char *v = sms_st_col(db, row, 2);
@@ -213,29 +213,31 @@ static const char *no_access(sms_db_t *db, const char *msg, apr_pool_t *p)
         }
     }
     if (file) {
-        dir = apr_pstrndup(p, file, (apr_size_t)(strrchr(file, '/') ?
-                                     strrchr(file, '/') - file : 0));
+        dir = apr_pstrndup(
+            p, file,
+            (apr_size_t)(strrchr(file, '/') ? strrchr(file, '/') - file : 0));
         bad = denied(*dir ? dir : "/", W_OK | X_OK, p);
         bad = bad ? bad : denied(file, R_OK | W_OK, p);
-        bad = bad ? bad : denied(apr_pstrcat(p, file, "-wal", NULL),
-                                 R_OK | W_OK, p);
-        bad = bad ? bad : denied(apr_pstrcat(p, file, "-shm", NULL),
-                                 R_OK | W_OK, p);
+        bad = bad ? bad
+                  : denied(apr_pstrcat(p, file, "-wal", NULL), R_OK | W_OK, p);
+        bad = bad ? bad
+                  : denied(apr_pstrcat(p, file, "-shm", NULL), R_OK | W_OK, p);
     }
     if (!bad) {
         return apr_psprintf(p, "cannot open the database: %s",
                             msg ? msg : "the driver gives no reason");
     }
-    if (apr_uid_current(&uid, &gid, p) != APR_SUCCESS
-        || apr_uid_name_get(&user, uid, p) != APR_SUCCESS) {
+    if (apr_uid_current(&uid, &gid, p) != APR_SUCCESS ||
+        apr_uid_name_get(&user, uid, p) != APR_SUCCESS) {
         user = "this process's user";
     }
-    return apr_psprintf(p, "cannot open the database (permission denied on "
+    return apr_psprintf(p,
+                        "cannot open the database (permission denied on "
                         "%s): httpd's children run as %s, and SQLite writes "
                         "the database and its -wal and -shm files in its "
                         "folder; run sql/migrate.sh as root, which gives "
-                        "them to that user, or chown -R %s %s", bad, user,
-                        user, *dir ? dir : "/");
+                        "them to that user, or chown -R %s %s",
+                        bad, user, user, *dir ? dir : "/");
 }
 
 /* Highest applied schema version, via a statement prepared only for this
@@ -251,8 +253,8 @@ static apr_status_t schema_version(long *version, const char **why,
 
     if (rc) {
         const char *msg = apr_dbd_error(db->driver, db->handle, rc);
-        if (strcmp(apr_dbd_name(db->driver), "sqlite3")
-            || (msg && strstr(msg, "no such table"))) {
+        if (strcmp(apr_dbd_name(db->driver), "sqlite3") ||
+            (msg && strstr(msg, "no such table"))) {
             return SMS_STORE_ENOSCHEMA;
         }
         *why = no_access(db, msg, p);
@@ -270,8 +272,8 @@ static apr_status_t schema_version(long *version, const char **why,
 
 const char *sms_st_many_sql(apr_size_t which, apr_pool_t *p)
 {
-    apr_array_header_t *parts = apr_array_make(p, 2 * MANY_ROWS + 2,
-                                               sizeof(const char *));
+    apr_array_header_t *parts =
+        apr_array_make(p, 2 * MANY_ROWS + 2, sizeof(const char *));
     int i;
 
     APR_ARRAY_PUSH(parts, const char *) = sms_st_many[which].head;
@@ -283,13 +285,13 @@ const char *sms_st_many_sql(apr_size_t which, apr_pool_t *p)
     return apr_array_pstrcat(p, parts, 0);
 }
 
-#define NO_SCHEMA "the mod_sms schema is missing (no sms_schema table): " \
+#define NO_SCHEMA                                                              \
+    "the mod_sms schema is missing (no sms_schema table): "                    \
     "apply sql/<driver>/*.sql with sql/migrate.sh"
 
 /* The schema is there and new enough; SMS_STORE_ENOSCHEMA (or
  * SMS_STORE_ENOACCESS) with *why otherwise. */
-static apr_status_t check_version(sms_db_t *db, const char **why,
-                                  apr_pool_t *p)
+static apr_status_t check_version(sms_db_t *db, const char **why, apr_pool_t *p)
 {
     long version = 0;
     apr_status_t rv = schema_version(&version, why, db, p);
@@ -298,13 +300,14 @@ static apr_status_t check_version(sms_db_t *db, const char **why,
         return rv;
     }
     if (rv != APR_SUCCESS || version == 0) {
-        *why = NO_SCHEMA;   /* version 0: pgsql reports the table late */
+        *why = NO_SCHEMA; /* version 0: pgsql reports the table late */
         return SMS_STORE_ENOSCHEMA;
     }
     if (version < SMS_SCHEMA_VERSION) {
-        *why = apr_psprintf(p, "the mod_sms schema is at version %ld, this "
-                            "build needs %d: run sql/migrate.sh", version,
-                            SMS_SCHEMA_VERSION);
+        *why = apr_psprintf(p,
+                            "the mod_sms schema is at version %ld, this "
+                            "build needs %d: run sql/migrate.sh",
+                            version, SMS_SCHEMA_VERSION);
         return SMS_STORE_ENOSCHEMA;
     }
     return APR_SUCCESS;
@@ -316,8 +319,7 @@ static apr_status_t prepare_one(sms_db_t *db, const char *label,
                                 const char **why, apr_pool_t *p)
 {
     apr_dbd_prepared_t *st = NULL;
-    int rc = apr_dbd_prepare(db->driver, db->pool, db->handle, sql, label,
-                             &st);
+    int rc = apr_dbd_prepare(db->driver, db->pool, db->handle, sql, label, &st);
 
     if (rc) {
         *why = apr_psprintf(p, "%s: %s", what,
@@ -349,35 +351,36 @@ apr_status_t sms_store_ready(sms_db_t *db, const char **why, apr_pool_t *p)
     if (!db->prepared) {
         db->prepared = apr_hash_make(db->pool);
     }
-    if (db->serialize) {    /* once per connection: it is not ready yet */
+    if (db->serialize) { /* once per connection: it is not ready yet */
         sqlite_busy_split(db, p);
     }
     for (i = 0; rv == APR_SUCCESS && i < sms_st_npatient_queries; i++) {
         const sms_patient_query_t *q = &sms_st_patient_queries[i];
         if (!q->sql) {
-            continue;       /* SMSPatientAccessQuery unset */
+            continue; /* SMSPatientAccessQuery unset */
         }
-        rv = prepare_one(db, q->label, q->sql, apr_pstrcat(
-                             p, q->directive, ": cannot prepare the query",
-                             NULL), why, p);
+        rv = prepare_one(
+            db, q->label, q->sql,
+            apr_pstrcat(p, q->directive, ": cannot prepare the query", NULL),
+            why, p);
     }
     for (i = 0; rv == APR_SUCCESS && i < sms_st_nmany; i++) {
-        rv = prepare_one(db, sms_st_many[i].label, sms_st_many_sql(i, p),
-                         apr_pstrcat(p, "cannot prepare ",
-                                     sms_st_many[i].label, NULL), why, p);
+        rv = prepare_one(
+            db, sms_st_many[i].label, sms_st_many_sql(i, p),
+            apr_pstrcat(p, "cannot prepare ", sms_st_many[i].label, NULL), why,
+            p);
     }
     for (i = 0; rv == APR_SUCCESS && i < sms_st_nstatements; i++) {
         const sms_statement_t *st = &sms_st_statements[i];
-        rv = prepare_one(db, st->label,
-                         pgsql && st->pgsql ? st->pgsql : st->sql,
-                         apr_pstrcat(p, "cannot prepare ", st->label, NULL),
-                         why, p);
+        rv = prepare_one(
+            db, st->label, pgsql && st->pgsql ? st->pgsql : st->sql,
+            apr_pstrcat(p, "cannot prepare ", st->label, NULL), why, p);
     }
     /* last: its presence says every statement is prepared */
-    return rv == APR_SUCCESS ? prepare_one(db, SMS_READY_LABEL, "SELECT 1",
-                                           "cannot prepare " SMS_READY_LABEL,
-                                           why, p)
-                             : rv;
+    return rv == APR_SUCCESS
+               ? prepare_one(db, SMS_READY_LABEL, "SELECT 1",
+                             "cannot prepare " SMS_READY_LABEL, why, p)
+               : rv;
 }
 
 apr_status_t sms_store_queue_depth(int *depth, sms_db_t *db, apr_pool_t *p)
@@ -420,10 +423,11 @@ apr_status_t sms_st_db_error(sms_db_t *db, const char *label, int rc,
     /* pgsql: mod_dbd's check resets a broken connection in place
      * (PQreset), and the new session has none of our statements: forget
      * them so that the next use of this connection prepares them again */
-    if (msg && strstr(msg, "prepared statement") && strstr(msg, "does not exist")
-        && db->prepared) {
+    if (msg && strstr(msg, "prepared statement") &&
+        strstr(msg, "does not exist") && db->prepared) {
         apr_hash_set(db->prepared, SMS_READY_LABEL, APR_HASH_KEY_STRING, NULL);
-        sms_log(SMS_LOG_WARNING, APR_EGENERAL, p, "store: %s: the database "
+        sms_log(SMS_LOG_WARNING, APR_EGENERAL, p,
+                "store: %s: the database "
                 "connection was reset; statements will be prepared again",
                 label);
         return APR_EGENERAL;
@@ -499,8 +503,11 @@ apr_status_t sms_st_query(apr_dbd_results_t **res, sms_db_t *db,
     return rc ? sms_st_db_error(db, label, rc, p) : APR_SUCCESS;
 }
 
-#define ARGS(...) (sizeof((const char *[]){__VA_ARGS__}) / sizeof(char *)), \
-                  (const char *[]){__VA_ARGS__}
+#define ARGS(...)                                                              \
+    (sizeof((const char *[]){__VA_ARGS__}) / sizeof(char *)), (const char *[]) \
+    {                                                                          \
+        __VA_ARGS__                                                            \
+    }
 
 /* The one id an INSERT ... RETURNING id answers; drains the result. */
 apr_status_t sms_st_returning_id(apr_int64_t *id, sms_db_t *db,
@@ -590,5 +597,6 @@ apr_status_t sms_store_end(sms_db_t *db, int ok, apr_pool_t *p)
     db->trans = NULL;
     sms_st_write_unlock(db->locked);
     db->locked = 0;
-    return rc ? sms_st_db_error(db, ok ? "commit" : "rollback", rc, p) : APR_SUCCESS;
+    return rc ? sms_st_db_error(db, ok ? "commit" : "rollback", rc, p)
+              : APR_SUCCESS;
 }

@@ -9,7 +9,8 @@
 
 #include "sms_store_private.h"
 
-/* ---- Idempotency-Key ------------------------------------------------------ */
+/* ---- Idempotency-Key ------------------------------------------------------
+ */
 
 apr_status_t sms_store_idem_get(const char **hash, int *status,
                                 const char **response, sms_db_t *db,
@@ -19,8 +20,8 @@ apr_status_t sms_store_idem_get(const char **hash, int *status,
     apr_dbd_results_t *res;
     apr_dbd_row_t *row = NULL;
     int found = 0;
-    apr_status_t rv = sms_st_query(&res, db, "sms_idem_get", p, ARGS(
-        user, key, sms_st_i64(p, not_before)));
+    apr_status_t rv = sms_st_query(&res, db, "sms_idem_get", p,
+                                   ARGS(user, key, sms_st_i64(p, not_before)));
 
     if (rv != APR_SUCCESS) {
         return rv;
@@ -39,8 +40,8 @@ apr_status_t sms_store_idem_start(sms_db_t *db, const char *user,
                                   apr_time_t now, apr_time_t not_before,
                                   apr_pool_t *p)
 {
-    apr_status_t rv = sms_st_run(NULL, db, "sms_idem_expire", p, ARGS(
-        user, key, sms_st_i64(p, not_before)));
+    apr_status_t rv = sms_st_run(NULL, db, "sms_idem_expire", p,
+                                 ARGS(user, key, sms_st_i64(p, not_before)));
     int rows = 0, rc, locked;
 
     if (rv != APR_SUCCESS) {
@@ -49,8 +50,8 @@ apr_status_t sms_store_idem_start(sms_db_t *db, const char *user,
     /* a unique-key violation here means another request won the race */
     locked = sms_st_write_lock(db);
     rc = apr_dbd_pquery(db->driver, p, db->handle, &rows,
-                        sms_st_stmt(db, "sms_idem_insert"), ARGS(
-                            user, key, hash, sms_st_i64(p, now)));
+                        sms_st_stmt(db, "sms_idem_insert"),
+                        ARGS(user, key, hash, sms_st_i64(p, now)));
     sms_st_write_unlock(locked);
     return rc ? APR_EEXIST : APR_SUCCESS;
 }
@@ -65,6 +66,6 @@ apr_status_t sms_store_idem_finish(sms_db_t *db, const char *user,
                                    const char *key, int status,
                                    const char *response, apr_pool_t *p)
 {
-    return sms_st_run(NULL, db, "sms_idem_finish", p, ARGS(
-        sms_st_i64(p, status), response, user, key));
+    return sms_st_run(NULL, db, "sms_idem_finish", p,
+                      ARGS(sms_st_i64(p, status), response, user, key));
 }

@@ -23,12 +23,9 @@ typedef struct {
 
 #define COL_DESC(col, field, kind) {COL_##kind, offsetof(sms_message_t, field)},
 static const col_t read_cols[MSG_NCOLS] = {
-    {COL_I64, offsetof(sms_message_t, id)},
-    SMS_MESSAGE_READ(COL_DESC)
-};
+    {COL_I64, offsetof(sms_message_t, id)}, SMS_MESSAGE_READ(COL_DESC)};
 static const col_t insert_cols[MSG_ROW_ARGS - 1] = {
-    SMS_MESSAGE_INSERT(COL_DESC)
-};
+    SMS_MESSAGE_INSERT(COL_DESC)};
 #undef COL_DESC
 
 sms_message_t *sms_st_read_message(sms_db_t *db, apr_dbd_row_t *row,
@@ -92,7 +89,7 @@ void sms_st_insert_args(const char **args, const sms_message_t *m,
             break;
         }
     }
-    args[i] = sms_st_i64(p, m->created_at);     /* updated_at */
+    args[i] = sms_st_i64(p, m->created_at); /* updated_at */
 }
 
 apr_status_t sms_store_insert_message(apr_int64_t *id, sms_db_t *db,
@@ -108,21 +105,20 @@ apr_status_t sms_store_insert_messages(sms_db_t *db,
                                        const apr_array_header_t *msgs,
                                        apr_pool_t *p)
 {
-    const char **args = apr_palloc(p, sizeof(*args) * MSG_ROW_ARGS
-                                          * MANY_ROWS);
+    const char **args = apr_palloc(p, sizeof(*args) * MSG_ROW_ARGS * MANY_ROWS);
     apr_status_t rv = APR_SUCCESS;
     int i = 0, j;
 
-    for (; rv == APR_SUCCESS && msgs->nelts - i >= MANY_ROWS;
-         i += MANY_ROWS) {
+    for (; rv == APR_SUCCESS && msgs->nelts - i >= MANY_ROWS; i += MANY_ROWS) {
         apr_pool_t *chunk;
         apr_pool_create(&chunk, p);
         for (j = 0; j < MANY_ROWS; j++) {
             sms_st_insert_args(args + j * MSG_ROW_ARGS,
-                        APR_ARRAY_IDX(msgs, i + j, sms_message_t *), chunk);
+                               APR_ARRAY_IDX(msgs, i + j, sms_message_t *),
+                               chunk);
         }
         rv = sms_st_run(NULL, db, MANY_INSERT_LABEL, chunk,
-                 MSG_ROW_ARGS * MANY_ROWS, args);
+                        MSG_ROW_ARGS * MANY_ROWS, args);
         apr_pool_destroy(chunk);
     }
     for (; rv == APR_SUCCESS && i < msgs->nelts; i++) {
@@ -152,7 +148,6 @@ apr_status_t sms_st_one_message(sms_message_t **m, sms_db_t *db,
     return APR_SUCCESS;
 }
 
-
 apr_status_t sms_store_get_message(sms_message_t **m, sms_db_t *db,
                                    apr_int64_t id, apr_pool_t *p)
 {
@@ -164,7 +159,8 @@ apr_status_t sms_store_events(apr_array_header_t **events, sms_db_t *db,
 {
     apr_dbd_results_t *res;
     apr_dbd_row_t *row = NULL;
-    apr_status_t rv = sms_st_query(&res, db, "sms_event_list", p, ARGS(sms_st_i64(p, id)));
+    apr_status_t rv =
+        sms_st_query(&res, db, "sms_event_list", p, ARGS(sms_st_i64(p, id)));
 
     if (rv != APR_SUCCESS) {
         return rv;
@@ -183,19 +179,23 @@ apr_status_t sms_store_list_messages(apr_array_header_t **msgs, sms_db_t *db,
                                      const sms_filter_t *f, apr_pool_t *p)
 {
     apr_dbd_results_t *res;
-    const char *batch = sms_st_opt64(p, f->batch_id), *since = sms_st_opt64(p, f->since);
-    const char *until = sms_st_opt64(p, f->until), *before = sms_st_opt64(p, f->before_id);
+    const char *batch = sms_st_opt64(p, f->batch_id),
+               *since = sms_st_opt64(p, f->since);
+    const char *until = sms_st_opt64(p, f->until),
+               *before = sms_st_opt64(p, f->before_id);
     /* the statement whose index serves the most selective filter given */
     const char *label = f->patient_id ? "sms_msg_list_patient"
-                        : f->phone ? "sms_msg_list_phone"
+                        : f->phone    ? "sms_msg_list_phone"
                         : f->batch_id ? "sms_msg_list_batch"
-                        : f->status ? "sms_msg_list_status" : "sms_msg_list";
+                        : f->status   ? "sms_msg_list_status"
+                                      : "sms_msg_list";
     apr_status_t rv;
 
-    rv = sms_st_query(&res, db, label, p, ARGS(
-        f->status, f->status, f->patient_id, f->patient_id, f->phone,
-        f->phone, batch, batch, since, since, until, until, before, before,
-        sms_st_i64(p, f->limit)));
+    rv =
+        sms_st_query(&res, db, label, p,
+                     ARGS(f->status, f->status, f->patient_id, f->patient_id,
+                          f->phone, f->phone, batch, batch, since, since, until,
+                          until, before, before, sms_st_i64(p, f->limit)));
     return rv == APR_SUCCESS ? sms_st_read_messages(msgs, db, res, p) : rv;
 }
 
@@ -203,20 +203,23 @@ apr_status_t sms_st_insert_event(sms_db_t *db, apr_int64_t id,
                                  const char *status, const char *detail,
                                  apr_time_t at, apr_pool_t *p)
 {
-    return sms_st_run(NULL, db, "sms_event_insert", p, ARGS(
-        sms_st_i64(p, id), status, detail, sms_st_i64(p, at)));
+    return sms_st_run(
+        NULL, db, "sms_event_insert", p,
+        ARGS(sms_st_i64(p, id), status, detail, sms_st_i64(p, at)));
 }
 
 apr_status_t sms_store_transition(int *changed, sms_db_t *db,
                                   const sms_transition_t *t, apr_pool_t *p)
 {
     int rows = 0;
-    apr_status_t rv = sms_st_run(&rows, db, "sms_msg_transition", p, ARGS(
-        t->to, t->external_id, t->error, t->provider_ref,
-        sms_st_opt64(p, t->sent_at), sms_st_opt64(p, t->delivered_at),
-        sms_st_opt64(p, t->next_attempt_at), sms_st_i64(p, t->attempts_add),
-        t->lease_owner, sms_st_opt64(p, t->lease_until), sms_st_i64(p, t->now),
-        sms_st_i64(p, t->id), t->from));
+    apr_status_t rv = sms_st_run(
+        &rows, db, "sms_msg_transition", p,
+        ARGS(t->to, t->external_id, t->error, t->provider_ref,
+             sms_st_opt64(p, t->sent_at), sms_st_opt64(p, t->delivered_at),
+             sms_st_opt64(p, t->next_attempt_at),
+             sms_st_i64(p, t->attempts_add), t->lease_owner,
+             sms_st_opt64(p, t->lease_until), sms_st_i64(p, t->now),
+             sms_st_i64(p, t->id), t->from));
 
     *changed = rows > 0;
     if (rv == APR_SUCCESS && rows > 0) {
@@ -240,7 +243,7 @@ apr_status_t sms_store_transitions(int *changed, sms_db_t *db,
         apr_dbd_row_t *row = NULL;
         int locked;
 
-        memset(args, 0, sizeof(args));  /* NULL rows pad the chunk */
+        memset(args, 0, sizeof(args)); /* NULL rows pad the chunk */
         for (j = 0; j < rows; j++) {
             const sms_transition_t *t = &ts[i + j];
             const char **a = args + j * TRANSITION_ARGS;
@@ -260,9 +263,9 @@ apr_status_t sms_store_transitions(int *changed, sms_db_t *db,
         }
         locked = sms_st_write_lock(db);
         rv = sms_st_query(&res, db, MANY_TRANSITION_LABEL, p,
-                   TRANSITION_ARGS * MANY_ROWS, args);
-        while (rv == APR_SUCCESS
-               && apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+                          TRANSITION_ARGS * MANY_ROWS, args);
+        while (rv == APR_SUCCESS &&
+               apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
             const char *id = sms_st_col(db, row, 0);
             if (id) {
                 id = apr_pstrdup(p, id);
@@ -275,8 +278,8 @@ apr_status_t sms_store_transitions(int *changed, sms_db_t *db,
         for (j = 0; rv == APR_SUCCESS && j < rows; j++) {
             const sms_transition_t *t = &ts[i + j];
             const char *id = sms_st_i64(p, t->id), **a;
-            changed[i + j] = apr_hash_get(done, id, APR_HASH_KEY_STRING)
-                             != NULL;
+            changed[i + j] =
+                apr_hash_get(done, id, APR_HASH_KEY_STRING) != NULL;
             if (!changed[i + j]) {
                 continue;
             }
@@ -287,22 +290,24 @@ apr_status_t sms_store_transitions(int *changed, sms_db_t *db,
             a[3] = sms_st_i64(p, t->now);
         }
         if (rv == APR_SUCCESS && events) {
-            rv = sms_st_run(NULL, db, MANY_EVENT_LABEL, p, EVENT_ARGS * MANY_ROWS,
-                     args);
+            rv = sms_st_run(NULL, db, MANY_EVENT_LABEL, p,
+                            EVENT_ARGS * MANY_ROWS, args);
         }
     }
     return rv;
 }
 
-/* ---- batches --------------------------------------------------------------- */
+/* ---- batches ---------------------------------------------------------------
+ */
 
 apr_status_t sms_store_insert_batch(apr_int64_t *id, sms_db_t *db,
                                     const char *user, int recipients,
-                                    int segments, apr_time_t now,
-                                    apr_pool_t *p)
+                                    int segments, apr_time_t now, apr_pool_t *p)
 {
-    return sms_st_returning_id(id, db, "sms_batch_insert", p, ARGS(
-        user, sms_st_i64(p, now), sms_st_i64(p, recipients), sms_st_i64(p, segments)));
+    return sms_st_returning_id(id, db, "sms_batch_insert", p,
+                               ARGS(user, sms_st_i64(p, now),
+                                    sms_st_i64(p, recipients),
+                                    sms_st_i64(p, segments)));
 }
 
 apr_status_t sms_store_batch_counts(apr_hash_t **counts, apr_time_t *created,
@@ -312,7 +317,8 @@ apr_status_t sms_store_batch_counts(apr_hash_t **counts, apr_time_t *created,
     apr_dbd_results_t *res;
     apr_dbd_row_t *row = NULL;
     int found = 0;
-    apr_status_t rv = sms_st_query(&res, db, "sms_batch_get", p, ARGS(sms_st_i64(p, id)));
+    apr_status_t rv =
+        sms_st_query(&res, db, "sms_batch_get", p, ARGS(sms_st_i64(p, id)));
 
     if (rv != APR_SUCCESS) {
         return rv;
@@ -329,13 +335,12 @@ apr_status_t sms_store_batch_counts(apr_hash_t **counts, apr_time_t *created,
     if (rv != APR_SUCCESS) {
         return rv;
     }
-    row = NULL;     /* pgsql keeps a row tied to the result it came from */
+    row = NULL; /* pgsql keeps a row tied to the result it came from */
     *counts = apr_hash_make(p);
     while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
         int *n = apr_palloc(p, sizeof(int));
         *n = (int)sms_st_to64(sms_st_col(db, row, 1));
-        apr_hash_set(*counts,
-                     apr_pstrdup(p, sms_st_col(db, row, 0)),
+        apr_hash_set(*counts, apr_pstrdup(p, sms_st_col(db, row, 0)),
                      APR_HASH_KEY_STRING, n);
     }
     return APR_SUCCESS;

@@ -48,7 +48,7 @@ apr_status_t sms_store_figures(sms_store_figures_t *f, sms_db_t *db,
             f->due = n;
         }
         else if (!strcmp(kind, "oldest_due")) {
-            f->oldest_due = n;  /* NULL (nothing due) reads as 0 */
+            f->oldest_due = n; /* NULL (nothing due) reads as 0 */
         }
     }
     return APR_SUCCESS;

@@ -9,7 +9,8 @@
 
 #include "sms_store_private.h"
 
-/* ---- opt-out ------------------------------------------------------------------- */
+/* ---- opt-out
+ * ------------------------------------------------------------------- */
 
 apr_status_t sms_store_optout_many(apr_hash_t **opted_out, sms_db_t *db,
                                    const apr_array_header_t *numbers,
@@ -24,13 +25,14 @@ apr_status_t sms_store_optout_many(apr_hash_t **opted_out, sms_db_t *db,
         apr_dbd_results_t *res;
         apr_dbd_row_t *row = NULL;
 
-        for (j = 0; j < MANY_ROWS; j++) {   /* NULL matches nothing */
+        for (j = 0; j < MANY_ROWS; j++) { /* NULL matches nothing */
             args[j] = i + j < numbers->nelts
-                      ? APR_ARRAY_IDX(numbers, i + j, const char *) : NULL;
+                          ? APR_ARRAY_IDX(numbers, i + j, const char *)
+                          : NULL;
         }
         rv = sms_st_query(&res, db, MANY_OPTOUT_LABEL, p, MANY_ROWS, args);
-        while (rv == APR_SUCCESS
-               && apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+        while (rv == APR_SUCCESS &&
+               apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
             const char *n = sms_st_col(db, row, 0);
             if (n) {
                 n = apr_pstrdup(p, n);
@@ -58,8 +60,8 @@ apr_status_t sms_store_optout_add(int *added, sms_db_t *db, const char *number,
     if (rv != APR_SUCCESS || found) {
         return rv;
     }
-    rv = sms_st_run(NULL, db, "sms_optout_add", p, ARGS(number, source, user,
-                                                 sms_st_i64(p, now)));
+    rv = sms_st_run(NULL, db, "sms_optout_add", p,
+                    ARGS(number, source, user, sms_st_i64(p, now)));
     *added = rv == APR_SUCCESS;
     return rv;
 }
@@ -68,20 +70,21 @@ apr_status_t sms_store_optout_remove(int *removed, sms_db_t *db,
                                      const char *number, apr_pool_t *p)
 {
     int rows = 0;
-    apr_status_t rv = sms_st_run(&rows, db, "sms_optout_remove", p, ARGS(number));
+    apr_status_t rv =
+        sms_st_run(&rows, db, "sms_optout_remove", p, ARGS(number));
 
     *removed = rows > 0;
     return rv;
 }
 
 apr_status_t sms_store_optout_list(apr_array_header_t **list, sms_db_t *db,
-                                   const char *after, int limit,
-                                   apr_pool_t *p)
+                                   const char *after, int limit, apr_pool_t *p)
 {
     apr_dbd_results_t *res;
     apr_dbd_row_t *row = NULL;
-    apr_status_t rv = sms_st_query(&res, db, "sms_optout_list", p, ARGS(
-        after ? after : "", sms_st_i64(p, limit)));
+    apr_status_t rv =
+        sms_st_query(&res, db, "sms_optout_list", p,
+                     ARGS(after ? after : "", sms_st_i64(p, limit)));
 
     if (rv != APR_SUCCESS) {
         return rv;

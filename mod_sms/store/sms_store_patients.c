@@ -11,10 +11,11 @@
 #include "sms_phone.h"
 #include "sms_store_private.h"
 
-/* ---- patients ------------------------------------------------------------------ */
+/* ---- patients
+ * ------------------------------------------------------------------ */
 
-#define E164_BATCH 100          /* rows per sms_phone_e164_pending */
-#define E164_ROUNDS 100         /* most batches per call */
+#define E164_BATCH 100  /* rows per sms_phone_e164_pending */
+#define E164_ROUNDS 100 /* most batches per call */
 
 apr_status_t sms_store_patient_phones_e164(sms_db_t *db,
                                            const char *country_code,
@@ -25,10 +26,9 @@ apr_status_t sms_store_patient_phones_e164(sms_db_t *db,
     for (round = 0; round < E164_ROUNDS; round++) {
         apr_dbd_results_t *res;
         apr_dbd_row_t *row = NULL;
-        apr_array_header_t *ids = apr_array_make(p, E164_BATCH,
-                                                 sizeof(char *));
-        apr_array_header_t *numbers = apr_array_make(p, E164_BATCH,
-                                                     sizeof(char *));
+        apr_array_header_t *ids = apr_array_make(p, E164_BATCH, sizeof(char *));
+        apr_array_header_t *numbers =
+            apr_array_make(p, E164_BATCH, sizeof(char *));
         apr_status_t rv;
         int i, n;
 
@@ -41,8 +41,7 @@ apr_status_t sms_store_patient_phones_e164(sms_db_t *db,
             const char *number = sms_st_col(db, row, 1);
             if (id && number) {
                 APR_ARRAY_PUSH(ids, const char *) = apr_pstrdup(p, id);
-                APR_ARRAY_PUSH(numbers, const char *) = apr_pstrdup(p,
-                                                                    number);
+                APR_ARRAY_PUSH(numbers, const char *) = apr_pstrdup(p, number);
             }
         }
         for (i = 0; i < ids->nelts; i++) {
@@ -52,11 +51,11 @@ apr_status_t sms_store_patient_phones_e164(sms_db_t *db,
 
             if (sms_phone_normalise(&e164, &err, number, country_code, NULL,
                                     p) != APR_SUCCESS) {
-                e164 = "";      /* not a valid number: never matches */
+                e164 = ""; /* not a valid number: never matches */
             }
-            rv = sms_st_run(&n, db, "sms_phone_e164_set", p,
-                            ARGS(e164, APR_ARRAY_IDX(ids, i, const char *),
-                                 number));
+            rv = sms_st_run(
+                &n, db, "sms_phone_e164_set", p,
+                ARGS(e164, APR_ARRAY_IDX(ids, i, const char *), number));
             if (rv != APR_SUCCESS) {
                 return rv;
             }
@@ -68,9 +67,8 @@ apr_status_t sms_store_patient_phones_e164(sms_db_t *db,
     return APR_SUCCESS;
 }
 
-apr_status_t sms_store_patients_by_phone(apr_array_header_t **ids,
-                                         sms_db_t *db, const char *number,
-                                         apr_pool_t *p)
+apr_status_t sms_store_patients_by_phone(apr_array_header_t **ids, sms_db_t *db,
+                                         const char *number, apr_pool_t *p)
 {
     const char *args[8];
     int n = sms_st_patient_queries[2].markers, i;
@@ -95,12 +93,12 @@ apr_status_t sms_store_patients_by_phone(apr_array_header_t **ids,
     return APR_SUCCESS;
 }
 
-/* ---- patients and conversations ---------------------------------------------- */
+/* ---- patients and conversations
+ * ---------------------------------------------- */
 
 /* Run patient query i with the same value for each of its markers. */
-static apr_status_t patient_query(apr_dbd_results_t **res, sms_db_t *db,
-                                  int i, const char *value, int random,
-                                  apr_pool_t *p)
+static apr_status_t patient_query(apr_dbd_results_t **res, sms_db_t *db, int i,
+                                  const char *value, int random, apr_pool_t *p)
 {
     const char *args[8];
     int n, rc;
@@ -110,12 +108,14 @@ static apr_status_t patient_query(apr_dbd_results_t **res, sms_db_t *db,
     }
     *res = NULL;
     rc = apr_dbd_pselect(db->driver, p, db->handle, res,
-                         sms_st_stmt(db, sms_st_patient_queries[i].label), random, n, args);
-    return rc ? sms_st_db_error(db, sms_st_patient_queries[i].label, rc, p) : APR_SUCCESS;
+                         sms_st_stmt(db, sms_st_patient_queries[i].label),
+                         random, n, args);
+    return rc ? sms_st_db_error(db, sms_st_patient_queries[i].label, rc, p)
+              : APR_SUCCESS;
 }
 
-apr_status_t sms_store_patient(sms_patient_t **pt, sms_db_t *db,
-                               const char *id, apr_pool_t *p)
+apr_status_t sms_store_patient(sms_patient_t **pt, sms_db_t *db, const char *id,
+                               apr_pool_t *p)
 {
     apr_dbd_results_t *res;
     apr_dbd_row_t *row = NULL;
@@ -139,13 +139,11 @@ apr_status_t sms_store_patient(sms_patient_t **pt, sms_db_t *db,
 /* is_default as the host's tables may spell it: 1, t, true, yes. */
 static int truthy(const char *v)
 {
-    return v && (*v == '1' || *v == 't' || *v == 'T' || *v == 'y'
-                 || *v == 'Y');
+    return v && (*v == '1' || *v == 't' || *v == 'T' || *v == 'y' || *v == 'Y');
 }
 
-apr_status_t sms_store_patient_phones(apr_array_header_t **phones,
-                                      sms_db_t *db, const char *id,
-                                      apr_pool_t *p)
+apr_status_t sms_store_patient_phones(apr_array_header_t **phones, sms_db_t *db,
+                                      const char *id, apr_pool_t *p)
 {
     apr_dbd_results_t *res;
     apr_dbd_row_t *row = NULL;
@@ -170,8 +168,7 @@ apr_status_t sms_store_check_patient_queries(const char **directive,
 {
     int i;
 
-    for (i = 0; i < (int)(sms_st_npatient_queries);
-         i++) {
+    for (i = 0; i < (int)(sms_st_npatient_queries); i++) {
         apr_dbd_results_t *res = NULL;
         apr_dbd_row_t *row = NULL;
         int cols;
@@ -191,10 +188,13 @@ apr_status_t sms_store_check_patient_queries(const char **directive,
             ;
         (void)row;
         if (sms_st_patient_queries[i].columns
-            ? cols != sms_st_patient_queries[i].columns : cols < 1) {
+                ? cols != sms_st_patient_queries[i].columns
+                : cols < 1) {
             *directive = sms_st_patient_queries[i].directive;
-            *why = apr_psprintf(p, "the query answers %d column(s); it must "
-                                "answer %s", cols, sms_st_patient_queries[i].shape);
+            *why = apr_psprintf(p,
+                                "the query answers %d column(s); it must "
+                                "answer %s",
+                                cols, sms_st_patient_queries[i].shape);
             return APR_EGENERAL;
         }
     }
@@ -207,8 +207,8 @@ apr_status_t sms_store_thread_version(apr_time_t *updated, apr_int64_t *inbound,
 {
     apr_dbd_results_t *res;
     apr_dbd_row_t *row = NULL;
-    apr_status_t rv = sms_st_query(&res, db, "sms_thread_version", p, ARGS(
-        patient_id, patient_id));
+    apr_status_t rv = sms_st_query(&res, db, "sms_thread_version", p,
+                                   ARGS(patient_id, patient_id));
 
     *updated = 0;
     *inbound = 0;
@@ -226,8 +226,8 @@ apr_status_t sms_store_thread_out(apr_array_header_t **msgs, sms_db_t *db,
                                   apr_pool_t *p)
 {
     apr_dbd_results_t *res;
-    apr_status_t rv = sms_st_query(&res, db, "sms_thread_out", p, ARGS(
-        patient_id, sms_st_i64(p, after)));
+    apr_status_t rv = sms_st_query(&res, db, "sms_thread_out", p,
+                                   ARGS(patient_id, sms_st_i64(p, after)));
 
     return rv == APR_SUCCESS ? sms_st_read_messages(msgs, db, res, p) : rv;
 }
@@ -238,8 +238,8 @@ apr_status_t sms_store_thread_in(apr_array_header_t **ins, sms_db_t *db,
 {
     apr_dbd_results_t *res;
     apr_dbd_row_t *row = NULL;
-    apr_status_t rv = sms_st_query(&res, db, "sms_thread_in", p, ARGS(
-        patient_id, sms_st_i64(p, after)));
+    apr_status_t rv = sms_st_query(&res, db, "sms_thread_in", p,
+                                   ARGS(patient_id, sms_st_i64(p, after)));
 
     if (rv != APR_SUCCESS) {
         return rv;
@@ -257,8 +257,8 @@ apr_status_t sms_store_thread_in(apr_array_header_t **ins, sms_db_t *db,
 }
 
 apr_status_t sms_store_patient_access(int *allowed, sms_db_t *db,
-                                      const char *user,
-                                      const char *patient_id, apr_pool_t *p)
+                                      const char *user, const char *patient_id,
+                                      apr_pool_t *p)
 {
     apr_dbd_results_t *res;
     apr_dbd_row_t *row = NULL;
@@ -269,8 +269,8 @@ apr_status_t sms_store_patient_access(int *allowed, sms_db_t *db,
         return APR_SUCCESS;
     }
     *allowed = 0;
-    rv = sms_st_query(&res, db, SMS_ACCESS_LABEL, p, ARGS(
-        user ? user : "", patient_id));
+    rv = sms_st_query(&res, db, SMS_ACCESS_LABEL, p,
+                      ARGS(user ? user : "", patient_id));
     if (rv != APR_SUCCESS) {
         return rv;
     }

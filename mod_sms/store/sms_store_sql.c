@@ -10,6 +10,8 @@
  */
 #include "sms_store_private.h"
 
+/* SQL is laid out by hand: one clause a line, as it reads. */
+/* clang-format off */
 const sms_statement_t sms_st_statements[] = {
     {"sms_queue_depth",
      "SELECT count(*) FROM sms_message"
@@ -224,3 +226,4 @@ const sms_many_t sms_st_many[] = {
 };
 
 const apr_size_t sms_st_nmany = sizeof(sms_st_many) / sizeof(*sms_st_many);
+/* clang-format on */

@@ -9,7 +9,8 @@
 
 #include "sms_store_private.h"
 
-/* ---- templates ------------------------------------------------------------ */
+/* ---- templates ------------------------------------------------------------
+ */
 
 static apr_status_t read_templates(apr_array_header_t **out, sms_db_t *db,
                                    apr_dbd_results_t *res, apr_pool_t *p)
@@ -60,9 +61,10 @@ apr_status_t sms_store_template_insert(apr_int64_t *id, sms_db_t *db,
     if (other) {
         return APR_EEXIST;
     }
-    return sms_st_returning_id(id, db, "sms_tpl_insert", p, ARGS(
-        t->name, t->body, t->created_by, sms_st_i64(p, t->created_at),
-        sms_st_i64(p, t->created_at)));
+    return sms_st_returning_id(id, db, "sms_tpl_insert", p,
+                               ARGS(t->name, t->body, t->created_by,
+                                    sms_st_i64(p, t->created_at),
+                                    sms_st_i64(p, t->created_at)));
 }
 
 apr_status_t sms_store_template_get(sms_template_row_t **t, sms_db_t *db,
@@ -70,7 +72,8 @@ apr_status_t sms_store_template_get(sms_template_row_t **t, sms_db_t *db,
 {
     apr_dbd_results_t *res;
     apr_array_header_t *list;
-    apr_status_t rv = sms_st_query(&res, db, "sms_tpl_get", p, ARGS(sms_st_i64(p, id)));
+    apr_status_t rv =
+        sms_st_query(&res, db, "sms_tpl_get", p, ARGS(sms_st_i64(p, id)));
 
     if (rv == APR_SUCCESS) {
         read_templates(&list, db, res, p);
@@ -105,8 +108,9 @@ apr_status_t sms_store_template_update(sms_db_t *db,
     if (other && other != t->id) {
         return APR_EEXIST;
     }
-    rv = sms_st_run(&rows, db, "sms_tpl_update", p, ARGS(
-        t->name, t->body, sms_st_i64(p, t->updated_at), sms_st_i64(p, t->id)));
+    rv = sms_st_run(&rows, db, "sms_tpl_update", p,
+                    ARGS(t->name, t->body, sms_st_i64(p, t->updated_at),
+                         sms_st_i64(p, t->id)));
     return rv == APR_SUCCESS && !rows ? APR_ENOENT : rv;
 }
 
@@ -114,7 +118,8 @@ apr_status_t sms_store_template_delete(sms_db_t *db, apr_int64_t id,
                                        apr_pool_t *p)
 {
     int rows = 0;
-    apr_status_t rv = sms_st_run(&rows, db, "sms_tpl_delete", p, ARGS(sms_st_i64(p, id)));
+    apr_status_t rv =
+        sms_st_run(&rows, db, "sms_tpl_delete", p, ARGS(sms_st_i64(p, id)));
 
     return rv == APR_SUCCESS && !rows ? APR_ENOENT : rv;
 }

@@ -31,7 +31,8 @@ static int tap_ok(int cond, const char *fmt, ...)
 }
 
 /* A diagnostic line, shown by prove on failure. */
-static void tap_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void tap_diag(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
 static void tap_diag(const char *fmt, ...)
 {
     va_list ap;

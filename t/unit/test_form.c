@@ -10,22 +10,25 @@
 #include "tap.h"
 
 /* name formatted in the pool p of the calling function */
-#define IS_STR(got, want, ...) tap_is_str((got), (want), apr_psprintf(p, __VA_ARGS__))
-#define IS_INT(got, want, ...) \
-    tap_is_int((long long)(got), (long long)(want), apr_psprintf(p, __VA_ARGS__))
+#define IS_STR(got, want, ...)                                                 \
+    tap_is_str((got), (want), apr_psprintf(p, __VA_ARGS__))
+#define IS_INT(got, want, ...)                                                 \
+    tap_is_int((long long)(got), (long long)(want),                            \
+               apr_psprintf(p, __VA_ARGS__))
 
 typedef struct {
     const char *in;
-    const char *out;    /* NULL: refused */
+    const char *out; /* NULL: refused */
 } unescape_case_t;
 
 static void check_unescape(apr_pool_t *p)
 {
     static const unescape_case_t cases[] = {
-        {"", ""}, {"abc", "abc"}, {"a+b", "a b"}, {"%2B", "+"},
-        {"%2b%41", "+A"}, {"%e2%82%AC", "\xe2\x82\xac"}, {"100%", NULL},
-        {"%4", NULL}, {"%zz", NULL}, {"%00", NULL}, {"a%0", NULL},
-        {"%%41", NULL}, {"%2541", "%41"},
+        {"", ""},         {"abc", "abc"},   {"a+b", "a b"},
+        {"%2B", "+"},     {"%2b%41", "+A"}, {"%e2%82%AC", "\xe2\x82\xac"},
+        {"100%", NULL},   {"%4", NULL},     {"%zz", NULL},
+        {"%00", NULL},    {"a%0", NULL},    {"%%41", NULL},
+        {"%2541", "%41"},
     };
     apr_size_t i;
 
@@ -84,10 +87,12 @@ static void check_parse(apr_pool_t *p)
 
     /* query string and body share one table: a name once across both */
     args = apr_table_make(p, 4);
-    tap_ok(sms_form_parse(args, &err, "ref=1", 5, sms_form_dlr_names, p)
-               == APR_SUCCESS, "query part");
-    tap_ok(sms_form_parse(args, &err, "ref=2", 5, sms_form_dlr_names, p)
-               == APR_EINVAL, "body repeats a query name");
+    tap_ok(sms_form_parse(args, &err, "ref=1", 5, sms_form_dlr_names, p) ==
+               APR_SUCCESS,
+           "query part");
+    tap_ok(sms_form_parse(args, &err, "ref=2", 5, sms_form_dlr_names, p) ==
+               APR_EINVAL,
+           "body repeats a query name");
 }
 
 /* Check a receipt given as a query string; the error code, or "ok". */
@@ -102,20 +107,18 @@ static const char *dlr(sms_form_dlr_t *d, const char *q, apr_pool_t *p)
     if (sms_form_dlr(d, &err, args, "61", p) == APR_SUCCESS) {
         return "ok";
     }
-    return apr_pstrcat(p, err->code, ":", err->field ? err->field : "-",
-                       NULL);
+    return apr_pstrcat(p, err->code, ":", err->field ? err->field : "-", NULL);
 }
 
 static void check_dlr(apr_pool_t *p)
 {
     sms_form_dlr_t d;
 
-    IS_STR(dlr(&d, "to=0412345678&ref=7&smsref=99&status=Delivered", p),
-           "ok", "full receipt");
+    IS_STR(dlr(&d, "to=0412345678&ref=7&smsref=99&status=Delivered", p), "ok",
+           "full receipt");
     IS_STR(d.mapped, "delivered", "status mapped");
     IS_STR(d.to, "61412345678", "number normalised");
-    IS_STR(dlr(&d, "ref=7&smsref=&status=FAILED", p), "ok",
-           "receipt by ref");
+    IS_STR(dlr(&d, "ref=7&smsref=&status=FAILED", p), "ok", "receipt by ref");
     tap_ok(d.smsref == NULL && d.to == NULL && d.to_raw == NULL,
            "empty smsref is none");
     IS_STR(d.mapped, "failed", "status case-insensitive");
@@ -127,15 +130,19 @@ static void check_dlr(apr_pool_t *p)
            "status missing");
     IS_STR(dlr(&d, "status=Delivered&ref=", p), "invalid_parameter:smsref",
            "no reference");
-    IS_STR(dlr(&d, apr_pstrcat(p, "smsref=1&status=",
-                               apr_pstrndup(p, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-                                               "xxx", 33), NULL), p),
+    IS_STR(dlr(&d,
+               apr_pstrcat(p, "smsref=1&status=",
+                           apr_pstrndup(p,
+                                        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                                        "xxx",
+                                        33),
+                           NULL),
+               p),
            "invalid_parameter:-", "status too long");
 }
 
 /* Check an inbound reply; the error code and field, or "ok". */
-static const char *inbound(sms_form_inbound_t *in, const char *q,
-                           apr_pool_t *p)
+static const char *inbound(sms_form_inbound_t *in, const char *q, apr_pool_t *p)
 {
     apr_table_t *args = apr_table_make(p, 4);
     sms_error_t *err = NULL;
@@ -146,8 +153,7 @@ static const char *inbound(sms_form_inbound_t *in, const char *q,
     if (sms_form_inbound(in, &err, args, "61", p) == APR_SUCCESS) {
         return "ok";
     }
-    return apr_pstrcat(p, err->code, ":", err->field ? err->field : "-",
-                       NULL);
+    return apr_pstrcat(p, err->code, ":", err->field ? err->field : "-", NULL);
 }
 
 static void check_inbound(apr_pool_t *p)

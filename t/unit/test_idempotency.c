@@ -25,10 +25,10 @@ static void check_keys(apr_pool_t *p)
     longest[SMS_IDEM_KEY_MAX + 1] = '\0';
     tap_ok(sms_idem_check_key(&err, longest, p) == APR_EINVAL,
            "key_of_256_refused");
-    tap_ok(sms_idem_check_key(&err, "", p) == APR_EINVAL
-           && sms_idem_check_key(&err, "a b", p) == APR_EINVAL
-           && sms_idem_check_key(&err, "caf\xc3\xa9", p) == APR_EINVAL
-           && sms_idem_check_key(&err, "a\tb", p) == APR_EINVAL,
+    tap_ok(sms_idem_check_key(&err, "", p) == APR_EINVAL &&
+               sms_idem_check_key(&err, "a b", p) == APR_EINVAL &&
+               sms_idem_check_key(&err, "caf\xc3\xa9", p) == APR_EINVAL &&
+               sms_idem_check_key(&err, "a\tb", p) == APR_EINVAL,
            "empty_space_non_ascii_control_refused");
     tap_is_str(err ? err->field : NULL, "Idempotency-Key",
                "refusal_names_the_header");
@@ -59,15 +59,14 @@ static void check_decide(apr_pool_t *p)
 
     tap_ok(sms_idem_decide(&err, "h1", 201, "h1", p) == SMS_IDEM_REPLAY,
            "same_request_answered_is_replayed");
-    tap_ok(sms_idem_decide(&err, "h1", 201, "h2", p) == SMS_IDEM_CONFLICT
-           && err->status == 409
-           && !strcmp(err->code, "idempotency_conflict"),
+    tap_ok(sms_idem_decide(&err, "h1", 201, "h2", p) == SMS_IDEM_CONFLICT &&
+               err->status == 409 && !strcmp(err->code, "idempotency_conflict"),
            "different_request_same_key_is_409");
-    tap_ok(sms_idem_decide(&err, "h1", 0, "h1", p) == SMS_IDEM_CONFLICT
-           && strstr(err->message, "still running") != NULL,
+    tap_ok(sms_idem_decide(&err, "h1", 0, "h1", p) == SMS_IDEM_CONFLICT &&
+               strstr(err->message, "still running") != NULL,
            "first_request_still_running_is_409");
-    tap_ok(sms_idem_keeps(201) && sms_idem_keeps(202) && sms_idem_keeps(422)
-           && !sms_idem_keeps(503) && !sms_idem_keeps(0),
+    tap_ok(sms_idem_keeps(201) && sms_idem_keeps(202) && sms_idem_keeps(422) &&
+               !sms_idem_keeps(503) && !sms_idem_keeps(0),
            "client_answers_kept_server_failures_forgotten");
 }
 

@@ -9,15 +9,17 @@
 #include "tap.h"
 
 /* name formatted in the pool p of the calling function */
-#define IS_STR(got, want, ...) tap_is_str((got), (want), apr_psprintf(p, __VA_ARGS__))
-#define IS_INT(got, want, ...) \
-    tap_is_int((long long)(got), (long long)(want), apr_psprintf(p, __VA_ARGS__))
+#define IS_STR(got, want, ...)                                                 \
+    tap_is_str((got), (want), apr_psprintf(p, __VA_ARGS__))
+#define IS_INT(got, want, ...)                                                 \
+    tap_is_int((long long)(got), (long long)(want),                            \
+               apr_psprintf(p, __VA_ARGS__))
 
 typedef struct {
     const char *name;
     const char *body;
-    apr_size_t len;     /* 0: strlen(body) */
-    const char *code;   /* NULL: accepted */
+    apr_size_t len;   /* 0: strlen(body) */
+    const char *code; /* NULL: accepted */
 } parse_case_t;
 
 static const parse_case_t parse_cases[] = {
@@ -56,7 +58,7 @@ static void check_parse(apr_pool_t *p)
         sms_error_t *err = NULL;
         apr_status_t rv;
 
-        if (!body) {        /* 5000 nested arrays inside an object */
+        if (!body) { /* 5000 nested arrays inside an object */
             char *deep = apr_palloc(p, 10010);
             memset(deep, '[', 5000);
             memset(deep + 5000, ']', 5000);
@@ -102,35 +104,46 @@ static void check_fields(apr_pool_t *p)
     IS_STR(err ? err->field : NULL, "mesage", "unknown field named");
 
     obj = parse("{\"message\": 5, \"max_parts\": \"2\", \"n\": null}", p);
-    tap_ok(sms_json_string(&s, &len, &err, obj, "message", 1, p)
-           != APR_SUCCESS, "number is not a string");
+    tap_ok(sms_json_string(&s, &len, &err, obj, "message", 1, p) != APR_SUCCESS,
+           "number is not a string");
     IS_STR(err->field, "message", "wrong type names the field");
-    tap_ok(sms_json_integer(&n, &present, &err, obj, "max_parts", 1, 5, p)
-           != APR_SUCCESS, "string is not an integer");
-    tap_ok(sms_json_string(&s, &len, &err, obj, "absent", 1, p)
-           != APR_SUCCESS, "required string missing");
-    tap_ok(sms_json_string(&s, &len, &err, obj, "n", 0, p) == APR_SUCCESS
-           && s == NULL, "optional null string is absent");
+    tap_ok(sms_json_integer(&n, &present, &err, obj, "max_parts", 1, 5, p) !=
+               APR_SUCCESS,
+           "string is not an integer");
+    tap_ok(sms_json_string(&s, &len, &err, obj, "absent", 1, p) != APR_SUCCESS,
+           "required string missing");
+    tap_ok(sms_json_string(&s, &len, &err, obj, "n", 0, p) == APR_SUCCESS &&
+               s == NULL,
+           "optional null string is absent");
 
     obj = parse("{\"a\": 0, \"b\": 6, \"c\": 3, \"d\": 2.5, \"e\": true}", p);
-    tap_ok(sms_json_integer(&n, &present, &err, obj, "a", 1, 5, p)
-           != APR_SUCCESS, "integer below range");
-    tap_ok(sms_json_integer(&n, &present, &err, obj, "b", 1, 5, p)
-           != APR_SUCCESS, "integer above range");
-    tap_ok(sms_json_integer(&n, &present, &err, obj, "c", 1, 5, p)
-           == APR_SUCCESS && present && n == 3, "integer in range");
-    tap_ok(sms_json_integer(&n, &present, &err, obj, "d", 1, 5, p)
-           != APR_SUCCESS, "real is not an integer");
-    tap_ok(sms_json_integer(&n, &present, &err, obj, "e", 1, 5, p)
-           != APR_SUCCESS, "boolean is not an integer");
-    tap_ok(sms_json_integer(&n, &present, &err, obj, "zz", 1, 5, p)
-           == APR_SUCCESS && !present, "absent integer");
+    tap_ok(sms_json_integer(&n, &present, &err, obj, "a", 1, 5, p) !=
+               APR_SUCCESS,
+           "integer below range");
+    tap_ok(sms_json_integer(&n, &present, &err, obj, "b", 1, 5, p) !=
+               APR_SUCCESS,
+           "integer above range");
+    tap_ok(sms_json_integer(&n, &present, &err, obj, "c", 1, 5, p) ==
+                   APR_SUCCESS &&
+               present && n == 3,
+           "integer in range");
+    tap_ok(sms_json_integer(&n, &present, &err, obj, "d", 1, 5, p) !=
+               APR_SUCCESS,
+           "real is not an integer");
+    tap_ok(sms_json_integer(&n, &present, &err, obj, "e", 1, 5, p) !=
+               APR_SUCCESS,
+           "boolean is not an integer");
+    tap_ok(sms_json_integer(&n, &present, &err, obj, "zz", 1, 5, p) ==
+                   APR_SUCCESS &&
+               !present,
+           "absent integer");
 
     obj = parse("{\"m\": \"a\\u0000b\"}", p);
     /* a NUL would cut the C string short: refused, as message text */
-    tap_ok(sms_json_string(&s, &len, &err, obj, "m", 1, p) == APR_EINVAL
-           && !strcmp(err->code, "invalid_message")
-           && !strcmp(err->field, "m"), "a string holding a NUL is refused");
+    tap_ok(sms_json_string(&s, &len, &err, obj, "m", 1, p) == APR_EINVAL &&
+               !strcmp(err->code, "invalid_message") &&
+               !strcmp(err->field, "m"),
+           "a string holding a NUL is refused");
 }
 
 int main(void)

@@ -12,7 +12,7 @@
 typedef struct {
     const char *text;
     sms_keyword_e expect;
-    const char *word;           /* the keyword recorded, or NULL */
+    const char *word; /* the keyword recorded, or NULL */
     const char *why;
 } reply_t;
 
@@ -118,12 +118,11 @@ int main(void)
         const reply_t *r = &replies[i];
         sms_keyword_e got = sms_keyword_match(&word, r->text, NULL, p);
 
-        if (!tap_ok(got == r->expect
-                    && (r->word ? word && !strcmp(word, r->word) : !word),
+        if (!tap_ok(got == r->expect &&
+                        (r->word ? word && !strcmp(word, r->word) : !word),
                     "%s", r->why)) {
-            tap_diag("  got %d (%s), want %d (%s)", (int)got,
-                     word ? word : "-", (int)r->expect,
-                     r->word ? r->word : "-");
+            tap_diag("  got %d (%s), want %d (%s)", (int)got, word ? word : "-",
+                     (int)r->expect, r->word ? r->word : "-");
         }
     }
 
@@ -131,18 +130,22 @@ int main(void)
     custom = apr_array_make(p, 2, sizeof(const char *));
     APR_ARRAY_PUSH(custom, const char *) = "STOP";
     APR_ARRAY_PUSH(custom, const char *) = "ARRET";
-    tap_ok(sms_keyword_match(&word, "Arret!", custom, p) == SMS_KEYWORD_OPTOUT
-           && !strcmp(word, "ARRET"), "a configured word opts out");
-    tap_ok(sms_keyword_match(&word, "arret svp", custom, p)
-           == SMS_KEYWORD_NONE, "a configured word only alone");
+    tap_ok(sms_keyword_match(&word, "Arret!", custom, p) ==
+                   SMS_KEYWORD_OPTOUT &&
+               !strcmp(word, "ARRET"),
+           "a configured word opts out");
+    tap_ok(sms_keyword_match(&word, "arret svp", custom, p) == SMS_KEYWORD_NONE,
+           "a configured word only alone");
     tap_ok(sms_keyword_match(&word, "END", custom, p) == SMS_KEYWORD_NONE,
            "a default word not configured does not");
-    tap_ok(sms_keyword_match(&word, "Stop please", custom, p)
-           == SMS_KEYWORD_OPTOUT, "STOP first word when configured");
+    tap_ok(sms_keyword_match(&word, "Stop please", custom, p) ==
+               SMS_KEYWORD_OPTOUT,
+           "STOP first word when configured");
     tap_ok(sms_keyword_match(NULL, "STOP", custom, p) == SMS_KEYWORD_OPTOUT,
            "word may be NULL");
-    tap_ok(sms_keyword_match(&word, NULL, NULL, p) == SMS_KEYWORD_NONE
-           && word == NULL, "NULL text");
+    tap_ok(sms_keyword_match(&word, NULL, NULL, p) == SMS_KEYWORD_NONE &&
+               word == NULL,
+           "NULL text");
 
     /* words */
     {
@@ -151,8 +154,8 @@ int main(void)
         tap_is_int(w->nelts, 3, "three words");
         tap_is_str(w->nelts > 1 ? APR_ARRAY_IDX(w, 1, const char *) : "",
                    "WORLD", "the zero-width space joins, NBSP separates");
-        tap_is_str(w->nelts > 2 ? APR_ARRAY_IDX(w, 2, const char *) : "",
-                   "42", "digits are a word");
+        tap_is_str(w->nelts > 2 ? APR_ARRAY_IDX(w, 2, const char *) : "", "42",
+                   "digits are a word");
     }
     apr_pool_destroy(p);
     apr_terminate();

@@ -13,9 +13,11 @@
 #include "tap.h"
 
 /* name formatted in the pool p of the calling function */
-#define IS_STR(got, want, ...) tap_is_str((got), (want), apr_psprintf(p, __VA_ARGS__))
-#define IS_INT(got, want, ...) \
-    tap_is_int((long long)(got), (long long)(want), apr_psprintf(p, __VA_ARGS__))
+#define IS_STR(got, want, ...)                                                 \
+    tap_is_str((got), (want), apr_psprintf(p, __VA_ARGS__))
+#define IS_INT(got, want, ...)                                                 \
+    tap_is_int((long long)(got), (long long)(want),                            \
+               apr_psprintf(p, __VA_ARGS__))
 
 /* Whether s is text jansson accepts as a JSON string (valid UTF-8). */
 static int json_safe(const char *s)
@@ -56,8 +58,8 @@ static void check_case(json_t *c, apr_pool_t *p)
         IS_INT(err->status, 400, "%s: status", name);
         IS_STR(err->field, "to", "%s: field", name);
         tap_ok(out == NULL, "%s: no output on error", name);
-        tap_ok(err->message && *err->message && json_safe(err->message)
-               && strlen(err->message) <= 4 * 32 + 120,
+        tap_ok(err->message && *err->message && json_safe(err->message) &&
+                   strlen(err->message) <= 4 * 32 + 120,
                "%s: message is a short UTF-8 sentence (%s)", name,
                err->message ? err->message : "(null)");
         return;
@@ -76,8 +78,8 @@ static void check_case(json_t *c, apr_pool_t *p)
                "%s: sms_capable follows the type", name);
     }
     /* the result, written internationally, normalises to itself */
-    sms_phone_normalise(&again, &err, apr_pstrcat(p, "+", out, NULL), cc,
-                        "to", p);
+    sms_phone_normalise(&again, &err, apr_pstrcat(p, "+", out, NULL), cc, "to",
+                        p);
     IS_STR(again, expect, "%s: '+' form is stable", name);
 }
 
@@ -90,8 +92,9 @@ static size_t check_vectors(apr_pool_t *pool)
     apr_pool_t *p;
     size_t i, n;
 
-    doc = json_load_file(apr_pstrcat(pool, dir ? dir : "t/data",
-                                     "/phone_vectors.json", NULL), 0, &je);
+    doc = json_load_file(
+        apr_pstrcat(pool, dir ? dir : "t/data", "/phone_vectors.json", NULL), 0,
+        &je);
     if (!tap_ok(doc != NULL, "vectors load (%s)", doc ? "ok" : je.text)) {
         return 0;
     }
@@ -110,11 +113,17 @@ static size_t check_vectors(apr_pool_t *pool)
 /* Error envelope details the vectors do not cover. */
 static void check_errors(apr_pool_t *p)
 {
-    static const char *const formats[] = {
-        "+61 412 345 678", "0412345678", "(04) 1234-5678", "61412345678",
-        "412345678", "+61412345678", "+61 0412 345 678",
-        "0011 61 412 345 678", "04 1234 5678", "04.1234.5678", NULL
-    };
+    static const char *const formats[] = {"+61 412 345 678",
+                                          "0412345678",
+                                          "(04) 1234-5678",
+                                          "61412345678",
+                                          "412345678",
+                                          "+61412345678",
+                                          "+61 0412 345 678",
+                                          "0011 61 412 345 678",
+                                          "04 1234 5678",
+                                          "04.1234.5678",
+                                          NULL};
     const char *out;
     sms_error_t *err = NULL;
     char arabic[40 * 2 + 1];
@@ -122,9 +131,10 @@ static void check_errors(apr_pool_t *p)
 
     for (i = 0; formats[i]; i++) {
         out = NULL;
-        all = all && sms_phone_normalise(&out, &err, formats[i], "61", "to",
-                                         p) == APR_SUCCESS
-              && !strcmp(out, "61412345678");
+        all = all &&
+              sms_phone_normalise(&out, &err, formats[i], "61", "to", p) ==
+                  APR_SUCCESS &&
+              !strcmp(out, "61412345678");
     }
     tap_ok(all, "every common Australian format gives 61412345678");
 
@@ -152,43 +162,43 @@ static void check_errors(apr_pool_t *p)
     tap_ok(has(err->message, "not a valid number in AU (+61)"),
            "invalid named with the country (%s)", err->message);
     sms_phone_normalise(&out, &err, "+44 298765432", "61", "to", p);
-    tap_ok(has(err->message, "GB (+44)"),
-           "the number's own country named (%s)", err->message);
+    tap_ok(has(err->message, "GB (+44)"), "the number's own country named (%s)",
+           err->message);
     sms_phone_normalise(&out, &err, "0412345678", NULL, "to", p);
     tap_ok(has(err->message, "has no country code"),
            "no default country: asks for + (%s)", err->message);
     sms_phone_normalise(&out, &err, "+999 1234 5678", "61", "to", p);
     tap_ok(has(err->message, "country code that does not exist"),
            "unknown country code named (%s)", err->message);
-    sms_phone_normalise(&out, &err, "+61 412 345 678 ext. 9", "61", "to",
-                        p);
+    sms_phone_normalise(&out, &err, "+61 412 345 678 ext. 9", "61", "to", p);
     tap_ok(has(err->message, "contains a letter"),
            "extension text refused as letters (%s)", err->message);
-    sms_phone_normalise(&out, &err, "0412 345 678\xf0\x9f\x93\xb1", "61",
-                        "to", p);
+    sms_phone_normalise(&out, &err, "0412 345 678\xf0\x9f\x93\xb1", "61", "to",
+                        p);
     tap_ok(has(err->message, "U+1F4F1"), "emoji named by code point (%s)",
            err->message);
     sms_phone_normalise(&out, &err, "+6141234567890123", "61", "to", p);
     tap_ok(has(err->message, "too long (E.164 allows 15 digits)"),
            "too long named (%s)", err->message);
     sms_phone_normalise(&out, &err, "0412+345", "61", "to", p);
-    tap_ok(has(err->message, "'+'"), "misplaced '+' named (%s)",
-           err->message);
+    tap_ok(has(err->message, "'+'"), "misplaced '+' named (%s)", err->message);
 
-    sms_phone_normalise(&out, &err,
-                        "abcdefghijklmnopqrstuvwxyz0123456789", "61", "to",
-                        p);
+    sms_phone_normalise(&out, &err, "abcdefghijklmnopqrstuvwxyz0123456789",
+                        "61", "to", p);
     tap_ok(has(err->message, "'abcdefghijklmnopqrstuvwxyz012345...'"),
            "only the first 32 characters quoted (%s)", err->message);
 
-    for (i = 0; i < 40; i++) {          /* U+0660, two bytes each */
+    for (i = 0; i < 40; i++) { /* U+0660, two bytes each */
         arabic[2 * i] = '\xd9';
         arabic[2 * i + 1] = '\xa0';
     }
     arabic[80] = '\0';
     sms_phone_normalise(&out, &err, arabic, "61", "to", p);
     tap_ok(json_safe(err->message), "32 non-ASCII characters cut whole");
-    sms_phone_normalise(&out, &err, "04\xff\xfe\x01" "12", "61", "to", p);
+    sms_phone_normalise(&out, &err,
+                        "04\xff\xfe\x01"
+                        "12",
+                        "61", "to", p);
     tap_ok(json_safe(err->message) && has(err->message, "04???12"),
            "bad UTF-8 and controls quoted as '?' (%s)", err->message);
     sms_phone_normalise(&out, &err, "04\xe0\x80\xaf", "61", "to", p);
@@ -204,8 +214,9 @@ static void check_types(apr_pool_t *p)
     int i, all = 1;
 
     for (i = 0; i < SMS_PHONE_N_TYPES; i++) {
-        all = all && sms_phone_type_parse(&t, sms_phone_type_name(i))
-                         == APR_SUCCESS && (int)t == i;
+        all = all &&
+              sms_phone_type_parse(&t, sms_phone_type_name(i)) == APR_SUCCESS &&
+              (int)t == i;
     }
     tap_ok(all, "every type name parses back to its type");
     tap_ok(sms_phone_type_parse(&t, "landline") == APR_EINVAL,
@@ -213,15 +224,15 @@ static void check_types(apr_pool_t *p)
     tap_ok(sms_phone_type_parse(&t, NULL) == APR_EINVAL, "NULL is refused");
     IS_STR(sms_phone_type_name(SMS_PHONE_N_TYPES), "unknown",
            "out of range type: unknown");
-    tap_ok(sms_phone_type_allowed(SMS_PHONE_MOBILE,
-                                  SMS_PHONE_TYPES_SMS_DEFAULT)
-           && sms_phone_type_allowed(SMS_PHONE_FIXED_LINE_OR_MOBILE,
-                                     SMS_PHONE_TYPES_SMS_DEFAULT)
-           && !sms_phone_type_allowed(SMS_PHONE_FIXED_LINE,
-                                      SMS_PHONE_TYPES_SMS_DEFAULT)
-           && !sms_phone_type_allowed(SMS_PHONE_TOLL_FREE,
-                                      SMS_PHONE_TYPES_SMS_DEFAULT),
-           "default: mobile and fixed_line_or_mobile only");
+    tap_ok(
+        sms_phone_type_allowed(SMS_PHONE_MOBILE, SMS_PHONE_TYPES_SMS_DEFAULT) &&
+            sms_phone_type_allowed(SMS_PHONE_FIXED_LINE_OR_MOBILE,
+                                   SMS_PHONE_TYPES_SMS_DEFAULT) &&
+            !sms_phone_type_allowed(SMS_PHONE_FIXED_LINE,
+                                    SMS_PHONE_TYPES_SMS_DEFAULT) &&
+            !sms_phone_type_allowed(SMS_PHONE_TOLL_FREE,
+                                    SMS_PHONE_TYPES_SMS_DEFAULT),
+        "default: mobile and fixed_line_or_mobile only");
 
     sms_phone_parse(&ph, &err, "(02) 9876 5432", "61", "to", p);
     IS_STR(ph->region, "AU", "landline: region");
@@ -234,14 +245,16 @@ static void check_types(apr_pool_t *p)
     IS_INT(err->status, 400, "status 400");
     IS_STR(err->field, "recipients", "field named");
     tap_ok(has(err->message, "fixed_line"), "type named (%s)", err->message);
-    tap_ok(sms_phone_check_sms(&err, ph, SMS_PHONE_TYPE_BIT(
-                                   SMS_PHONE_FIXED_LINE), "to", p)
-           == APR_SUCCESS, "allowed when the set has fixed_line");
+    tap_ok(sms_phone_check_sms(&err, ph,
+                               SMS_PHONE_TYPE_BIT(SMS_PHONE_FIXED_LINE), "to",
+                               p) == APR_SUCCESS,
+           "allowed when the set has fixed_line");
 
     sms_phone_parse(&ph, &err, "0412 345 678", "61", "to", p);
     IS_INT(ph->sms_capable, 1, "mobile: sms_capable");
     tap_ok(sms_phone_check_sms(&err, ph, SMS_PHONE_TYPES_SMS_DEFAULT, "to",
-                               p) == APR_SUCCESS, "mobile allowed");
+                               p) == APR_SUCCESS,
+           "mobile allowed");
     sms_phone_parse(&ph, &err, "+1 415 555 2671", "1", "to", p);
     IS_STR(ph->region, "US", "NANP number: its own region");
     sms_phone_parse(&ph, &err, "+1 416 555 0123", "61", "to", p);

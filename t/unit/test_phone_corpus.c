@@ -18,7 +18,6 @@
 #include "sms_phone.h"
 #include "tap.h"
 
-
 #define CORPUS_SIZE 2000
 
 /* One case; returns whether C and the oracle agree. */
@@ -35,8 +34,8 @@ static int check_case(json_t *c, size_t i, apr_pool_t *p)
 
     sms_phone_parse(&ph, &err, in, cc, "to", p);
     if (expect) {
-        ok = ph && !strcmp(ph->digits, expect)
-             && !strcmp(sms_phone_type_name(ph->type), type);
+        ok = ph && !strcmp(ph->digits, expect) &&
+             !strcmp(sms_phone_type_name(ph->type), type);
     }
     else {
         ok = ph == NULL && err && !strcmp(err->code, "invalid_phone");
@@ -85,8 +84,7 @@ int main(void)
     tap_is_int((long long)n, CORPUS_SIZE, "cases in the corpus");
     tap_is_str(json_string_value(json_object_get(doc, "generator")),
                "gen_phone_corpus.py", "generator");
-    tap_diag("oracle: %s",
-             json_string_value(json_object_get(doc, "oracle")));
+    tap_diag("oracle: %s", json_string_value(json_object_get(doc, "oracle")));
     for (i = 0; i < n; i++) {
         json_t *c = json_array_get(cases, i);
 
@@ -94,16 +92,13 @@ int main(void)
         agree += check_case(c, i, p);
         valid += json_object_get(c, "expect") != NULL;
         pasted += strcmp(json_string_value(json_object_get(c, "input")),
-                         json_string_value(json_object_get(c, "plain")))
-                  != 0;
+                         json_string_value(json_object_get(c, "plain"))) != 0;
         apr_pool_destroy(p);
     }
     tap_ok(valid > n / 4 && valid < n * 3 / 4,
-           "both answers are common: %zu valid, %zu refused", valid,
-           n - valid);
+           "both answers are common: %zu valid, %zu refused", valid, n - valid);
     tap_ok(pasted > n / 4, "%zu inputs decorated as pasted", pasted);
-    tap_ok(agree == n, "agreement with libphonenumber: %zu of %zu", agree,
-           n);
+    tap_ok(agree == n, "agreement with libphonenumber: %zu of %zu", agree, n);
     json_decref(doc);
     apr_pool_destroy(pool);
     apr_terminate();

@@ -28,15 +28,19 @@
 #include "tap.h"
 
 /* name formatted in the pool p of the calling function */
-#define IS_STR(got, want, ...) tap_is_str((got), (want), apr_psprintf(p, __VA_ARGS__))
-#define IS_INT(got, want, ...) \
-    tap_is_int((long long)(got), (long long)(want), apr_psprintf(p, __VA_ARGS__))
+#define IS_STR(got, want, ...)                                                 \
+    tap_is_str((got), (want), apr_psprintf(p, __VA_ARGS__))
+#define IS_INT(got, want, ...)                                                 \
+    tap_is_int((long long)(got), (long long)(want),                            \
+               apr_psprintf(p, __VA_ARGS__))
 
 #define USERNAME "walkeasy"
-#define PASSWORD "s3cr&t=pa ss%25+"        /* every character that bites */
+#define PASSWORD "s3cr&t=pa ss%25+" /* every character that bites */
 #define PASSWORD_FORM "s3cr%26t%3Dpa%20ss%2525%2B"
-#define MESSAGE "Hi Ann & Bob: 100%25 = \xE2\x82\xAC" "5 + \xF0\x9F\x98\x80" \
-                "\nsee you"
+#define MESSAGE                                                                \
+    "Hi Ann & Bob: 100%25 = \xE2\x82\xAC"                                      \
+    "5 + \xF0\x9F\x98\x80"                                                     \
+    "\nsee you"
 #define TIMEOUT_MS 1500
 #define THREADS 8
 #define PER_THREAD 5
@@ -51,14 +55,13 @@ typedef struct {
 } fake_t;
 
 static fake_t fake;
-static apr_array_header_t *log_lines;   /* what the core logged */
+static apr_array_header_t *log_lines; /* what the core logged */
 
 static const char *outcome_name(sms_outcome_e o)
 {
-    static const char *const names[] = {
-        "PENDING", "ACCEPTED", "REJECTED", "TRANSIENT", "UNKNOWN", "AUTH",
-        "REQUEST_ERROR"
-    };
+    static const char *const names[] = {"PENDING",      "ACCEPTED", "REJECTED",
+                                        "TRANSIENT",    "UNKNOWN",  "AUTH",
+                                        "REQUEST_ERROR"};
     return (unsigned)o < sizeof(names) / sizeof(*names) ? names[o] : "?";
 }
 
@@ -69,8 +72,7 @@ static void capture_log(void *baton, sms_log_level_e level, apr_status_t rv,
     (void)level;
     (void)rv;
     /* main thread only: check_threads() turns the sink off meanwhile */
-    APR_ARRAY_PUSH(log_lines, const char *) =
-        apr_pstrdup(log_lines->pool, msg);
+    APR_ARRAY_PUSH(log_lines, const char *) = apr_pstrdup(log_lines->pool, msg);
 }
 
 /* --- the fake ----------------------------------------------------------- */
@@ -96,9 +98,8 @@ static const char *which(const char *name, apr_pool_t *p)
 /* The fake's script, or NULL. */
 static const char *find_fake(apr_pool_t *p)
 {
-    const char *const rel[] = {
-        "t/fake-broadcast/fake-broadcast", "../t/fake-broadcast/fake-broadcast"
-    };
+    const char *const rel[] = {"t/fake-broadcast/fake-broadcast",
+                               "../t/fake-broadcast/fake-broadcast"};
     char *env = NULL;
     apr_size_t i;
 
@@ -106,9 +107,8 @@ static const char *find_fake(apr_pool_t *p)
         return access(env, R_OK) == 0 ? env : NULL;
     }
     if (apr_env_get(&env, "SMS_TEST_DATA", p) == APR_SUCCESS && env) {
-        const char *f = apr_pstrcat(p, env,
-                                    "/../fake-broadcast/fake-broadcast",
-                                    NULL);
+        const char *f =
+            apr_pstrcat(p, env, "/../fake-broadcast/fake-broadcast", NULL);
         if (access(f, R_OK) == 0) {
             return f;
         }
@@ -131,13 +131,12 @@ static int run(const char *const *argv, apr_pool_t *p)
     apr_exit_why_e why;
     int code = -1;
 
-    if (apr_file_open(&null, "/dev/null", APR_FOPEN_WRITE, APR_OS_DEFAULT, p)
-        != APR_SUCCESS
-        || apr_procattr_create(&attr, p) != APR_SUCCESS
-        || apr_procattr_child_out_set(attr, null, NULL) != APR_SUCCESS
-        || apr_procattr_cmdtype_set(attr, APR_PROGRAM) != APR_SUCCESS
-        || apr_proc_create(&proc, argv[0], argv, NULL, attr, p)
-           != APR_SUCCESS) {
+    if (apr_file_open(&null, "/dev/null", APR_FOPEN_WRITE, APR_OS_DEFAULT, p) !=
+            APR_SUCCESS ||
+        apr_procattr_create(&attr, p) != APR_SUCCESS ||
+        apr_procattr_child_out_set(attr, null, NULL) != APR_SUCCESS ||
+        apr_procattr_cmdtype_set(attr, APR_PROGRAM) != APR_SUCCESS ||
+        apr_proc_create(&proc, argv[0], argv, NULL, attr, p) != APR_SUCCESS) {
         return -1;
     }
     apr_proc_wait(&proc, &code, &why, APR_WAIT);
@@ -149,21 +148,20 @@ static int run(const char *const *argv, apr_pool_t *p)
 static apr_status_t fake_start(apr_pool_t *p)
 {
     const char *argv[] = {
-        fake.perl, fake.script, "--port", "0", "--log", fake.log,
-        "--state-dir", fake.state, "--username", USERNAME,
-        "--password", PASSWORD, "--idle-timeout", "20", NULL
-    };
+        fake.perl,    fake.script,   "--port",         "0",          "--log",
+        fake.log,     "--state-dir", fake.state,       "--username", USERNAME,
+        "--password", PASSWORD,      "--idle-timeout", "20",         NULL};
     apr_procattr_t *attr;
     apr_proc_t *proc = apr_pcalloc(p, sizeof(*proc));
     char line[256];
     apr_status_t rv;
 
-    if ((rv = apr_procattr_create(&attr, p)) != APR_SUCCESS
-        || (rv = apr_procattr_io_set(attr, APR_NO_PIPE, APR_CHILD_BLOCK,
-                                     APR_NO_PIPE)) != APR_SUCCESS
-        || (rv = apr_procattr_cmdtype_set(attr, APR_PROGRAM)) != APR_SUCCESS
-        || (rv = apr_proc_create(proc, fake.perl, argv, NULL, attr, p))
-           != APR_SUCCESS) {
+    if ((rv = apr_procattr_create(&attr, p)) != APR_SUCCESS ||
+        (rv = apr_procattr_io_set(attr, APR_NO_PIPE, APR_CHILD_BLOCK,
+                                  APR_NO_PIPE)) != APR_SUCCESS ||
+        (rv = apr_procattr_cmdtype_set(attr, APR_PROGRAM)) != APR_SUCCESS ||
+        (rv = apr_proc_create(proc, fake.perl, argv, NULL, attr, p)) !=
+            APR_SUCCESS) {
         return rv;
     }
     apr_pool_note_subprocess(p, proc, APR_KILL_AFTER_TIMEOUT);
@@ -180,10 +178,8 @@ static apr_status_t fake_start(apr_pool_t *p)
 /* Tell the fake how to behave from its next request on. */
 static int fake_mode(const char *json, apr_pool_t *p)
 {
-    const char *argv[] = {
-        fake.perl, fake.script, "--state-dir", fake.state, "--set-mode",
-        json, NULL
-    };
+    const char *argv[] = {fake.perl,    fake.script, "--state-dir", fake.state,
+                          "--set-mode", json,        NULL};
     int code = run(argv, p);
 
     if (code != 0) {
@@ -201,8 +197,8 @@ static json_t *fake_log(apr_pool_t *p)
     char *buf, *line, *last;
     apr_size_t got;
 
-    if (apr_file_open(&f, fake.log, APR_FOPEN_READ, APR_OS_DEFAULT, p)
-        != APR_SUCCESS) {
+    if (apr_file_open(&f, fake.log, APR_FOPEN_READ, APR_OS_DEFAULT, p) !=
+        APR_SUCCESS) {
         return all;
     }
     if (apr_file_info_get(&fi, APR_FINFO_SIZE, f) == APR_SUCCESS) {
@@ -250,12 +246,12 @@ static int closed_port(apr_pool_t *p)
     apr_sockaddr_t *sa;
     int port = 0;
 
-    if (apr_sockaddr_info_get(&sa, "127.0.0.1", APR_INET, 0, 0, p)
-        == APR_SUCCESS
-        && apr_socket_create(&s, APR_INET, SOCK_STREAM, APR_PROTO_TCP, p)
-           == APR_SUCCESS) {
-        if (apr_socket_bind(s, sa) == APR_SUCCESS
-            && apr_socket_addr_get(&sa, APR_LOCAL, s) == APR_SUCCESS) {
+    if (apr_sockaddr_info_get(&sa, "127.0.0.1", APR_INET, 0, 0, p) ==
+            APR_SUCCESS &&
+        apr_socket_create(&s, APR_INET, SOCK_STREAM, APR_PROTO_TCP, p) ==
+            APR_SUCCESS) {
+        if (apr_socket_bind(s, sa) == APR_SUCCESS &&
+            apr_socket_addr_get(&sa, APR_LOCAL, s) == APR_SUCCESS) {
             port = sa->port;
         }
         apr_socket_close(s);
@@ -265,8 +261,7 @@ static int closed_port(apr_pool_t *p)
 
 /* --- requests ------------------------------------------------------------ */
 
-static sms_provider_t *provider(int port, const char *password,
-                                apr_pool_t *p)
+static sms_provider_t *provider(int port, const char *password, apr_pool_t *p)
 {
     sms_provider_conf_t c;
     sms_provider_t *pv = NULL;
@@ -314,16 +309,16 @@ static sms_recipient_t *rcpt(sms_send_req_t *req, int i)
 
 /* ok when every recipient of req has outcome o (and a detail starting
  * with detail, when given); says what it got otherwise. */
-static void expect_all(sms_send_req_t *req, sms_outcome_e o,
-                       const char *detail, const char *name, apr_pool_t *p)
+static void expect_all(sms_send_req_t *req, sms_outcome_e o, const char *detail,
+                       const char *name, apr_pool_t *p)
 {
     int i, ok = 1;
 
     for (i = 0; i < req->recipients->nelts; i++) {
         sms_recipient_t *rc = rcpt(req, i);
-        if (rc->outcome != o
-            || (detail && (!rc->detail
-                           || strncmp(rc->detail, detail, strlen(detail))))) {
+        if (rc->outcome != o ||
+            (detail &&
+             (!rc->detail || strncmp(rc->detail, detail, strlen(detail))))) {
             if (ok) {
                 tap_diag("  [%d] %s: %s", i, outcome_name(rc->outcome),
                          rc->detail ? rc->detail : "(no detail)");
@@ -342,9 +337,8 @@ static void expect_one_request(size_t before, const char *name, apr_pool_t *p)
     IS_INT(fake_log_count(p) - before, 1, "%s: the fake got it once", name);
 }
 
-static const char *const three[] = {
-    "61400111222", "61400333444", "0400abc111", NULL
-};
+static const char *const three[] = {"61400111222", "61400333444", "0400abc111",
+                                    NULL};
 static const char *const one[] = {"61400111222", NULL};
 
 static void check_normal(sms_provider_t *pv, apr_pool_t *p)
@@ -365,8 +359,8 @@ static void check_normal(sms_provider_t *pv, apr_pool_t *p)
     IS_STR(outcome_name(rcpt(req, 1)->outcome), "ACCEPTED", "normal: [1]");
     IS_STR(outcome_name(rcpt(req, 2)->outcome), "REJECTED", "normal: [2]");
     IS_STR(rcpt(req, 2)->detail, "Invalid Number", "normal: BAD reason");
-    tap_ok(rcpt(req, 0)->external_id && rcpt(req, 1)->external_id
-           && strcmp(rcpt(req, 0)->external_id, rcpt(req, 1)->external_id),
+    tap_ok(rcpt(req, 0)->external_id && rcpt(req, 1)->external_id &&
+               strcmp(rcpt(req, 0)->external_id, rcpt(req, 1)->external_id),
            "normal: two distinct smsrefs");
     IS_INT(fake_log_count(p) - before, 2, "normal: two requests, two entries");
 
@@ -390,7 +384,8 @@ static void check_normal(sms_provider_t *pv, apr_pool_t *p)
     IS_STR(jstr(fields, "from", NULL), "WalkEasy", "normal: from");
     IS_STR(jstr(fields, "ref", NULL), "77", "normal: ref");
     IS_STR(jstr(fields, "maxsplit", NULL), "1", "normal: maxsplit");
-    json_object_foreach(fields, key, v) {
+    json_object_foreach(fields, key, v)
+    {
         nfields++;
     }
     IS_INT(nfields, 7, "normal: seven fields, nothing else");
@@ -399,9 +394,9 @@ static void check_normal(sms_provider_t *pv, apr_pool_t *p)
     if (json_array_size(accepted) == 2) {
         json_t *a0 = json_object_get(json_array_get(accepted, 0), "smsref");
         char *ref0 = json_is_integer(a0)
-            ? apr_psprintf(p, "%" APR_INT64_T_FMT,
-                           (apr_int64_t)json_integer_value(a0))
-            : apr_pstrdup(p, json_string_value(a0));
+                         ? apr_psprintf(p, "%" APR_INT64_T_FMT,
+                                        (apr_int64_t)json_integer_value(a0))
+                         : apr_pstrdup(p, json_string_value(a0));
         IS_STR(rcpt(req, 0)->external_id, ref0,
                "normal: our smsref is the fake's");
     }
@@ -578,8 +573,7 @@ static void *APR_THREAD_FUNC worker(apr_thread_t *t, void *data)
     int i;
 
     for (i = 0; i < PER_THREAD; i++) {
-        sms_send_req_t *req = send_to(w->pv, "threads", 1, one, NULL,
-                                      w->pool);
+        sms_send_req_t *req = send_to(w->pv, "threads", 1, one, NULL, w->pool);
         w->accepted += rcpt(req, 0)->outcome == SMS_OUT_ACCEPTED;
     }
     apr_thread_exit(t, APR_SUCCESS);
@@ -594,7 +588,7 @@ static void check_threads(sms_provider_t *pv, apr_pool_t *p)
     size_t before = fake_log_count(p);
     int i, accepted = 0;
 
-    sms_log_set(NULL, NULL);    /* capture_log is not thread-safe */
+    sms_log_set(NULL, NULL); /* capture_log is not thread-safe */
     for (i = 0; i < THREADS; i++) {
         w[i].pv = pv;
         w[i].accepted = 0;
@@ -619,9 +613,8 @@ static void check_threads(sms_provider_t *pv, apr_pool_t *p)
 static void check_our_log(apr_pool_t *p)
 {
     static const char *const secrets[] = {
-        PASSWORD, PASSWORD_FORM, "s3cr", MESSAGE, "Hi Ann", "61400111222",
-        "61400333444", "0400abc111"
-    };
+        PASSWORD, PASSWORD_FORM, "s3cr",        MESSAGE,
+        "Hi Ann", "61400111222", "61400333444", "0400abc111"};
     int i, clean = 1;
     apr_size_t k;
 
@@ -646,9 +639,10 @@ static void check_fake_log(apr_pool_t *p)
     size_t i;
     int clean = 1;
 
-    json_array_foreach(all, i, e) {
-        if (json_array_size(json_object_get(e, "in_query"))
-            || strcmp(jstr(e, "method", NULL), "POST")) {
+    json_array_foreach(all, i, e)
+    {
+        if (json_array_size(json_object_get(e, "in_query")) ||
+            strcmp(jstr(e, "method", NULL), "POST")) {
             clean = 0;
         }
     }
@@ -753,7 +747,7 @@ int main(void)
     check_fake_log(p);
 
     sms_log_set(NULL, NULL);
-    apr_pool_destroy(p);        /* stops the fake */
+    apr_pool_destroy(p); /* stops the fake */
     if (!tap_failed) {
         const char *rm[] = {"/bin/rm", "-rf", tmpl, NULL};
         apr_pool_create(&p, NULL);

@@ -19,16 +19,18 @@ static void check_names(apr_pool_t *p)
     int i, ok = 1;
 
     for (i = 0; i < SMS_ST_COUNT; i++) {
-        ok &= sms_status_parse(&st, sms_status_name(i)) == APR_SUCCESS
-              && (int)st == i;
+        ok &= sms_status_parse(&st, sms_status_name(i)) == APR_SUCCESS &&
+              (int)st == i;
     }
     tap_ok(ok, "every_status_name_parses_back_to_its_enum");
-    tap_ok(sms_status_parse(&st, "x") == APR_EINVAL
-           && sms_status_parse(&st, "Delivered") == APR_EINVAL
-           && sms_status_parse(&st, NULL) == APR_EINVAL,
+    tap_ok(sms_status_parse(&st, "x") == APR_EINVAL &&
+               sms_status_parse(&st, "Delivered") == APR_EINVAL &&
+               sms_status_parse(&st, NULL) == APR_EINVAL,
            "unknown_or_differently_spelled_names_refused");
-    tap_is_int(sms_status_name(SMS_ST_COUNT) == NULL, 1, "no_name_past_the_end");
-    tap_is_str(sms_status_list(p), "scheduled, queued, sending, sent, "
+    tap_is_int(sms_status_name(SMS_ST_COUNT) == NULL, 1,
+               "no_name_past_the_end");
+    tap_is_str(sms_status_list(p),
+               "scheduled, queued, sending, sent, "
                "delivered, expired, failed, unknown, cancelled",
                "status_list_for_error_messages");
 }
@@ -82,21 +84,21 @@ static void check_schemas(apr_pool_t *p)
 
 static void check_receipts(void)
 {
-    tap_ok(sms_status_receipt_applies("sending", 1)
-           && sms_status_receipt_applies("sent", 1)
-           && sms_status_receipt_applies("unknown", 1),
+    tap_ok(sms_status_receipt_applies("sending", 1) &&
+               sms_status_receipt_applies("sent", 1) &&
+               sms_status_receipt_applies("unknown", 1),
            "receipt_finishes_a_message_the_provider_had");
     tap_ok(sms_status_receipt_applies("queued", 1),
            "receipt_finishes_a_retry_that_was_sent_before");
-    tap_ok(!sms_status_receipt_applies("queued", 0)
-           && !sms_status_receipt_applies("scheduled", 0),
+    tap_ok(!sms_status_receipt_applies("queued", 0) &&
+               !sms_status_receipt_applies("scheduled", 0),
            "receipt_never_finishes_a_message_never_handed_over");
-    tap_ok(!sms_status_receipt_applies("delivered", 1)
-           && !sms_status_receipt_applies("failed", 1)
-           && !sms_status_receipt_applies("cancelled", 0),
+    tap_ok(!sms_status_receipt_applies("delivered", 1) &&
+               !sms_status_receipt_applies("failed", 1) &&
+               !sms_status_receipt_applies("cancelled", 0),
            "receipt_never_moves_a_final_status");
-    tap_ok(sms_status_is_final("delivered") && sms_status_is_final("unknown")
-           && !sms_status_is_final("sent") && !sms_status_is_final("x"),
+    tap_ok(sms_status_is_final("delivered") && sms_status_is_final("unknown") &&
+               !sms_status_is_final("sent") && !sms_status_is_final("x"),
            "final_statuses");
 }
 

@@ -37,7 +37,8 @@ static int make_database(apr_pool_t *p)
     snprintf(db_path, sizeof(db_path), "/tmp/sms-test-store-%ld.db",
              (long)getpid());
     unlink(db_path);
-    cmd = apr_psprintf(p, "for f in '%s'/sqlite/[0-9][0-9][0-9]_*.sql; do "
+    cmd = apr_psprintf(p,
+                       "for f in '%s'/sqlite/[0-9][0-9][0-9]_*.sql; do "
                        "sqlite3 '%s' < \"$f\" >/dev/null || exit 1; done",
                        sql_dir, db_path);
     return system(cmd) == 0;
@@ -51,8 +52,8 @@ static sms_db_t *open_db(apr_pool_t *p)
     sms_db_t *db = apr_pcalloc(p, sizeof(*db));
     const char *why = NULL;
 
-    if (apr_dbd_get_driver(p, "sqlite3", &driver) != APR_SUCCESS
-        || apr_dbd_open(driver, p, db_path, &handle) != APR_SUCCESS) {
+    if (apr_dbd_get_driver(p, "sqlite3", &driver) != APR_SUCCESS ||
+        apr_dbd_open(driver, p, db_path, &handle) != APR_SUCCESS) {
         return NULL;
     }
     db->driver = driver;
@@ -65,8 +66,8 @@ static sms_db_t *open_db(apr_pool_t *p)
     return db;
 }
 
-static sms_message_t *message(apr_pool_t *p, const char *to,
-                              const char *body, apr_time_t now)
+static sms_message_t *message(apr_pool_t *p, const char *to, const char *body,
+                              apr_time_t now)
 {
     sms_message_t *m = apr_pcalloc(p, sizeof(*m));
 
@@ -106,8 +107,8 @@ static void check_schema_refused_when_missing(apr_pool_t *p)
     empty = apr_psprintf(p, "%s.empty", db_path);
     unlink(empty);
     memset(&db, 0, sizeof(db));
-    if (apr_dbd_get_driver(p, "sqlite3", &driver) != APR_SUCCESS
-        || apr_dbd_open(driver, p, empty, &handle) != APR_SUCCESS) {
+    if (apr_dbd_get_driver(p, "sqlite3", &driver) != APR_SUCCESS ||
+        apr_dbd_open(driver, p, empty, &handle) != APR_SUCCESS) {
         tap_ok(0, "empty database opens");
         return;
     }
@@ -130,8 +131,8 @@ static void check_insert_many(sms_db_t *db, apr_pool_t *p)
     int i, depth = -1;
 
     for (i = 0; i < 120; i++) {
-        APR_ARRAY_PUSH(msgs, sms_message_t *) = message(
-            p, apr_psprintf(p, "614120%05d", i), "bulk text", now);
+        APR_ARRAY_PUSH(msgs, sms_message_t *) =
+            message(p, apr_psprintf(p, "614120%05d", i), "bulk text", now);
     }
     tap_is_int(sms_store_begin(db, p), APR_SUCCESS, "begin");
     tap_is_int(sms_store_insert_messages(db, msgs, p), APR_SUCCESS,
@@ -159,24 +160,24 @@ static void check_row_round_trip(sms_db_t *db, apr_pool_t *p)
     m->next_attempt_at = m->send_at;
     m->attempts = 0;
     m->provider_ref = "ref-1";
-    if (sms_store_insert_message(&m->id, db, m, p) != APR_SUCCESS
-        || sms_store_get_message(&got, db, m->id, p) != APR_SUCCESS) {
+    if (sms_store_insert_message(&m->id, db, m, p) != APR_SUCCESS ||
+        sms_store_get_message(&got, db, m->id, p) != APR_SUCCESS) {
         tap_ok(0, "row_round_trip");
         return;
     }
-    tap_ok(got->id == m->id && !strcmp(got->to, m->to)
-           && !strcmp(got->patient_id, "17")
-           && !strcmp(got->phone_label, "Mobile")
-           && !strcmp(got->sender_id, "WalkEasy")
-           && !strcmp(got->body, "round trip")
-           && !strcmp(got->encoding, "UCS-2") && got->segments == 2
-           && got->max_parts == 3 && !strcmp(got->status, "scheduled")
-           && !got->error && !got->external_id && got->batch_id == 0
-           && got->template_id == 0 && !strcmp(got->sent_by, "unit")
-           && got->created_at == now && got->send_at == m->send_at
-           && got->sent_at == 0 && got->delivered_at == 0
-           && got->next_attempt_at == m->send_at && got->attempts == 0
-           && !strcmp(got->provider_ref, "ref-1"),
+    tap_ok(got->id == m->id && !strcmp(got->to, m->to) &&
+               !strcmp(got->patient_id, "17") &&
+               !strcmp(got->phone_label, "Mobile") &&
+               !strcmp(got->sender_id, "WalkEasy") &&
+               !strcmp(got->body, "round trip") &&
+               !strcmp(got->encoding, "UCS-2") && got->segments == 2 &&
+               got->max_parts == 3 && !strcmp(got->status, "scheduled") &&
+               !got->error && !got->external_id && got->batch_id == 0 &&
+               got->template_id == 0 && !strcmp(got->sent_by, "unit") &&
+               got->created_at == now && got->send_at == m->send_at &&
+               got->sent_at == 0 && got->delivered_at == 0 &&
+               got->next_attempt_at == m->send_at && got->attempts == 0 &&
+               !strcmp(got->provider_ref, "ref-1"),
            "row_descriptor_writes_and_reads_every_field_in_place");
     {
         sms_transition_t t;
@@ -184,7 +185,7 @@ static void check_row_round_trip(sms_db_t *db, apr_pool_t *p)
         memset(&t, 0, sizeof(t));
         t.id = m->id;
         t.from = "scheduled";
-        t.to = "failed";    /* out of the way of the counts below */
+        t.to = "failed"; /* out of the way of the counts below */
         t.now = now;
         sms_store_transition(&changed, db, &t, p);
     }
@@ -198,8 +199,9 @@ static void check_claims(sms_db_t *db, apr_pool_t *p)
     apr_array_header_t *mine;
     int n = -1;
 
-    tap_is_int(sms_store_claim(&n, db, "a", now, now + apr_time_from_sec(60),
-                               30, p), APR_SUCCESS, "claim");
+    tap_is_int(
+        sms_store_claim(&n, db, "a", now, now + apr_time_from_sec(60), 30, p),
+        APR_SUCCESS, "claim");
     tap_is_int(n, 30, "claim_takes_at_most_limit");
     sms_store_claimed(&mine, db, "a", p);
     tap_is_int(mine->nelts, 30, "claimed_lists_what_a_holds");
@@ -300,11 +302,11 @@ static void check_sender(sms_db_t *db, apr_pool_t *p)
         f.phone = "61412000007";
         f.limit = 10;
         sms_store_list_messages(&twice, db, &f, p);
-        tap_ok(twice->nelts == 2
-               && strcmp(APR_ARRAY_IDX(twice, 0, sms_message_t *)->status,
-                         "queued")
-               && strcmp(APR_ARRAY_IDX(twice, 1, sms_message_t *)->status,
-                         "queued"),
+        tap_ok(twice->nelts == 2 &&
+                   strcmp(APR_ARRAY_IDX(twice, 0, sms_message_t *)->status,
+                          "queued") &&
+                   strcmp(APR_ARRAY_IDX(twice, 1, sms_message_t *)->status,
+                          "queued"),
                "a_number_twice_in_one_text_is_sent_twice_not_dropped");
     }
     sms_sender_run(&handed, db, pv, &c, apr_time_now() + apr_time_from_sec(5),
@@ -345,8 +347,8 @@ static void check_stop_at_hand_over(sms_db_t *db, apr_pool_t *p)
     int i, handed = -1;
 
     for (i = 1; i <= 5; i++) {
-        sms_message_t *m = message(p, apr_psprintf(p, "6141277700%d", i),
-                                   "paced", now);
+        sms_message_t *m =
+            message(p, apr_psprintf(p, "6141277700%d", i), "paced", now);
         sms_store_insert_message(&m->id, db, m, p);
     }
     sms_provider_create(&pv, "sandbox", NULL, p);
@@ -354,7 +356,7 @@ static void check_stop_at_hand_over(sms_db_t *db, apr_pool_t *p)
     c.retry_limit = 1;
     c.retry_backoff = apr_time_from_msec(10);
     c.batch_size = 100;
-    c.rate_limit = 1;           /* one a second: number 3 goes at ~2 s */
+    c.rate_limit = 1; /* one a second: number 3 goes at ~2 s */
     c.lease = apr_time_from_sec(30);
     c.owner = "unit-paced";
     c.pace = &pace;
@@ -367,8 +369,9 @@ static void check_stop_at_hand_over(sms_db_t *db, apr_pool_t *p)
     f.phone = "61412777003";
     f.limit = 5;
     sms_store_list_messages(&msgs, db, &f, p);
-    tap_ok(msgs->nelts == 1 && !strcmp(APR_ARRAY_IDX(msgs, 0, sms_message_t *)
-                                       ->status, "cancelled"),
+    tap_ok(msgs->nelts == 1 &&
+               !strcmp(APR_ARRAY_IDX(msgs, 0, sms_message_t *)->status,
+                       "cancelled"),
            "stop_after_the_claim_still_stops_the_message");
     tap_is_int(handed, 4, "the_other_four_handed_over");
 }
@@ -400,11 +403,11 @@ static void check_history_plans(sms_db_t *db, apr_pool_t *p)
                 sql = sms_st_statements[j].sql;
             }
         }
-        if (!sql || apr_dbd_prepare(db->driver, p, db->handle,
-                                    apr_pstrcat(p, "EXPLAIN QUERY PLAN ",
-                                                sql, NULL), NULL, &st)
-            || apr_dbd_pselect(db->driver, p, db->handle, &res, st, 0, 15,
-                               args)) {
+        if (!sql ||
+            apr_dbd_prepare(db->driver, p, db->handle,
+                            apr_pstrcat(p, "EXPLAIN QUERY PLAN ", sql, NULL),
+                            NULL, &st) ||
+            apr_dbd_pselect(db->driver, p, db->handle, &res, st, 0, 15, args)) {
             tap_ok(0, "plan of %s", want[i].label);
             continue;
         }
@@ -412,9 +415,9 @@ static void check_history_plans(sms_db_t *db, apr_pool_t *p)
             plan = apr_pstrcat(p, plan, apr_dbd_get_entry(db->driver, row, 3),
                                "; ", NULL);
         }
-        if (!tap_ok(strstr(plan, want[i].index) != NULL
-                    && !strstr(plan, "SCAN sms_message;")
-                    && !strstr(plan, "SCAN TABLE sms_message;"),
+        if (!tap_ok(strstr(plan, want[i].index) != NULL &&
+                        !strstr(plan, "SCAN sms_message;") &&
+                        !strstr(plan, "SCAN TABLE sms_message;"),
                     "%s_uses_%s", want[i].label, want[i].index)) {
             tap_diag("plan: %s", plan);
         }
@@ -429,14 +432,16 @@ static void check_idempotency(sms_db_t *db, apr_pool_t *p)
 
     tap_is_int(sms_store_idem_start(db, "ann", "k1", "h1", now, now - day, p),
                APR_SUCCESS, "idempotency_key_claimed");
-    tap_ok(sms_store_idem_start(db, "ann", "k1", "h1", now, now - day, p)
-           != APR_SUCCESS, "same_key_cannot_be_claimed_twice");
+    tap_ok(sms_store_idem_start(db, "ann", "k1", "h1", now, now - day, p) !=
+               APR_SUCCESS,
+           "same_key_cannot_be_claimed_twice");
     tap_is_int(sms_store_idem_start(db, "bob", "k1", "h1", now, now - day, p),
                APR_SUCCESS, "keys_are_per_user");
     sms_store_idem_finish(db, "ann", "k1", 201, "{\"id\":1}", p);
     sms_store_idem_get(&hash, &status, &resp, db, "ann", "k1", now - day, p);
-    tap_ok(hash && !strcmp(hash, "h1") && status == 201 && resp
-           && !strcmp(resp, "{\"id\":1}"), "first_answer_kept_for_replays");
+    tap_ok(hash && !strcmp(hash, "h1") && status == 201 && resp &&
+               !strcmp(resp, "{\"id\":1}"),
+           "first_answer_kept_for_replays");
 }
 
 int main(void)

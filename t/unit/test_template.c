@@ -14,9 +14,11 @@
 #include "tap.h"
 
 /* name formatted in the pool p of the calling function */
-#define IS_STR(got, want, ...) tap_is_str((got), (want), apr_psprintf(p, __VA_ARGS__))
-#define IS_INT(got, want, ...) \
-    tap_is_int((long long)(got), (long long)(want), apr_psprintf(p, __VA_ARGS__))
+#define IS_STR(got, want, ...)                                                 \
+    tap_is_str((got), (want), apr_psprintf(p, __VA_ARGS__))
+#define IS_INT(got, want, ...)                                                 \
+    tap_is_int((long long)(got), (long long)(want),                            \
+               apr_psprintf(p, __VA_ARGS__))
 
 /* Whether haystack contains needle (NULL haystack: no). */
 static int has(const char *haystack, const char *needle)
@@ -75,15 +77,14 @@ static void check_case(json_t *c, apr_pool_t *p)
         tap_ok(err->message && *err->message, "%s: message (%s)", name,
                err->message ? err->message : "(null)");
         if (!strcmp(code, "invalid_template")) {
-            tap_ok(crv == APR_EINVAL && cerr
-                   && !strcmp(cerr->code, "invalid_template")
-                   && !strcmp(cerr->field, "body"),
+            tap_ok(crv == APR_EINVAL && cerr &&
+                       !strcmp(cerr->code, "invalid_template") &&
+                       !strcmp(cerr->field, "body"),
                    "%s: check refuses the body", name);
             tap_ok(names == NULL, "%s: no names for a malformed body", name);
         }
         else {
-            tap_ok(crv == APR_SUCCESS, "%s: body itself is well formed",
-                   name);
+            tap_ok(crv == APR_SUCCESS, "%s: body itself is well formed", name);
             tap_ok(names != NULL, "%s: names listed", name);
         }
         return;
@@ -109,9 +110,9 @@ static void check_vectors(apr_pool_t *pool)
     apr_pool_t *p;
     size_t i, n;
 
-    doc = json_load_file(apr_pstrcat(pool, dir ? dir : "t/data",
-                                     "/template_vectors.json", NULL),
-                         JSON_ALLOW_NUL, &je);
+    doc = json_load_file(
+        apr_pstrcat(pool, dir ? dir : "t/data", "/template_vectors.json", NULL),
+        JSON_ALLOW_NUL, &je);
     if (!tap_ok(doc != NULL, "vectors load (%s)", doc ? "ok" : je.text)) {
         return;
     }
@@ -149,21 +150,21 @@ static void check_names(apr_pool_t *p)
     }
     names = sms_template_names(body, p);
     IS_INT(names ? names->nelts : -1, 20000, "names: many, deduplicated");
-    IS_STR(names ? APR_ARRAY_IDX(names, 19999, const char *) : NULL,
-           "n19999", "names: many, last in order");
+    IS_STR(names ? APR_ARRAY_IDX(names, 19999, const char *) : NULL, "n19999",
+           "names: many, last in order");
 }
 
 /* Error details: fields, messages, odd arguments. */
 static void check_errors(apr_pool_t *p)
 {
-    json_t *vars = json_pack("{s:s, s:b, s:[]}", "first_name", "Ann",
-                             "flag", 1, "list");
+    json_t *vars =
+        json_pack("{s:s, s:b, s:[]}", "first_name", "Ann", "flag", 1, "list");
     json_t *array = json_pack("[s]", "x");
     const char *out;
     sms_error_t *err = NULL;
 
-    tap_ok(sms_template_render(&out, &err, "Hi {date}", vars, p)
-           == APR_EINVAL, "unknown placeholder refused");
+    tap_ok(sms_template_render(&out, &err, "Hi {date}", vars, p) == APR_EINVAL,
+           "unknown placeholder refused");
     IS_STR(err->code, "unknown_placeholder", "unknown: code");
     IS_STR(err->field, "context.date", "unknown: field");
     tap_ok(has(err->message, "{date}"), "unknown: message names it (%s)",
@@ -171,8 +172,8 @@ static void check_errors(apr_pool_t *p)
 
     sms_template_render(&out, &err, "{flag}", vars, p);
     IS_STR(err->field, "context.flag", "boolean: field");
-    tap_ok(has(err->message, "context.flag"),
-           "boolean: message names it (%s)", err->message);
+    tap_ok(has(err->message, "context.flag"), "boolean: message names it (%s)",
+           err->message);
     sms_template_render(&out, &err, "{list}", vars, p);
     IS_STR(err->code, "invalid_json", "array: code");
 
@@ -187,17 +188,19 @@ static void check_errors(apr_pool_t *p)
     tap_ok(has(err->message, "letters, digits and '_'"),
            "spaces in name explained (%s)", err->message);
 
-    tap_ok(sms_template_check(&err, NULL, p) == APR_EINVAL
-           && !strcmp(err->code, "invalid_template"),
+    tap_ok(sms_template_check(&err, NULL, p) == APR_EINVAL &&
+               !strcmp(err->code, "invalid_template"),
            "check: NULL body refused");
-    tap_ok(sms_template_render(&out, &err, "{a}", array, p) == APR_EINVAL
-           && !strcmp(err->code, "invalid_json")
-           && !strcmp(err->field, "context"),
+    tap_ok(sms_template_render(&out, &err, "{a}", array, p) == APR_EINVAL &&
+               !strcmp(err->code, "invalid_json") &&
+               !strcmp(err->field, "context"),
            "render: context that is not an object refused");
-    tap_ok(sms_template_render(&out, &err, "plain", array, p)
-           == APR_EINVAL, "render: non-object context refused even unused");
-    tap_ok(sms_template_render(&out, &err, "Hi {first_name}", vars, p)
-           == APR_SUCCESS && !strcmp(out, "Hi Ann"), "render: plain success");
+    tap_ok(sms_template_render(&out, &err, "plain", array, p) == APR_EINVAL,
+           "render: non-object context refused even unused");
+    tap_ok(sms_template_render(&out, &err, "Hi {first_name}", vars, p) ==
+                   APR_SUCCESS &&
+               !strcmp(out, "Hi Ann"),
+           "render: plain success");
     json_decref(vars);
     json_decref(array);
 }
@@ -215,9 +218,9 @@ static void check_layers_and_limit(apr_pool_t *p)
     char *value = apr_palloc(p, 20001), *bomb;
     int i;
 
-    tap_ok(sms_template_render_in(&out, &err, "Hi {first_name}, {date}",
-                                  layers, 3, p) == APR_SUCCESS
-           && !strcmp(out, "Hi Anne, Tue"),
+    tap_ok(sms_template_render_in(&out, &err, "Hi {first_name}, {date}", layers,
+                                  3, p) == APR_SUCCESS &&
+               !strcmp(out, "Hi Anne, Tue"),
            "later_layer_wins_null_layers_skipped");
     memset(value, 'x', 20000);
     value[20000] = '\0';
@@ -228,8 +231,8 @@ static void check_layers_and_limit(apr_pool_t *p)
     }
     bomb[3 * 1666] = '\0';
     out = NULL;
-    tap_ok(sms_template_render(&out, &err, bomb, big, p) == APR_EINVAL
-           && out == NULL && !strcmp(err->code, "message_too_long"),
+    tap_ok(sms_template_render(&out, &err, bomb, big, p) == APR_EINVAL &&
+               out == NULL && !strcmp(err->code, "message_too_long"),
            "render_stops_past_the_longest_sms");
     json_decref(ctx);
     json_decref(patient);

@@ -13,9 +13,11 @@
 #include "tap.h"
 
 /* name formatted in the pool p of the calling function */
-#define IS_STR(got, want, ...) tap_is_str((got), (want), apr_psprintf(p, __VA_ARGS__))
-#define IS_INT(got, want, ...) \
-    tap_is_int((long long)(got), (long long)(want), apr_psprintf(p, __VA_ARGS__))
+#define IS_STR(got, want, ...)                                                 \
+    tap_is_str((got), (want), apr_psprintf(p, __VA_ARGS__))
+#define IS_INT(got, want, ...)                                                 \
+    tap_is_int((long long)(got), (long long)(want),                            \
+               apr_psprintf(p, __VA_ARGS__))
 
 static int hexval(int c)
 {
@@ -75,24 +77,25 @@ static void check_case(json_t *c, apr_pool_t *p)
         return;
     }
     IS_STR(sms_text_encoding_name(t->encoding),
-               json_string_value(json_object_get(expect, "encoding")),
-               "%s: encoding", name);
-    IS_INT(t->characters, expect_int(expect, "characters"),
-               "%s: characters", name);
+           json_string_value(json_object_get(expect, "encoding")),
+           "%s: encoding", name);
+    IS_INT(t->characters, expect_int(expect, "characters"), "%s: characters",
+           name);
     IS_INT(t->units, expect_int(expect, "units"), "%s: units", name);
-    IS_INT(t->segments, expect_int(expect, "segments"),
-               "%s: segments", name);
-    IS_INT(t->per_segment, expect_int(expect, "per_segment"),
-               "%s: per_segment", name);
-    IS_INT(t->remaining, expect_int(expect, "remaining"),
-               "%s: remaining", name);
+    IS_INT(t->segments, expect_int(expect, "segments"), "%s: segments", name);
+    IS_INT(t->per_segment, expect_int(expect, "per_segment"), "%s: per_segment",
+           name);
+    IS_INT(t->remaining, expect_int(expect, "remaining"), "%s: remaining",
+           name);
     IS_INT(t->segments <= max_parts,
-               json_is_true(json_object_get(expect, "within_limit")),
-               "%s: within_limit", name);
-    tap_ok(t->length == json_string_length(json_object_get(expect, "message"))
-           && !memcmp(t->message,
-                      json_string_value(json_object_get(expect, "message")),
-                      t->length), "%s: message after smart encoding", name);
+           json_is_true(json_object_get(expect, "within_limit")),
+           "%s: within_limit", name);
+    tap_ok(t->length ==
+                   json_string_length(json_object_get(expect, "message")) &&
+               !memcmp(t->message,
+                       json_string_value(json_object_get(expect, "message")),
+                       t->length),
+           "%s: message after smart encoding", name);
     parts = json_object_get(expect, "parts");
     parts_ok = (int)json_array_size(parts) == t->segments;
     for (i = 0; parts_ok && i < t->segments; i++) {
@@ -112,9 +115,9 @@ int main(void)
 
     apr_initialize();
     apr_pool_create(&pool, NULL);
-    doc = json_load_file(apr_pstrcat(pool, dir ? dir : "t/data",
-                                     "/text_vectors.json", NULL),
-                         JSON_ALLOW_NUL, &je);
+    doc = json_load_file(
+        apr_pstrcat(pool, dir ? dir : "t/data", "/text_vectors.json", NULL),
+        JSON_ALLOW_NUL, &je);
     if (!tap_ok(doc != NULL, "vectors load (%s)", doc ? "ok" : je.text)) {
         return tap_done();
     }
@@ -130,11 +133,15 @@ int main(void)
     /* untrusted bytes echoed in an error: always valid UTF-8 after */
     tap_ok(!strcmp(sms_text_utf8_safe("caf\xc3\xa9", pool), "caf\xc3\xa9"),
            "utf8_safe keeps valid text");
-    tap_ok(!strcmp(sms_text_utf8_safe("a\xff" "b\xc3", pool),
-                   "a\xef\xbf\xbd" "b\xef\xbf\xbd"),
+    tap_ok(!strcmp(sms_text_utf8_safe("a\xff"
+                                      "b\xc3",
+                                      pool),
+                   "a\xef\xbf\xbd"
+                   "b\xef\xbf\xbd"),
            "utf8_safe replaces bad bytes with U+FFFD");
     tap_ok(!strcmp(sms_text_utf8_safe("\xc0\xaf", pool),
-                   "\xef\xbf\xbd\xef\xbf\xbd"), "utf8_safe: overlong");
+                   "\xef\xbf\xbd\xef\xbf\xbd"),
+           "utf8_safe: overlong");
     apr_pool_destroy(pool);
     apr_terminate();
     return tap_done();

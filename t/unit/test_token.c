@@ -12,9 +12,11 @@
 #define KEYLEN 16
 
 /* name formatted in the pool p of the calling function */
-#define IS_STR(got, want, ...) tap_is_str((got), (want), apr_psprintf(p, __VA_ARGS__))
-#define IS_INT(got, want, ...) \
-    tap_is_int((long long)(got), (long long)(want), apr_psprintf(p, __VA_ARGS__))
+#define IS_STR(got, want, ...)                                                 \
+    tap_is_str((got), (want), apr_psprintf(p, __VA_ARGS__))
+#define IS_INT(got, want, ...)                                                 \
+    tap_is_int((long long)(got), (long long)(want),                            \
+               apr_psprintf(p, __VA_ARGS__))
 
 static int verifies(const char *token, apr_pool_t *p)
 {
@@ -25,9 +27,9 @@ static int verifies(const char *token, apr_pool_t *p)
 
 static void check_round_trip(apr_pool_t *p)
 {
-    static const char *const payloads[] = {"", "csrf:alice:1700000000",
-                                           "optouts:61412345678", "a.b.c",
-                                           "\xc3\xa9\xe2\x82\xac", NULL};
+    static const char *const payloads[] = {
+        "",      "csrf:alice:1700000000", "optouts:61412345678",
+        "a.b.c", "\xc3\xa9\xe2\x82\xac",  NULL};
     int i;
 
     for (i = 0; payloads[i]; i++) {
@@ -37,8 +39,8 @@ static void check_round_trip(apr_pool_t *p)
         tap_ok(sms_token_verify(&got, KEY, KEYLEN, token, p) == APR_SUCCESS,
                "round trip %d verifies", i);
         IS_STR(got, payloads[i], "round trip %d gives the payload", i);
-        tap_ok(!strchr(token, '=') && !strchr(token, '+')
-                   && !strchr(token, '/'),
+        tap_ok(!strchr(token, '=') && !strchr(token, '+') &&
+                   !strchr(token, '/'),
                "round trip %d token is base64url without padding", i);
     }
 }
@@ -59,13 +61,14 @@ static void check_refusals(apr_pool_t *p)
            "longer signature refused");
     tap_ok(!verifies(apr_pstrndup(p, token, strlen(token) - 1), p),
            "shorter signature refused");
-    tap_ok(sms_token_verify(&payload, (const unsigned char *)"other", 5,
-                            token, p) != APR_SUCCESS, "other key refused");
+    tap_ok(sms_token_verify(&payload, (const unsigned char *)"other", 5, token,
+                            p) != APR_SUCCESS,
+           "other key refused");
     t = apr_pstrdup(p, token);
     t[0] = t[0] == 'Y' ? 'Z' : 'Y';
     tap_ok(!verifies(t, p), "changed payload refused");
-    t = apr_pstrcat(p, apr_pstrmemdup(p, token, (apr_size_t)(dot - token)),
-                    ".", dot + 1, NULL);
+    t = apr_pstrcat(p, apr_pstrmemdup(p, token, (apr_size_t)(dot - token)), ".",
+                    dot + 1, NULL);
     tap_ok(verifies(t, p), "rebuilt token still verifies");
 }
 
@@ -87,8 +90,7 @@ static void check_canonical_signature(apr_pool_t *p)
         char *t = apr_pstrdup(p, token);
 
         t[n - 1] = b64[v | low];
-        tap_ok(!verifies(t, p), "signature with unused bits %d refused",
-               low);
+        tap_ok(!verifies(t, p), "signature with unused bits %d refused", low);
     }
 }
 
@@ -107,14 +109,15 @@ static void check_cursors(apr_pool_t *p)
     const char *c = sms_cursor_sign(key, 16, "conv:17", "42:7", p);
     const char *pos = NULL;
 
-    tap_ok(sms_cursor_open(&pos, key, 16, "conv:17", c, p) == APR_SUCCESS
-           && pos && strcmp(pos, "42:7") == 0, "cursor_round_trip");
+    tap_ok(sms_cursor_open(&pos, key, 16, "conv:17", c, p) == APR_SUCCESS &&
+               pos && strcmp(pos, "42:7") == 0,
+           "cursor_round_trip");
     tap_ok(sms_cursor_open(&pos, key, 16, "conv:1", c, p) == APR_EINVAL,
            "cursor_of_another_patient_refused (conv:1 is a prefix of conv:17)");
     tap_ok(sms_cursor_open(&pos, key, 16, "messages", c, p) == APR_EINVAL,
            "cursor_of_another_list_refused");
-    tap_ok(sms_cursor_open(&pos, (const unsigned char *)"fedcba9876543210",
-                           16, "conv:17", c, p) == APR_EINVAL,
+    tap_ok(sms_cursor_open(&pos, (const unsigned char *)"fedcba9876543210", 16,
+                           "conv:17", c, p) == APR_EINVAL,
            "cursor_under_another_key_refused");
     c = sms_token_sign(key, 16, "messages", p);
     tap_ok(sms_cursor_open(&pos, key, 16, "messages", c, p) == APR_EINVAL,
