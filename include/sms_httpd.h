@@ -66,7 +66,10 @@ typedef struct sms_server_conf {
     const unsigned char *secret;
     apr_size_t secret_len;
     apr_off_t max_body;
-    apr_array_header_t *optout_keywords; /* of const char *, upper case */
+    /* word lists, of const char *, upper case */
+    apr_array_header_t *optout_keywords; /* SMSOptOutKeywords */
+    apr_array_header_t *reply_confirm;   /* SMSReplyConfirmWords */
+    apr_array_header_t *reply_cancel;    /* SMSReplyCancelWords */
     const char *patient_query;
     const char *patient_phones_query;
     const char *patient_by_phone_query;

@@ -18,7 +18,7 @@
 #include "sms_status.h"
 
 /* Schema version this build needs (sql/<driver>/NNN_*.sql). */
-#define SMS_SCHEMA_VERSION 5
+#define SMS_SCHEMA_VERSION 6
 
 /* The schema is missing, or older than SMS_SCHEMA_VERSION. */
 #define SMS_STORE_ENOSCHEMA (APR_OS_START_USERERR + 1)
@@ -290,7 +290,7 @@ apr_status_t sms_store_inbound_insert(apr_int64_t *id, sms_db_t *db,
                                       apr_int64_t message_id,
                                       const char *keyword, apr_time_t now,
                                       const char *key, apr_int64_t bucket,
-                                      apr_pool_t *p);
+                                      const char *intent, apr_pool_t *p);
 /* Link an inbound message to a patient. */
 apr_status_t sms_store_inbound_link(sms_db_t *db, apr_int64_t inbound_id,
                                     const char *patient_id, apr_pool_t *p);
@@ -347,6 +347,7 @@ typedef struct sms_inbound_t {
     const char *body;
     apr_int64_t message_id;
     apr_time_t received_at;
+    const char *intent; /* confirm, cancel, unclear, or NULL */
 } sms_inbound_t;
 
 /* The newest change of a patient's thread: the last updated_at of the

@@ -15,6 +15,7 @@
 #include <http_core.h>
 
 #include "sms_httpd.h"
+#include "sms_intent.h"
 #include "sms_phone.h"
 
 #define UNSET -1
@@ -68,6 +69,8 @@ void *sms_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     c->secret_len = add->secret ? add->secret_len : base->secret_len;
     c->max_body = MERGE_INT(max_body);
     c->optout_keywords = MERGE_PTR(optout_keywords);
+    c->reply_confirm = MERGE_PTR(reply_confirm);
+    c->reply_cancel = MERGE_PTR(reply_cancel);
     c->patient_query = MERGE_PTR(patient_query);
     c->patient_phones_query = MERGE_PTR(patient_phones_query);
     c->patient_by_phone_query = MERGE_PTR(patient_by_phone_query);
@@ -566,9 +569,12 @@ static const char *set_max_body(cmd_parms *cmd, void *d, const char *arg)
     return NULL;
 }
 
-static const char *add_optout(cmd_parms *cmd, void *d, const char *arg)
+/* Word lists (SMSOptOutKeywords, SMSReplyConfirmWords,
+ * SMSReplyCancelWords): cmd->info is the offset of the list's field. */
+static const char *add_word(cmd_parms *cmd, void *d, const char *arg)
 {
-    sms_server_conf *c = sconf(cmd);
+    apr_array_header_t **list = (apr_array_header_t **)FIELD(
+        sconf(cmd), (apr_size_t)(apr_uintptr_t)cmd->info);
     const char *err = server_only(cmd), *s;
     char *word;
 
@@ -581,12 +587,12 @@ static const char *add_optout(cmd_parms *cmd, void *d, const char *arg)
     if (*s || !*arg) {
         return bad(cmd, "expects words of letters and digits", arg);
     }
-    if (!c->optout_keywords) {
-        c->optout_keywords = apr_array_make(cmd->pool, 8, sizeof(char *));
+    if (!*list) {
+        *list = apr_array_make(cmd->pool, 8, sizeof(char *));
     }
     word = apr_pstrdup(cmd->pool, arg);
     ap_str_toupper(word);
-    APR_ARRAY_PUSH(c->optout_keywords, const char *) = word;
+    APR_ARRAY_PUSH(*list, const char *) = word;
     return NULL;
 }
 
@@ -711,8 +717,12 @@ const command_rec sms_directives[] = {
                  "require X-CSRFToken on unsafe methods (default On)"),
     AP_INIT_TAKE1("SMSMaxBodySize", set_max_body, NULL, RSRC_CONF,
                   "largest request body (default 1M)"),
-    AP_INIT_ITERATE("SMSOptOutKeywords", add_optout, NULL, RSRC_CONF,
-                    "inbound keywords that opt a number out"),
+    AP_INIT_ITERATE("SMSOptOutKeywords", add_word, OFF(optout_keywords),
+                    RSRC_CONF, "inbound keywords that opt a number out"),
+    AP_INIT_ITERATE("SMSReplyConfirmWords", add_word, OFF(reply_confirm),
+                    RSRC_CONF, "a reply that is one of these confirms"),
+    AP_INIT_ITERATE("SMSReplyCancelWords", add_word, OFF(reply_cancel),
+                    RSRC_CONF, "a reply that is one of these cancels"),
     AP_INIT_TAKE1("SMSPatientQuery", set_query, OFF(patient_query), RSRC_CONF,
                   "SQL: (id, first_name, last_name) for one patient id"),
     AP_INIT_TAKE1("SMSPatientPhonesQuery", set_query, OFF(patient_phones_query),
@@ -776,6 +786,12 @@ static void apply_defaults(sms_server_conf *c, apr_pool_t *p)
         }
         APR_ARRAY_PUSH(ids, const char *) = NULL;
         c->sender_allowed = (const char *const *)ids->elts;
+    }
+    if (!c->reply_confirm) {
+        c->reply_confirm = sms_intent_list(SMS_INTENT_CONFIRM_DEFAULT, p);
+    }
+    if (!c->reply_cancel) {
+        c->reply_cancel = sms_intent_list(SMS_INTENT_CANCEL_DEFAULT, p);
     }
     if (!c->optout_keywords) {
         char *words = apr_pstrdup(p, SMS_DEFAULT_OPTOUT), *last, *w;

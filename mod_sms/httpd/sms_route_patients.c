@@ -112,13 +112,15 @@ static json_t *thread_json(const apr_array_header_t *out,
             const char *label = label_of(phones, n->from);
             json_array_append_new(
                 list,
-                json_pack("{s:s, s:I, s:s, s:s?, s:s, s:s, s:o}", "direction",
-                          "in", "id", (json_int_t)n->id, "phone", n->from,
-                          "phone_label", label, "body", n->body, "created_at",
-                          sms_time_format(n->received_at, p), "reply_to",
-                          n->message_id
-                              ? json_integer((json_int_t)n->message_id)
-                              : json_null()));
+                json_pack(
+                    "{s:s, s:I, s:s, s:s?, s:s, s:s, s:o, s:o}", "direction",
+                    "in", "id", (json_int_t)n->id, "phone", n->from,
+                    "phone_label", label, "body", n->body, "created_at",
+                    sms_time_format(n->received_at, p), "reply_to",
+                    n->message_id ? json_integer((json_int_t)n->message_id)
+                                  : json_null(),
+                    "intent",
+                    n->intent ? json_string(n->intent) : json_null()));
             j++;
         }
     }

@@ -9,6 +9,7 @@
 #include <http_protocol.h>
 
 #include "sms_httpd.h"
+#include "sms_intent.h"
 #include "sms_form.h"
 #include "sms_json.h"
 #include "sms_status.h"
@@ -166,20 +167,19 @@ static apr_status_t apply_opt(sms_db_t *db, const char *opt, const char *from,
 
 /* Store the reply, its links to patients and its keyword in one
  * transaction; APR_EEXIST when the same reply was stored a moment ago. */
-static apr_status_t store_reply(apr_int64_t *id, sms_db_t *db,
-                                const sms_form_inbound_t *in,
-                                const sms_message_t *m,
-                                const apr_array_header_t *patients,
-                                const char *opt, const char *word,
-                                const char *key, apr_time_t now, apr_pool_t *p)
+static apr_status_t
+store_reply(apr_int64_t *id, sms_db_t *db, const sms_form_inbound_t *in,
+            const sms_message_t *m, const apr_array_header_t *patients,
+            const char *opt, const char *word, const char *intent,
+            const char *key, apr_time_t now, apr_pool_t *p)
 {
     apr_status_t rv = sms_store_begin(db, p);
     int i;
 
     if (rv == APR_SUCCESS) {
-        rv = sms_store_inbound_insert(id, db, in->from, in->to, in->text,
-                                      in->ref, m ? m->id : 0, opt ? word : NULL,
-                                      now, key, now / INBOUND_BUCKET, p);
+        rv = sms_store_inbound_insert(
+            id, db, in->from, in->to, in->text, in->ref, m ? m->id : 0,
+            opt ? word : NULL, now, key, now / INBOUND_BUCKET, intent, p);
     }
     for (i = 0; rv == APR_SUCCESS && i < patients->nelts; i++) {
         rv = sms_store_inbound_link(
@@ -212,7 +212,7 @@ static int duplicate_reply(sms_req *rq, sms_db_t *db, const char *opt,
 int sms_route_inbound(sms_req *rq)
 {
     apr_pool_t *p = rq->r->pool;
-    const char *key, *word = NULL, *opt;
+    const char *key, *word = NULL, *opt, *intent;
     apr_array_header_t *patients;
     sms_message_t *m = NULL;
     sms_form_inbound_t in;
@@ -248,7 +248,13 @@ int sms_route_inbound(sms_req *rq)
         sms_store_patients_by_phone(&patients, db, in.from, p) != APR_SUCCESS) {
         return sms_storage_failed(rq);
     }
-    rv = store_reply(&id, db, &in, m, patients, opt, word, key, now, p);
+    /* what the reply means: only for a reply to a message, not for a
+     * keyword (API.md section 7) */
+    intent = opt || !m ? NULL
+                       : sms_intent_name(
+                             sms_intent_classify(in.text, rq->sc->reply_confirm,
+                                                 rq->sc->reply_cancel, p));
+    rv = store_reply(&id, db, &in, m, patients, opt, word, intent, key, now, p);
     if (rv == APR_EEXIST) {
         return duplicate_reply(rq, db, opt, in.from, now);
     }
@@ -267,9 +273,10 @@ int sms_route_inbound(sms_req *rq)
     }
     return sms_reply(
         rq, HTTP_OK,
-        json_pack("{s:s, s:I, s:s, s:o, s:o, s:s?}", "result", "stored", "id",
-                  (json_int_t)id, "from", in.from, "patients", linked,
+        json_pack("{s:s, s:I, s:s, s:o, s:o, s:s?, s:s?}", "result", "stored",
+                  "id", (json_int_t)id, "from", in.from, "patients", linked,
                   "message_id",
                   m ? json_integer((json_int_t)m->id) : json_null(), "opt",
-                  opt ? (!strcmp(opt, "STOP") ? "out" : "in") : NULL));
+                  opt ? (!strcmp(opt, "STOP") ? "out" : "in") : NULL, "intent",
+                  intent));
 }

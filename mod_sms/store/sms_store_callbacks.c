@@ -89,7 +89,7 @@ apr_status_t sms_store_inbound_insert(apr_int64_t *id, sms_db_t *db,
                                       apr_int64_t message_id,
                                       const char *keyword, apr_time_t now,
                                       const char *key, apr_int64_t bucket,
-                                      apr_pool_t *p)
+                                      const char *intent, apr_pool_t *p)
 {
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
@@ -98,7 +98,7 @@ apr_status_t sms_store_inbound_insert(apr_int64_t *id, sms_db_t *db,
         db->driver, p, db->handle, &res, sms_st_stmt(db, "sms_inbound_insert"),
         db->random,
         ARGS(from, to, body, ref, sms_st_opt64(p, message_id), keyword,
-             sms_st_i64(p, now), key, sms_st_i64(p, bucket)));
+             sms_st_i64(p, now), key, sms_st_i64(p, bucket), intent));
 
     *id = 0;
     if (!rc) {

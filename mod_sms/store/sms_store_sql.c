@@ -120,8 +120,8 @@ const sms_statement_t sms_st_statements[] = {
      " AND dedup_bucket IN (" BIG() ", " BIG() ")", NULL},
     {"sms_inbound_insert",
      "INSERT INTO sms_inbound (from_number, to_number, body, ref,"
-     " message_id, keyword, received_at, dedup_key, dedup_bucket)"
-     " VALUES (%s, %s, %s, %s, " BIG() ", %s, " BIG() ", %s, " BIG() ")"
+     " message_id, keyword, received_at, dedup_key, dedup_bucket, intent)"
+     " VALUES (%s, %s, %s, %s, " BIG() ", %s, " BIG() ", %s, " BIG() ", %s)"
      " RETURNING id", NULL},
     {"sms_inbound_link",
      "INSERT INTO sms_inbound_patient (inbound_id, patient_id)"
@@ -147,7 +147,8 @@ const sms_statement_t sms_st_statements[] = {
      "SELECT " MSG_COLS " FROM sms_message WHERE patient_id = %s"
      " AND updated_at > " BIG() " ORDER BY id", NULL},
     {"sms_thread_in",
-     "SELECT i.id, i.from_number, i.body, i.message_id, i.received_at"
+     "SELECT i.id, i.from_number, i.body, i.message_id, i.received_at,"
+     " i.intent"
      " FROM sms_inbound_patient ip JOIN sms_inbound i ON i.id = ip.inbound_id"
      " WHERE ip.patient_id = %s AND ip.inbound_id > " BIG()
      " ORDER BY ip.inbound_id", NULL},

@@ -48,6 +48,8 @@ my @bad = (
     ['SMSMaxBodySize 10', qr/SMSMaxBodySize: expects a size from 1K to 64M/],
     ['SMSMaxBodySize 1G', qr/SMSMaxBodySize: expects a size from 1K to 64M/],
     ['SMSOptOutKeywords STOP "OPT-OUT"', qr/SMSOptOutKeywords: expects words of letters and digits/],
+    ['SMSReplyConfirmWords Y "YES!"', qr/SMSReplyConfirmWords: expects words of letters and digits/],
+    ['SMSReplyCancelWords "N O"', qr/SMSReplyCancelWords: expects words of letters and digits/],
     ['SMSPatientQuery "SELECT id FROM patients"', qr/SMSPatientQuery: expects one SELECT statement with 1 to 4 %s markers/],
     ['SMSPatientPhonesQuery "DELETE FROM phones WHERE id = %s"', qr/SMSPatientPhonesQuery: expects one SELECT/],
     ['SMSPatientByPhoneQuery "SELECT id FROM p WHERE n = %d"', qr/SMSPatientByPhoneQuery: uses apr_dbd markers/],

@@ -27,7 +27,7 @@ my @cases = (
     ["Start.", 'in', 'start_with_a_full_stop_opts_in'],
 );
 
-plan tests => @cases + 9;
+plan tests => @cases + 14;
 
 my $S = 'suite-hook-secret';
 my $hook = client();
@@ -70,4 +70,20 @@ ok t_cmp(sql_value('sms.db', "SELECT count(*) FROM sms_optout WHERE number = '61
          'stop_start_stop_ends_opted_out');
 ($res, $e) = api($ua, POST => '/api/sms/send/', {to => '0412 710 077', message => 'after STOP START STOP'});
 ok is_envelope($res, $e, 422, 'opted_out', 'to');
+
+# ---- reply intents (API.md section 7): only for a reply to a message ----
+my ($sr, $sent) = api($ua, POST => '/api/sms/patient/43/send/', {message => 'Reminder: Tuesday 10:30. Reply Y or N'});
+my $reply = sub {
+    my ($text, %o) = @_;
+    my (undef, $d) = api($hook, GET => "/api/sms/webhook/inbound/?secret=$S&from=0412004343&message="
+                         . uri_escape_utf8($text) . ($o{noref} ? '' : "&ref=$sent->{id}"));
+    return $d;
+};
+ok t_cmp($reply->("Yes!")->{intent}, 'confirm', 'yes_to_a_reminder_confirms');
+ok t_cmp($reply->("\x{ff2e}\x{ff2f}")->{intent}, 'cancel', 'full_width_no_cancels');
+ok t_cmp($reply->("No can't make it")->{intent}, 'unclear', 'a_sentence_is_unclear');
+ok t_cmp($reply->("Y", noref => 1)->{intent}, undef, 'a_reply_to_no_message_has_no_intent');
+my (undef, $thread) = api($ua, GET => '/api/sms/patient/43/conversation/');
+ok t_cmp(join(',', map { $_->{intent} // 'null' } grep { $_->{direction} eq 'in' } @{$thread->{messages}}),
+         'confirm,cancel,unclear,null', 'intents_shown_in_the_conversation');
 

@@ -18,6 +18,10 @@ INSERT INTO sms_patient_phone (patient_id, label, number, is_default) VALUES
 INSERT INTO sms_patient (id, first_name, last_name) VALUES ('43', 'Kim', 'Send');
 INSERT INTO sms_patient_phone (patient_id, label, number, is_default) VALUES
     ('43', 'Mobile', '0412 004 343', 1);
+-- history.t's patient (its first sends are filed with her).
+INSERT INTO sms_patient (id, first_name, last_name) VALUES ('77', 'Hal', 'History');
+INSERT INTO sms_patient_phone (patient_id, label, number, is_default) VALUES
+    ('77', 'Mobile', '0412 777 000', 1);
 -- Who may see which patient (SMSPatientAccessQuery reference): alice and
 -- bob every patient, carol Jay Audit (42) only.
 INSERT INTO sms_patient_access (username, patient_id) VALUES
