@@ -49,11 +49,10 @@ apr_status_t sms_form_dlr(sms_form_dlr_t *out, sms_error_t **err,
 
 /* An inbound reply's parameters, checked. */
 typedef struct sms_form_inbound_t {
-    const char *from;    /* normalised international digits */
-    const char *to;      /* as given, or NULL */
-    const char *text;    /* valid message text */
-    const char *ref;     /* NULL when absent or empty */
-    const char *keyword; /* the text as one upper-case word, or NULL */
+    const char *from; /* normalised international digits */
+    const char *to;   /* as given, or NULL */
+    const char *text; /* valid message text */
+    const char *ref;  /* NULL when absent or empty */
 } sms_form_inbound_t;
 
 /* Check the parameters of an inbound reply (args from sms_form_parse with
@@ -62,10 +61,6 @@ typedef struct sms_form_inbound_t {
 apr_status_t sms_form_inbound(sms_form_inbound_t *out, sms_error_t **err,
                               apr_table_t *args, const char *country_code,
                               apr_pool_t *p);
-
-/* The one word a whole message is (STOP, START...), upper case, without
- * surrounding white space, at most 32 bytes; NULL otherwise. */
-const char *sms_form_keyword(const char *text, apr_pool_t *p);
 
 /* SHA-1 hex of the n parts (NULL as ""), each followed by a NUL byte:
  * the key that makes a repeated callback a duplicate. */

@@ -21,7 +21,6 @@
 #define DLR_REF_MAX 64
 #define CALLBACK_NUMBER_MAX 32
 #define INBOUND_TEXT_MAX 8192
-#define KEYWORD_MAX 32
 
 const char *const sms_form_dlr_names[] = {"to",     "ref",    "smsref",
                                           "status", "secret", NULL};
@@ -216,34 +215,7 @@ apr_status_t sms_form_inbound(sms_form_inbound_t *out, sms_error_t **err,
     out->to = to;
     out->text = text;
     out->ref = ref && *ref ? ref : NULL;
-    out->keyword = sms_form_keyword(text, p);
     return APR_SUCCESS;
-}
-
-const char *sms_form_keyword(const char *text, apr_pool_t *p)
-{
-    const char *b = text, *e;
-    char *w;
-    apr_size_t i;
-
-    while (apr_isspace(*b)) {
-        b++;
-    }
-    for (e = b; *e && !apr_isspace(*e); e++)
-        ;
-    for (i = 0; e[i]; i++) {
-        if (!apr_isspace(e[i])) {
-            return NULL;
-        }
-    }
-    if (e == b || e - b > KEYWORD_MAX) {
-        return NULL;
-    }
-    w = apr_pstrmemdup(p, b, (apr_size_t)(e - b));
-    for (i = 0; w[i]; i++) {
-        w[i] = (char)apr_toupper(w[i]);
-    }
-    return w;
 }
 
 const char *sms_form_dedup_key(int n, const char *const *parts, apr_pool_t *p)

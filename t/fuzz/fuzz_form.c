@@ -8,9 +8,9 @@
  * httpd's rules; accepted parameters are allowed names, each once, and
  * encoding them again and decoding gives the same table; a refusal is a
  * 400 invalid_parameter. The receipt and inbound checks return fields
- * within their documented limits (normalised numbers, valid text, an
- * upper-case keyword) or a 400 of the documented codes; the dedup key is
- * 40 hex digits and depends only on the parts.
+ * within their documented limits (normalised numbers, valid text) or a
+ * 400 of the documented codes; the dedup key is 40 hex digits and
+ * depends only on the parts.
  */
 #include <strings.h>
 
@@ -180,19 +180,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                        == APR_SUCCESS && strlen(ib.text) <= 8192);
             FUZZ_CHECK(!ib.ref || (*ib.ref && strlen(ib.ref) <= 64));
             FUZZ_CHECK(!ib.to || strlen(ib.to) <= 32);
-            if (ib.keyword) {
-                apr_size_t k = strlen(ib.keyword);
-                FUZZ_CHECK(k >= 1 && k <= 32);
-                for (j = 0; ib.keyword[j]; j++) {
-                    FUZZ_CHECK(!apr_isspace(ib.keyword[j])
-                               && !apr_islower(ib.keyword[j]));
-                }
-                /* the text is the keyword and white space only */
-                char *word = apr_palloc(p, strlen(ib.text) + 1);
-
-                apr_collapse_spaces(word, ib.text);     /* returns the end */
-                FUZZ_CHECK(!strcasecmp(ib.keyword, word));
-            }
             FUZZ_CHECK(strlen(sms_form_dedup_key(4, (const char *[]){
                 ib.from, ib.to, ib.ref, ib.text}, p)) == 40);
         }

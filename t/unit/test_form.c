@@ -1,7 +1,7 @@
 /*
  * test_form.c - provider callback parameters: urlencoded decoding with
  * httpd's rules, allowed and repeated names, the receipt and inbound
- * checks, keywords and dedup keys.
+ * checks and dedup keys.
  */
 #include <apr_general.h>
 #include <apr_strings.h>
@@ -163,11 +163,10 @@ static void check_inbound(apr_pool_t *p)
     IS_STR(inbound(&in, "from=0412345678&to=0400&message=+stop%0A&ref=", p),
            "ok", "inbound STOP");
     IS_STR(in.from, "61412345678", "from normalised");
-    IS_STR(in.keyword, "STOP", "keyword upper case, trimmed");
+    IS_STR(in.text, " stop\n", "text kept as sent (keywords: sms_keyword)");
     tap_ok(in.ref == NULL, "empty ref is none");
     IS_STR(inbound(&in, "from=0412345678&message=stop+now", p), "ok",
            "two words");
-    tap_ok(in.keyword == NULL, "no keyword");
     IS_STR(inbound(&in, "message=hi", p), "invalid_parameter:from",
            "from missing");
     IS_STR(inbound(&in, "from=0412345678", p), "invalid_parameter:message",
@@ -182,13 +181,8 @@ static void check_inbound(apr_pool_t *p)
            "invalid_message:message", "control character");
 }
 
-static void check_keyword_and_key(apr_pool_t *p)
+static void check_dedup_key(apr_pool_t *p)
 {
-    tap_ok(sms_form_keyword("", p) == NULL, "empty text: no keyword");
-    tap_ok(sms_form_keyword(" \t\n", p) == NULL, "blank: no keyword");
-    IS_STR(sms_form_keyword("\tUnStop ", p), "UNSTOP", "one word");
-    tap_ok(sms_form_keyword("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", p) == NULL,
-           "33 characters is not a keyword");
     IS_STR(sms_form_dedup_key(3, (const char *[]){"a", NULL, "b"}, p),
            "f2c6fa02d9b0cf9b3ea40e1465f6c09d44882588", "dedup key vector");
 }
@@ -203,7 +197,7 @@ int main(void)
     check_parse(p);
     check_dlr(p);
     check_inbound(p);
-    check_keyword_and_key(p);
+    check_dedup_key(p);
     apr_pool_destroy(p);
     apr_terminate();
     return tap_done();
