@@ -58,7 +58,15 @@ static apr_status_t preview_text(const char **text, sms_error_t **err,
         return APR_EINVAL;
     }
     if (tr.patient_id) {
-        rv = sms_store_patient(&pt, db, tr.patient_id, p);
+        int allowed = 0;
+        /* a patient this user may not see (SMSPatientAccessQuery) is
+         * answered as one that does not exist: no name leaks through */
+        rv = sms_store_patient_access(&allowed, db, sms_user(rq), tr.patient_id,
+                                      p);
+        if (rv == APR_SUCCESS) {
+            rv = allowed ? sms_store_patient(&pt, db, tr.patient_id, p)
+                         : APR_ENOENT;
+        }
         if (rv != APR_SUCCESS) {
             *err =
                 rv == APR_ENOENT

@@ -9,7 +9,7 @@ use Apache::TestUtil;
 use lib 't/lib';
 use SMSTest;
 
-plan tests => 71;
+plan tests => 74;
 
 my $alice = client();
 login($alice, 'alice', 'alice-password');
@@ -103,6 +103,15 @@ for my $c (
 ($r, $d) = api($carol, GET => '/api/sms/patient/41/conversation/', undef, 'If-None-Match' => $etag);
 ok is_envelope($r, $d, 404, 'unknown_patient');
 ok t_cmp($rows->() . '/' . $messages->(), $before, 'refused_calls_write_nothing');
+# nor through a template preview: answered as a patient that does not exist
+{
+    my (undef, $tpl) = api($alice, POST => '/api/sms/templates/', {name => 'audit.t name', body => 'Hi {patient_name}'});
+    ($r, $d) = api($carol, POST => '/api/sms/preview/', {template_id => $tpl->{id}, patient_id => '41'});
+    ok is_envelope($r, $d, 400, 'unknown_patient', 'patient_id') or diag $r->content;
+    ok t_cmp(($d->{message} // '') =~ /Ivy/ ? 'leaked' : 'hidden', 'hidden', 'preview_never_shows_a_hidden_patient');
+    ($r, $d) = api($carol, POST => '/api/sms/preview/', {template_id => $tpl->{id}, patient_id => '42'});
+    ok t_cmp($d->{message}, 'Hi Jay Audit', 'preview_with_her_own_patient');
+}
 # and patient 42 works for her
 ($r, $d) = api($carol, GET => '/api/sms/patient/42/phones/');
 ok t_cmp($r->code, 200, 'carol_sees_her_patient');
