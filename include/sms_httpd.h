@@ -152,6 +152,9 @@ apr_status_t sms_params(apr_table_t **args, sms_error_t **err, sms_req *rq,
                         const char *const *allowed);
 /* The authenticated user, or NULL. */
 const char *sms_user(sms_req *rq);
+/* Whether an If-None-Match header (NULL: none) names etag; "*" never
+ * matches (a poll that sent it would never see a change). */
+int sms_etag_matches(const char *header, const char *etag);
 
 /* sms_auth.c: what the router checks by a route's authentication kind */
 /* 403 csrf_failed unless X-CSRFToken is this user's, unexpired; DECLINED
@@ -334,6 +337,10 @@ int sms_route_optout_remove(sms_req *rq);
 int sms_route_settings(sms_req *rq);
 int sms_route_metrics(sms_req *rq);
 int sms_route_audit(sms_req *rq);
+int sms_route_inbox(sms_req *rq);
+int sms_route_inbox_read(sms_req *rq);
+int sms_route_inbox_unread(sms_req *rq);
+int sms_route_inbox_counts(sms_req *rq);
 int sms_route_ui(sms_req *rq);
 int sms_route_ui_file(sms_req *rq);
 /* sms_route_ui.c: an unauthenticated browser asking for the UI at uri goes

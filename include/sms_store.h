@@ -18,7 +18,7 @@
 #include "sms_status.h"
 
 /* Schema version this build needs (sql/<driver>/NNN_*.sql). */
-#define SMS_SCHEMA_VERSION 6
+#define SMS_SCHEMA_VERSION 7
 
 /* The schema is missing, or older than SMS_SCHEMA_VERSION. */
 #define SMS_STORE_ENOSCHEMA (APR_OS_START_USERERR + 1)
@@ -348,6 +348,8 @@ typedef struct sms_inbound_t {
     apr_int64_t message_id;
     apr_time_t received_at;
     const char *intent; /* confirm, cancel, unclear, or NULL */
+    apr_time_t read_at; /* the inbox: 0 while unread */
+    const char *read_by;
 } sms_inbound_t;
 
 /* The newest change of a patient's thread: the last updated_at of the
@@ -364,6 +366,50 @@ apr_status_t sms_store_thread_out(apr_array_header_t **msgs, sms_db_t *db,
 apr_status_t sms_store_thread_in(apr_array_header_t **ins, sms_db_t *db,
                                  const char *patient_id, apr_int64_t after,
                                  apr_pool_t *p);
+
+/* --- the inbox (sms_store_inbox.c) ---------------------------------------- */
+
+/* Which replies the inbox lists: every one, the unread ones, or the unread
+ * ones whose intent is unclear (what staff still have to act on: a read
+ * unclear reply has been seen and leaves the "unclear" list and count). */
+typedef enum {
+    SMS_INBOX_ALL = 0,
+    SMS_INBOX_UNREAD,
+    SMS_INBOX_UNCLEAR
+} sms_inbox_state_e;
+
+/* A reply as the inbox shows it. */
+typedef struct sms_inbox_item_t {
+    sms_inbound_t in;
+    const char *keyword;          /* STOP, START, ... or NULL */
+    apr_array_header_t *patients; /* linked patient ids (const char *) */
+    /* the message replied to (id, body, status, created_at, patient_id
+     * only), or NULL */
+    sms_message_t *reply_to;
+} sms_inbox_item_t;
+
+/* Replies in state, newest first, with ids below before_id (0: from the
+ * newest); up to limit (array of sms_inbox_item_t *). */
+apr_status_t sms_store_inbox_list(apr_array_header_t **items, sms_db_t *db,
+                                  sms_inbox_state_e state,
+                                  apr_int64_t before_id, int limit,
+                                  apr_pool_t *p);
+/* One reply, or APR_ENOENT. */
+apr_status_t sms_store_inbox_get(sms_inbox_item_t **item, sms_db_t *db,
+                                 apr_int64_t id, apr_pool_t *p);
+/* Mark a reply read by user at now (user NULL: unread again); *changed 0
+ * when it already was (nothing written: the first reader stays). */
+apr_status_t sms_store_inbox_mark(int *changed, sms_db_t *db, apr_int64_t id,
+                                  const char *user, apr_time_t now,
+                                  apr_pool_t *p);
+/* How many replies are unread, and unread with intent unclear. */
+apr_status_t sms_store_inbox_counts(apr_int64_t *unread, apr_int64_t *unclear,
+                                    sms_db_t *db, apr_pool_t *p);
+/* The unread replies as (id, intent, patient id) links, by id: one
+ * sms_inbox_item_t * per reply with in.id, in.intent and patients only,
+ * for counting what one user may see. */
+apr_status_t sms_store_inbox_unread(apr_array_header_t **items, sms_db_t *db,
+                                    apr_pool_t *p);
 
 /* Ids of the patients one of whose numbers is number (normalised). */
 apr_status_t sms_store_patients_by_phone(apr_array_header_t **ids, sms_db_t *db,

@@ -38,6 +38,22 @@
     " AND " ANY("created_at", "<", BIG()) " AND " ANY("id", "<", BIG()) \
     " ORDER BY id DESC LIMIT " INT()
 
+/* The inbox: a reply, its patient links (one row each) and the message
+ * it answers; INBOX_LIST(where) pages newest first through the replies
+ * where says, on that state's partial index (schema 7). */
+#define INBOX_COLS \
+    "i.id, i.from_number, i.body, i.message_id, i.received_at, i.intent," \
+    " i.keyword, i.read_at, i.read_by, ip.patient_id, m.body, m.status," \
+    " m.created_at, m.patient_id"
+#define INBOX_JOINS \
+    " LEFT JOIN sms_inbound_patient ip ON ip.inbound_id = i.id" \
+    " LEFT JOIN sms_message m ON m.id = i.message_id"
+#define INBOX_LIST(where) \
+    "SELECT " INBOX_COLS " FROM (SELECT id, from_number, body, message_id," \
+    " received_at, intent, keyword, read_at, read_by FROM sms_inbound" \
+    " WHERE " where "id < " BIG() " ORDER BY id DESC LIMIT " INT() ") i" \
+    INBOX_JOINS " ORDER BY i.id DESC, ip.patient_id"
+
 /* The sms_message row, described once (SQL column, field of sms_message_t,
  * kind): the SELECT list, the INSERT's columns and markers, the reader and
  * the argument array are all generated from these lists, so they cannot

@@ -193,3 +193,28 @@ apr_status_t sms_params(apr_table_t **args, sms_error_t **err, sms_req *rq,
     }
     return check_params(*args, err, r->pool);
 }
+
+/* Whether If-None-Match (a comma-separated list of entity tags, each
+ * maybe weak: W/"...") names etag exactly. "*" matches nothing: what the
+ * polls ask about always exists, and a poll that sent it would never see
+ * a change. */
+int sms_etag_matches(const char *header, const char *etag)
+{
+    apr_size_t n = strlen(etag);
+    const char *s = header;
+
+    while (s && *s) {
+        while (*s == ' ' || *s == '\t' || *s == ',') {
+            s++;
+        }
+        if (!strncmp(s, "W/", 2)) {
+            s += 2;
+        }
+        if (!strncmp(s, etag, n) &&
+            (s[n] == '\0' || s[n] == ',' || s[n] == ' ' || s[n] == '\t')) {
+            return 1;
+        }
+        s = strchr(s, ',');
+    }
+    return 0;
+}

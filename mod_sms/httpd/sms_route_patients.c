@@ -58,30 +58,6 @@ int sms_route_patient_phones(sms_req *rq)
 /* ---- the conversation
  * -------------------------------------------------------- */
 
-/* Whether If-None-Match (a comma-separated list of entity tags, each
- * maybe weak: W/"...") names etag exactly. "*" matches nothing here: the
- * thread always exists, and a poll that sent it would never see a change. */
-static int etag_matches(const char *header, const char *etag)
-{
-    apr_size_t n = strlen(etag);
-    const char *s = header;
-
-    while (s && *s) {
-        while (*s == ' ' || *s == '\t' || *s == ',') {
-            s++;
-        }
-        if (!strncmp(s, "W/", 2)) {
-            s += 2;
-        }
-        if (!strncmp(s, etag, n) &&
-            (s[n] == '\0' || s[n] == ',' || s[n] == ' ' || s[n] == '\t')) {
-            return 1;
-        }
-        s = strchr(s, ',');
-    }
-    return 0;
-}
-
 /* Both directions of a thread merged, oldest first, as the API shows
  * them. */
 static json_t *thread_json(const apr_array_header_t *out,
@@ -113,14 +89,17 @@ static json_t *thread_json(const apr_array_header_t *out,
             json_array_append_new(
                 list,
                 json_pack(
-                    "{s:s, s:I, s:s, s:s?, s:s, s:s, s:o, s:o}", "direction",
-                    "in", "id", (json_int_t)n->id, "phone", n->from,
-                    "phone_label", label, "body", n->body, "created_at",
-                    sms_time_format(n->received_at, p), "reply_to",
+                    "{s:s, s:I, s:s, s:s?, s:s, s:s, s:o, s:o, s:o, s:o}",
+                    "direction", "in", "id", (json_int_t)n->id, "phone",
+                    n->from, "phone_label", label, "body", n->body,
+                    "created_at", sms_time_format(n->received_at, p),
+                    "reply_to",
                     n->message_id ? json_integer((json_int_t)n->message_id)
                                   : json_null(),
-                    "intent",
-                    n->intent ? json_string(n->intent) : json_null()));
+                    "intent", n->intent ? json_string(n->intent) : json_null(),
+                    /* the inbox's read mark (the UI marks what it shows) */
+                    "read_at", sms_render_time(n->read_at, p), "read_by",
+                    sms_render_str(n->read_by)));
             j++;
         }
     }
@@ -183,7 +162,7 @@ int sms_route_patient_conversation(sms_req *rq)
     rq->cache_control = "private, no-cache";
     apr_table_setn(r->headers_out, "Cache-Control", rq->cache_control);
     if ((updated || inbound) &&
-        etag_matches(apr_table_get(r->headers_in, "If-None-Match"), etag)) {
+        sms_etag_matches(apr_table_get(r->headers_in, "If-None-Match"), etag)) {
         r->status = HTTP_NOT_MODIFIED;
         return OK;
     }

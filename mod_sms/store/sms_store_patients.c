@@ -253,6 +253,8 @@ apr_status_t sms_store_thread_in(apr_array_header_t **ins, sms_db_t *db,
         in->message_id = sms_st_to64(sms_st_col(db, row, 3));
         in->received_at = sms_st_to64(sms_st_col(db, row, 4));
         in->intent = sms_st_dup_or_null(p, sms_st_col(db, row, 5));
+        in->read_at = sms_st_to64(sms_st_col(db, row, 6));
+        in->read_by = sms_st_dup_or_null(p, sms_st_col(db, row, 7));
     }
     return APR_SUCCESS;
 }

@@ -148,10 +148,33 @@ const sms_statement_t sms_st_statements[] = {
      " AND updated_at > " BIG() " ORDER BY id", NULL},
     {"sms_thread_in",
      "SELECT i.id, i.from_number, i.body, i.message_id, i.received_at,"
-     " i.intent"
+     " i.intent, i.read_at, i.read_by"
      " FROM sms_inbound_patient ip JOIN sms_inbound i ON i.id = ip.inbound_id"
      " WHERE ip.patient_id = %s AND ip.inbound_id > " BIG()
      " ORDER BY ip.inbound_id", NULL},
+    /* the inbox (sms_store_inbox.c): lists and counts on the partial
+     * indexes of what is unread (schema 7) */
+    {"sms_inbox_list_all", INBOX_LIST(""), NULL},
+    {"sms_inbox_list_unread", INBOX_LIST("read_at IS NULL AND "), NULL},
+    {"sms_inbox_list_unclear",
+     INBOX_LIST("read_at IS NULL AND intent = 'unclear' AND "), NULL},
+    {"sms_inbox_get",
+     "SELECT " INBOX_COLS " FROM sms_inbound i" INBOX_JOINS
+     " WHERE i.id = " BIG() " ORDER BY ip.patient_id", NULL},
+    {"sms_inbox_read",
+     "UPDATE sms_inbound SET read_at = " BIG() ", read_by = %s"
+     " WHERE id = " BIG() " AND read_at IS NULL", NULL},
+    {"sms_inbox_unread",
+     "UPDATE sms_inbound SET read_at = NULL, read_by = NULL"
+     " WHERE id = " BIG() " AND read_at IS NOT NULL", NULL},
+    {"sms_inbox_counts",
+     "SELECT (SELECT count(*) FROM sms_inbound WHERE read_at IS NULL),"
+     " (SELECT count(*) FROM sms_inbound WHERE read_at IS NULL"
+     " AND intent = 'unclear')", NULL},
+    {"sms_inbox_unread_links",
+     "SELECT i.id, i.intent, ip.patient_id FROM sms_inbound i"
+     " LEFT JOIN sms_inbound_patient ip ON ip.inbound_id = i.id"
+     " WHERE i.read_at IS NULL ORDER BY i.id, ip.patient_id", NULL},
     /* metrics and mod_status (sms_store_metrics.c): one statement, so
      * one snapshot; (kind, status, figure) rows */
     {"sms_figures",

@@ -1,12 +1,15 @@
 // <sms-app>: the staff app at /api/sms/ui/. A navigation bar and one view
-// at a time (Conversations, Bulk, History, Templates, Opt-outs, Settings),
+// at a time (Conversations, Inbox, Bulk, History, Templates, Opt-outs,
+// Settings; Inbox with its unread count),
 // chosen by the address's #fragment so Back and bookmarks work.
 // Attribute login-url: where a 401 sends the browser (default: reload
 // this page, which the site's authentication turns into its login page).
 import { h } from './sms-format.js';
+import { InboxBadge } from './sms-inbox.js';
 
 const VIEWS = [
     ['conversations', 'Conversations', 'sms-conversations'],
+    ['inbox', 'Inbox', 'sms-inbox'],
     ['bulk', 'Bulk', 'sms-bulk'],
     ['history', 'History', 'sms-history'],
     ['templates', 'Templates', 'sms-templates'],
@@ -26,6 +29,9 @@ export class SmsApp extends HTMLElement {
         const nav = h('nav', { 'aria-label': 'SMS', class: 'sms-nav' },
             h('ul', {}, VIEWS.map(([id, name]) => {
                 const a = h('a', { href: `#${id}` }, name);
+                if (id === 'inbox') {
+                    new InboxBadge(a).start();
+                }
                 this.links.set(id, a);
                 return h('li', {}, a);
             })));

@@ -10,6 +10,7 @@
 import { api, ApiError, newIdempotencyKey } from './sms-api.js';
 import { formatPhone, formatTime, statusWord, notCapableReason, h, nextId }
     from './sms-format.js';
+import { markReadWhenShown } from './sms-inbox.js';
 
 const INTENT_WORDS = { confirm: 'Confirms', cancel: 'Cancels', unclear: 'Unclear reply' };
 
@@ -349,6 +350,9 @@ export class SmsConversation extends HTMLElement {
         }
         this.thread.insertBefore(el, before);
         this.bubbles.set(key, el);
+        if (el.dataset.unread) {
+            markReadWhenShown(el, m.id, this.thread);   // the inbox's read mark
+        }
         if (scroll) {
             this.scrollToBottom();
         }
@@ -371,9 +375,14 @@ export class SmsConversation extends HTMLElement {
             parts.push(h('span', { class: `sms-intent sms-intent-${m.intent}` },
                          INTENT_WORDS[m.intent]));
         }
+        const unread = dir === 'in' && m.read_at === null;
+        if (unread) {
+            parts.push(h('span', { class: 'sms-unread-mark' }, 'Unread'));
+        }
         const label = dir === 'out' ? 'Sent' : 'Received';
         return h('article', {
             class: `sms-bubble sms-${dir}`, 'data-status': m.status || '',
+            'data-unread': unread ? 'unread' : null,
             'data-error': errorText(m), 'data-at': m.created_at || '',
             'data-id': String(m.id),
         },

@@ -11,6 +11,7 @@ import { SmsHistory } from './sms-history.js';
 import { SmsTemplates } from './sms-templates.js';
 import { SmsOptouts } from './sms-optouts.js';
 import { SmsSettings } from './sms-settings.js';
+import { SmsInbox } from './sms-inbox.js';
 import { SmsApp } from './sms-app.js';
 
 const css = new URL('./sms.css', import.meta.url).href;
@@ -28,6 +29,7 @@ const elements = {
     'sms-templates': SmsTemplates,
     'sms-optouts': SmsOptouts,
     'sms-settings': SmsSettings,
+    'sms-inbox': SmsInbox,
     'sms-app': SmsApp,
 };
 for (const [name, cls] of Object.entries(elements)) {

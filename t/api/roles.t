@@ -40,6 +40,10 @@ my @routes = (
     [GET => '/api/sms/templates/999999/', undef, \@all],
     [GET => '/api/sms/optouts/', undef, \@all],
     [POST => '/api/sms/optouts/', sub { {number => '0412 000 ' . (900 + $n)} }, \@all],
+    [GET => '/api/sms/inbox/', undef, \@all],
+    [GET => '/api/sms/inbox/counts', undef, \@all],
+    [POST => '/api/sms/inbox/999999/read', undef, \@all],
+    [POST => '/api/sms/inbox/999999/unread', undef, \@all],
     [POST => '/api/sms/send/', {to => '0412 000 111', message => 'role check'}, \@clin],
     [GET => '/api/sms/messages/', undef, \@clin],
     [GET => '/api/sms/messages/1/', undef, \@clin],
@@ -55,7 +59,26 @@ my @routes = (
     [GET => '/api/sms/balance/', undef, \@sup],
     [GET => '/api/sms/metrics', undef, \@sup],
     [GET => "/api/sms/webhook/dlr/?secret=$secret", undef, \@open],
+    [POST => "/api/sms/webhook/dlr/?secret=$secret", undef, \@open],
+    [GET => "/api/sms/webhook/inbound/?secret=$secret", undef, \@open],
+    [POST => "/api/sms/webhook/inbound/?secret=$secret", undef, \@open],
 );
+
+# every route of the route table (mod_sms/httpd/sms_router.c) is a row
+# above: a new route without its roles fails here
+my @missing;
+{
+    my $src = do { local (@ARGV, $/) = "$ENV{SMS_SRCDIR}/mod_sms/httpd/sms_router.c"; <> };
+    my ($table) = $src =~ /sms_route_t routes\[\] = \{(.*?)\n\};/s;
+    while ($table =~ /\{(GET|POST|PUT|DELETE), "([^"]+)"/g) {
+        my ($method, $pattern) = ($1, $2);
+        (my $re = $pattern) =~ s/\{[^}]+\}/[^\/]+/g;
+        push @missing, "$method $pattern"
+            unless grep { $_->[0] eq $method
+                          && $_->[1] =~ m{^/api/sms/$re/?(\?.*)?$} } @routes;
+    }
+    push @missing, 'the route table was not found' unless $table;
+}
 
 my $tests = 0;
 for my $role (@all) {
@@ -64,7 +87,9 @@ for my $role (@all) {
         $tests += ($ok{$role} || $ok{anyone}) ? 1 : 2;
     }
 }
-plan tests => $tests + 4;
+plan tests => $tests + 5;
+
+ok t_cmp(join(', ', @missing), '', 'every_route_of_the_table_has_its_roles');
 
 my $state = sub {
     demo_sql('SELECT (SELECT count(*) FROM sms_message) || \',\' ||'

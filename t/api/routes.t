@@ -29,6 +29,10 @@ my @routes = (
     ['GET',    '/api/sms/optouts/',      1, undef],
     ['POST',   '/api/sms/optouts/',      1, {number => '0412000125'}],
     ['DELETE', '/api/sms/optouts/0412000125/', 1, undef],
+    ['GET',    '/api/sms/inbox/',        1, undef],
+    ['GET',    '/api/sms/inbox/counts/', 1, undef],
+    ['POST',   '/api/sms/inbox/1/read/', 1, undef],
+    ['POST',   '/api/sms/inbox/1/unread/', 1, undef],
     ['GET',    '/api/sms/webhook/dlr/?secret=suite-hook-secret&smsref=1&status=Delivered', 2, undef],
     ['GET',    '/api/sms/webhook/inbound/?secret=suite-hook-secret&from=0412000126&message=hi', 2, undef],
 );

@@ -22,7 +22,15 @@ INSERT INTO sms_patient_phone (patient_id, label, number, is_default) VALUES
 INSERT INTO sms_patient (id, first_name, last_name) VALUES ('77', 'Hal', 'History');
 INSERT INTO sms_patient_phone (patient_id, label, number, is_default) VALUES
     ('77', 'Mobile', '0412 777 000', 1);
+-- inbox.t's patients: Uma shares Ina's number (a family phone), so a
+-- reply from it is linked to both.
+INSERT INTO sms_patient (id, first_name, last_name) VALUES
+    ('51', 'Ina', 'Inbox'), ('52', 'Ole', 'Inbox'), ('53', 'Uma', 'Inbox');
+INSERT INTO sms_patient_phone (patient_id, label, number, is_default) VALUES
+    ('51', 'Mobile', '0412 005 151', 1),
+    ('52', 'Mobile', '0412 005 252', 1),
+    ('53', 'Mobile', '0412 005 151', 1);
 -- Who may see which patient (SMSPatientAccessQuery reference): alice and
--- bob every patient, carol Jay Audit (42) only.
+-- bob every patient, carol Jay Audit (42) only, dora Ina Inbox (51) only.
 INSERT INTO sms_patient_access (username, patient_id) VALUES
-    ('alice', '*'), ('bob', '*'), ('carol', '42');
+    ('alice', '*'), ('bob', '*'), ('carol', '42'), ('dora', '51');

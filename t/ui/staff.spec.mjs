@@ -186,7 +186,7 @@ test('keyboard: Phone, Template, Message, Send in that order; Ctrl+Enter sends; 
 
 test('every control of every view has a name; one view at a time @browser-only', async ({ page }) => {
     await login(page);
-    for (const view of ['Conversations', 'Bulk', 'History', 'Templates', 'Opt-outs', 'Settings']) {
+    for (const view of ['Conversations', 'Inbox', 'Bulk', 'History', 'Templates', 'Opt-outs', 'Settings']) {
         await page.getByRole('link', { name: view }).click();
         await expect(page.getByRole('link', { name: view })).toHaveAttribute('aria-current', 'page');
         await expect(page.getByRole('heading', { level: 1 })).toHaveText(view);   // the others hidden
@@ -315,6 +315,71 @@ test('an inbound reply appears within one poll, without a reload, with since and
     await first.evaluate((el) => { el.dataset.marker = 'kept'; });
     await conv.getByRole('button', { name: 'Refresh' }).click();
     await expect(first).toHaveAttribute('data-marker', 'kept');
+});
+
+test('inbox: the unread badge, the Replies table, mark read/unread, a row opens the conversation, which marks what it shows read', async ({ page }) => {
+    test.skip(!webhookSecret, 'SMS_UI_WEBHOOK_SECRET is not set');
+    await login(page);
+    // a reminder to Bob (18) and his unclear answer, through the webhook
+    const sent = await apiCall(page, 'POST', 'patient/18/send/', { message: unique('Bob, see you Friday 9:00?') });
+    expect(sent.status).toBe(201);
+    const text = unique('Can we make it 10 instead');
+    const q = new URLSearchParams({ secret: webhookSecret, to: 'WalkEasy', from: '61413000111',
+                                    message: text, ref: String(sent.body.id) });
+    const hook = await (await page.request.get(`/api/sms/webhook/inbound/?${q}`)).json();
+    expect(hook.intent).toBe('unclear');
+    const counts = async () => (await apiCall(page, 'GET', 'inbox/counts')).body;
+    const before = await counts();
+    expect(before.unread).toBeGreaterThan(0);
+    // the navigation link keeps its name; its badge and description give the count
+    await login(page);
+    const link = page.getByRole('link', { name: 'Inbox', exact: true });
+    await expect(link.locator('.sms-badge')).toHaveText(String(before.unread));
+    await expect(link).toHaveAccessibleDescription(new RegExp(`^${before.unread} unread repl`));
+    await link.click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Inbox');
+    const table = page.getByRole('table', { name: 'Replies' });
+    await expect(table.getByRole('columnheader')).toHaveText(
+        ['Patient', 'Number', 'Reply', 'Intent', 'Replied to', 'Received', 'Read']);
+    const row = table.getByRole('row').filter({ hasText: text });
+    await expect(row).toContainText('Bob Ng');
+    await expect(row).toContainText('0413 000 111');
+    await expect(row).toContainText('Unclear');
+    await expect(row).toContainText('Bob, see you Friday');
+    await expect(row).toContainText('Unread');
+    // mark read: the row says who, the server agrees, the badge counts one fewer
+    await row.getByRole('button', { name: 'Mark read' }).click();
+    await expect(row).toContainText('Read by demo');
+    await expect(link.locator('.sms-badge')).toHaveText(String(before.unread - 1));
+    let item = (await apiCall(page, 'GET', 'inbox/?state=all&limit=20')).body.replies
+        .find((r) => r.id === hook.id);
+    expect(item.read_by).toBe('demo');
+    // a read reply leaves "Unread" and "Unclear"; "All" still has it
+    const show = page.getByRole('combobox', { name: 'Show' });
+    await show.selectOption('unclear');
+    await expect(table).not.toContainText(text);
+    await show.selectOption('all');
+    await expect(row).toContainText('Read by demo');
+    await row.getByRole('button', { name: 'Mark unread' }).click();
+    await expect(row.getByRole('button', { name: 'Mark read' })).toBeVisible();
+    await expect(link.locator('.sms-badge')).toHaveText(String(before.unread));
+    await show.selectOption('unclear');
+    await expect(row).toContainText('Unread');
+    // a click on the row opens Bob's conversation; the unread bubble is
+    // marked, and marked read once shown
+    await row.getByRole('cell', { name: text }).click();
+    await expect(page).toHaveURL(/#conversations\/18$/);
+    const bubble = page.locator('sms-conversation').getByRole('log', { name: 'Conversation' })
+        .getByRole('article').filter({ hasText: text });
+    await expect(bubble).toBeVisible();
+    await expect(bubble).toHaveAttribute('data-unread', /.+/);
+    await expect(bubble).toContainText(/Unread|New/);
+    await expect(bubble).toHaveAttribute('data-unread', 'read');
+    await expect(bubble).toContainText('New');
+    item = (await apiCall(page, 'GET', 'inbox/?state=all&limit=20')).body.replies
+        .find((r) => r.id === hook.id);
+    expect(item.read_by).toBe('demo');
+    await expect(link.locator('.sms-badge')).toHaveText(String(before.unread - 1));
 });
 
 test('polling pauses while the tab is hidden and catches up when it is shown again @browser-only', async ({ page }) => {

@@ -424,6 +424,145 @@ static void check_history_plans(sms_db_t *db, apr_pool_t *p)
     }
 }
 
+/* The query plan of a statement of the table (SQLite's EXPLAIN QUERY
+ * PLAN, details joined by "; "), or NULL. */
+static const char *plan_of(sms_db_t *db, const char *label, apr_pool_t *p)
+{
+    const char *sql = NULL, *plan = "";
+    apr_dbd_prepared_t *st = NULL;
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    const char *args[15] = {NULL};
+    apr_size_t j;
+
+    for (j = 0; j < sms_st_nstatements; j++) {
+        if (!strcmp(sms_st_statements[j].label, label)) {
+            sql = sms_st_statements[j].sql;
+        }
+    }
+    if (!sql ||
+        apr_dbd_prepare(db->driver, p, db->handle,
+                        apr_pstrcat(p, "EXPLAIN QUERY PLAN ", sql, NULL), NULL,
+                        &st) ||
+        apr_dbd_pselect(db->driver, p, db->handle, &res, st, 0, 15, args)) {
+        return NULL;
+    }
+    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+        plan = apr_pstrcat(p, plan, apr_dbd_get_entry(db->driver, row, 3), "; ",
+                           NULL);
+    }
+    return plan;
+}
+
+/* The inbox's lists and counts run on the partial indexes of what is
+ * unread (schema 7), "all" on the primary key: never a scan of every
+ * reply. */
+static void check_inbox_plans(sms_db_t *db, apr_pool_t *p)
+{
+    static const struct {
+        const char *label, *index;
+    } want[] = {
+        {"sms_inbox_list_unread", "USING INDEX sms_inbound_unread (id<?)"},
+        {"sms_inbox_list_unclear", "USING INDEX sms_inbound_unclear (id<?)"},
+        {"sms_inbox_list_all", "USING INTEGER PRIMARY KEY (rowid<?)"},
+        {"sms_inbox_counts", "sms_inbound USING INDEX sms_inbound_unread"},
+        {"sms_inbox_counts", "sms_inbound USING INDEX sms_inbound_unclear"},
+        {"sms_inbox_unread_links", "USING INDEX sms_inbound_unread"},
+        {"sms_inbox_get", "USING INTEGER PRIMARY KEY (rowid=?)"},
+    };
+    apr_size_t i;
+
+    for (i = 0; i < sizeof(want) / sizeof(*want); i++) {
+        const char *plan = plan_of(db, want[i].label, p);
+
+        if (!tap_ok(plan && strstr(plan, want[i].index) &&
+                        !strstr(plan, "SCAN sms_inbound;") &&
+                        !strstr(plan, "SCAN sms_inbound_patient"),
+                    "%s uses %s", want[i].label, want[i].index)) {
+            tap_diag("plan: %s", plan ? plan : "(none)");
+        }
+    }
+}
+
+/* A reply stored as the inbound webhook stores it, linked to patients
+ * (NULL-terminated); its id. */
+static apr_int64_t reply(sms_db_t *db, const char *from, const char *intent,
+                         const char *const *patients, apr_pool_t *p)
+{
+    static int n;
+    apr_int64_t id = 0;
+
+    n++;
+    sms_store_inbound_insert(&id, db, from, "WalkEasy", "reply", NULL, 0, NULL,
+                             apr_time_now(), apr_psprintf(p, "inbox-%d", n), n,
+                             intent, p);
+    for (; patients && *patients; patients++) {
+        sms_store_inbound_link(db, id, *patients, p);
+    }
+    return id;
+}
+
+/* Lists by state, newest first, paged by id; marks (first reader kept,
+ * unread clears both); counts: unclear is what is unread and unclear. */
+static void check_inbox(sms_db_t *db, apr_pool_t *p)
+{
+    static const char *const ann[] = {"17", NULL}, *const both[] = {"18", "17",
+                                                                    NULL};
+    apr_int64_t a, b, c, unread = -1, unclear = -1;
+    apr_array_header_t *items;
+    sms_inbox_item_t *it;
+    int changed = -1;
+
+    a = reply(db, "61412345678", "confirm", ann, p);
+    b = reply(db, "61412345679", "unclear", both, p);
+    c = reply(db, "61400000000", NULL, NULL, p);
+    sms_store_inbox_list(&items, db, SMS_INBOX_UNREAD, 0, 10, p);
+    tap_ok(items->nelts >= 3 &&
+               APR_ARRAY_IDX(items, 0, sms_inbox_item_t *)->in.id == c &&
+               APR_ARRAY_IDX(items, 1, sms_inbox_item_t *)->in.id == b &&
+               APR_ARRAY_IDX(items, 2, sms_inbox_item_t *)->in.id == a,
+           "inbox_unread_newest_first");
+    it = APR_ARRAY_IDX(items, 1, sms_inbox_item_t *);
+    tap_ok(it->patients->nelts == 2 &&
+               !strcmp(APR_ARRAY_IDX(it->patients, 0, const char *), "17") &&
+               !strcmp(APR_ARRAY_IDX(it->patients, 1, const char *), "18"),
+           "a_reply_carries_every_linked_patient_once");
+    it = APR_ARRAY_IDX(items, 0, sms_inbox_item_t *);
+    tap_ok(it->patients->nelts == 0 && !it->reply_to && !it->in.read_at,
+           "an_unlinked_reply_has_no_patient");
+    sms_store_inbox_list(&items, db, SMS_INBOX_UNREAD, b, 10, p);
+    tap_ok(items->nelts >= 1 &&
+               APR_ARRAY_IDX(items, 0, sms_inbox_item_t *)->in.id == a,
+           "inbox_pages_below_the_cursor");
+    sms_store_inbox_list(&items, db, SMS_INBOX_UNCLEAR, 0, 10, p);
+    tap_ok(items->nelts == 1 &&
+               APR_ARRAY_IDX(items, 0, sms_inbox_item_t *)->in.id == b,
+           "inbox_unclear_lists_the_unclear_reply");
+    sms_store_inbox_counts(&unread, &unclear, db, p);
+    tap_ok(unread == 3 && unclear == 1, "inbox_counts_3_unread_1_unclear");
+
+    sms_store_inbox_mark(&changed, db, b, "ann", 1000, p);
+    tap_is_int(changed, 1, "inbox_mark_read_changes");
+    sms_store_inbox_mark(&changed, db, b, "bob", 2000, p);
+    tap_is_int(changed, 0, "inbox_mark_read_again_changes_nothing");
+    sms_store_inbox_get(&it, db, b, p);
+    tap_ok(it && it->in.read_at == 1000 && it->in.read_by &&
+               !strcmp(it->in.read_by, "ann"),
+           "inbox_the_first_reader_stays");
+    sms_store_inbox_counts(&unread, &unclear, db, p);
+    tap_ok(unread == 2 && unclear == 0, "inbox_a_read_unclear_reply_is_done");
+    sms_store_inbox_unread(&items, db, p);
+    tap_ok(items->nelts == 2, "inbox_unread_links_of_two_replies");
+    sms_store_inbox_mark(&changed, db, b, NULL, 0, p);
+    sms_store_inbox_get(&it, db, b, p);
+    tap_ok(changed == 1 && it && !it->in.read_at && !it->in.read_by,
+           "inbox_mark_unread_clears_who_and_when");
+    tap_is_int(sms_store_inbox_get(&it, db, 999999, p), APR_ENOENT,
+               "inbox_unknown_reply_is_ENOENT");
+    sms_store_inbox_list(&items, db, SMS_INBOX_ALL, 0, 2, p);
+    tap_ok(items->nelts == 2, "inbox_limit_counts_replies_not_links");
+}
+
 static void check_idempotency(sms_db_t *db, apr_pool_t *p)
 {
     apr_time_t now = apr_time_now(), day = apr_time_from_sec(86400);
@@ -472,6 +611,8 @@ int main(void)
     check_stop_at_hand_over(db, p);
     check_idempotency(db, p);
     check_history_plans(db, p);
+    check_inbox_plans(db, p);
+    check_inbox(db, p);
     unlink(db_path);
     apr_pool_destroy(p);
     apr_terminate();
