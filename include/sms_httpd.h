@@ -77,6 +77,13 @@ typedef struct sms_server_conf {
                                          patient */
     apr_interval_time_t provider_timeout;
     const char *login_url; /* SMSLoginURL: UI routes redirect there */
+    /* send windows (API.md section 7) */
+    const sms_window_t *send_window; /* SMSSendWindow as given (open < 0:
+                                        none) */
+    const char *time_zone;           /* SMSTimeZone */
+    const char *test_clock;          /* SMSTestClock: the suite's clock */
+    const sms_window_t *window;      /* in effect, with its zone; NULL:
+                                        send at any time */
     /* run time, per child process */
     sms_provider_t *pv;
     sms_sender_conf_t sender;
@@ -106,6 +113,8 @@ void *sms_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);
 /* Apply defaults and cross-directive checks to every server; logs and
  * returns !OK when the configuration cannot work. */
 int sms_conf_finish(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s);
+/* Warn, once a server, of configuration meant for tests (SMSTestClock). */
+void sms_conf_announce(server_rec *s);
 
 /* One request being served by the API. */
 typedef struct sms_req {
@@ -224,6 +233,7 @@ typedef struct sms_send_opts_t {
     int max_parts;
     apr_time_t send_at; /* 0: now */
     const char *patient_id;
+    int respect_window; /* "respect_window": true (SMSSendWindow) */
 } sms_send_opts_t;
 /* Who a single send goes to, once the route has decided. */
 typedef struct sms_target_t {
@@ -250,6 +260,16 @@ sms_message_t *sms_send_new_message(sms_req *rq, const sms_send_opts_t *o,
                                     apr_time_t now);
 /* Validate the body's text and options, store, send (sync) and answer. */
 int sms_send_to(sms_req *rq, sms_db_t *db, const sms_target_t *target);
+/* The body's "respect_window" (absent: false); 400 invalid_json when it
+ * is not a boolean. */
+apr_status_t sms_send_window_opt(int *on, sms_error_t **err, json_t *body,
+                                 apr_pool_t *p);
+/* SMSSendWindow at acceptance: when keeps (bulk, scheduled, or asked with
+ * respect_window) and the messages' time (send_at, else now) is outside
+ * the window, they wait as "scheduled" with send_at and next_attempt_at
+ * at its next opening. The n messages share one send time. */
+void sms_send_window_hold(sms_message_t **msgs, int n, int keeps,
+                          const sms_server_conf *sc);
 /* Run fn under the request's Idempotency-Key (and a store connection). */
 int sms_with_idempotency(sms_req *rq, int (*fn)(sms_req *, sms_db_t *));
 /* 422 opted_out when number is on the opt-out list; DECLINED otherwise

@@ -9,6 +9,7 @@
 
 #include "sms_provider.h"
 #include "sms_store.h"
+#include "sms_window.h"
 
 #define SMS_PACE_SLOTS 256
 
@@ -32,6 +33,8 @@ typedef struct sms_sender_conf_t {
     sms_pace_t *pace;                  /* only the sender thread writes it */
     volatile int *stop;                /* set: the process stops, start no
                                         * provider call (NULL: never) */
+    const sms_window_t *window;        /* SMSSendWindow, NULL: any time */
+    const char *clock;                 /* SMSTestClock's file, or NULL */
 } sms_sender_conf_t;
 
 /* Name of the sms_state fact that says why the provider refuses us. */

@@ -61,6 +61,7 @@ static int sms_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                                   sc->patient_by_phone_query);
         sms_store_access_query(sc->patient_access_query);
     }
+    sms_conf_announce(s);
     sms_sender_register(pconf, s);
     return sms_counters_create(pconf, s);
 }

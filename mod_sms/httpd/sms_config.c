@@ -17,6 +17,7 @@
 #include "sms_httpd.h"
 #include "sms_intent.h"
 #include "sms_phone.h"
+#include "sms_window.h"
 
 #define UNSET -1
 #define SECRET_MIN 16
@@ -77,6 +78,9 @@ void *sms_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     c->patient_access_query = MERGE_PTR(patient_access_query);
     c->provider_timeout = MERGE_INT(provider_timeout);
     c->login_url = MERGE_PTR(login_url);
+    c->send_window = MERGE_PTR(send_window);
+    c->time_zone = MERGE_PTR(time_zone);
+    c->test_clock = MERGE_PTR(test_clock);
     return c;
 }
 
@@ -668,6 +672,59 @@ static const char *set_access_query(cmd_parms *cmd, void *d, const char *arg)
     return NULL;
 }
 
+/* SMSSendWindow HH:MM-HH:MM, or none (send at any time). */
+static const char *set_send_window(cmd_parms *cmd, void *d, const char *arg)
+{
+    sms_window_t *w = apr_pcalloc(cmd->pool, sizeof(*w));
+    const char *err = server_only(cmd), *why;
+
+    (void)d;
+    if (err) {
+        return err;
+    }
+    if (!strcasecmp(arg, "none")) {
+        w->open = -1;
+    }
+    else if (sms_window_parse(w, &why, arg, cmd->pool) != APR_SUCCESS) {
+        return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, why);
+    }
+    sconf(cmd)->send_window = w;
+    return NULL;
+}
+
+/* SMSTimeZone: a zone of the tz database (sms_window_zone). */
+static const char *set_time_zone(cmd_parms *cmd, void *d, const char *arg)
+{
+    const char *err = server_only(cmd), *why;
+
+    (void)d;
+    if (err) {
+        return err;
+    }
+    if (sms_window_zone(&why, arg, cmd->pool) != APR_SUCCESS) {
+        return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, why);
+    }
+    sconf(cmd)->time_zone = arg;
+    return NULL;
+}
+
+/* SMSTestClock FILE: the test suite's clock (sms_clock_now). */
+static const char *set_test_clock(cmd_parms *cmd, void *d, const char *arg)
+{
+    const char *err = server_only(cmd);
+    const char *path = ap_server_root_relative(cmd->pool, arg);
+
+    (void)d;
+    if (err) {
+        return err;
+    }
+    if (!path || !*arg) {
+        return bad(cmd, "expects a file name", arg);
+    }
+    sconf(cmd)->test_clock = path;
+    return NULL;
+}
+
 const command_rec sms_directives[] = {
     AP_INIT_TAKE1("SMSProvider", set_enum, NULL, RSRC_CONF,
                   "broadcast | sandbox (default sandbox)"),
@@ -737,6 +794,14 @@ const command_rec sms_directives[] = {
     AP_INIT_TAKE1("SMSLoginURL", set_login_url, NULL, RSRC_CONF,
                   "login page an unauthenticated browser is sent to from "
                   "the UI (default none: 401)"),
+    AP_INIT_TAKE1("SMSSendWindow", set_send_window, NULL, RSRC_CONF,
+                  "local hours HH:MM-HH:MM in which bulk, scheduled and "
+                  "retried messages go (default none: any time)"),
+    AP_INIT_TAKE1("SMSTimeZone", set_time_zone, NULL, RSRC_CONF,
+                  "IANA time zone of SMSSendWindow, e.g. Australia/Sydney"),
+    AP_INIT_TAKE1("SMSTestClock", set_test_clock, NULL, RSRC_CONF,
+                  "test suite only: a file holding the time the send "
+                  "window and the sender take as now"),
     {NULL}};
 
 /* Fill the defaults of one merged server configuration. */
@@ -803,6 +868,29 @@ static void apply_defaults(sms_server_conf *c, apr_pool_t *p)
     }
 }
 
+/* The send window in effect (SMSSendWindow in SMSTimeZone), or !OK when
+ * a window has no zone: the clinic's hours must not silently be UTC's. */
+static int window_finish(sms_server_conf *c, server_rec *v, apr_pool_t *pconf)
+{
+    sms_window_t *w;
+
+    c->sender.clock = c->test_clock;
+    if (!c->send_window || c->send_window->open < 0) {
+        return OK;
+    }
+    if (!c->time_zone) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, v,
+                     "SMSSendWindow needs SMSTimeZone, the clinic's IANA "
+                     "time zone such as Australia/Sydney (server %s)",
+                     v->server_hostname);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    w = apr_pmemdup(pconf, c->send_window, sizeof(*w));
+    w->zone = c->time_zone;
+    c->window = c->sender.window = w;
+    return OK;
+}
+
 int sms_conf_finish(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
 {
     unsigned char *random_key = NULL;
@@ -814,6 +902,9 @@ int sms_conf_finish(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
         sms_server_conf *c =
             ap_get_module_config(v->module_config, &sms_module);
         apply_defaults(c, pconf);
+        if (window_finish(c, v, pconf) != OK) {
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
         if (c->provider == SMS_PROVIDER_BROADCAST &&
             (!c->broadcast_user || !c->broadcast_pass)) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, 0, v,
@@ -851,4 +942,25 @@ int sms_conf_finish(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
         }
     }
     return OK;
+}
+
+void sms_conf_announce(server_rec *s)
+{
+    const sms_server_conf *main_conf =
+        ap_get_module_config(s->module_config, &sms_module);
+    server_rec *v;
+
+    for (v = s; v; v = v->next) {
+        const sms_server_conf *c =
+            ap_get_module_config(v->module_config, &sms_module);
+        /* a virtual host that inherits the main server's is said once */
+        if (c->test_clock &&
+            (v == s || c->test_clock != main_conf->test_clock)) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, v,
+                         "SMSTestClock is set (%s): send windows and the "
+                         "sender's due times follow that file; it is for "
+                         "the test suite only, never for a real site",
+                         c->test_clock);
+        }
+    }
 }

@@ -61,6 +61,9 @@ json_t *sms_message_json(const sms_message_t *m, apr_pool_t *p)
     json_object_set_new(j, "sent_at", sms_render_time(m->sent_at, p));
     json_object_set_new(j, "delivered_at", sms_render_time(m->delivered_at, p));
     json_object_set_new(j, "attempts", json_integer(m->attempts));
+    /* when the outbox next tries it (a retry, or a send window's opening) */
+    json_object_set_new(j, "next_attempt_at",
+                        sms_render_time(m->next_attempt_at, p));
     return j;
 }
 

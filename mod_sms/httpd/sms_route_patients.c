@@ -200,9 +200,9 @@ int sms_route_patient_conversation(sms_req *rq)
 
 static int patient_send(sms_req *rq, sms_db_t *db)
 {
-    static const char *const fields[] = {"phone",   "message",   "template_id",
-                                         "context", "sender_id", "max_parts",
-                                         "send_at", NULL};
+    static const char *const fields[] = {
+        "phone",     "message", "template_id",    "context", "sender_id",
+        "max_parts", "send_at", "respect_window", NULL};
     apr_pool_t *p = rq->r->pool;
     apr_array_header_t *phones;
     const char *given, *number = NULL;

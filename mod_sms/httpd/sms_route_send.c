@@ -14,9 +14,9 @@
 
 static int send_one(sms_req *rq, sms_db_t *db)
 {
-    static const char *const fields[] = {"to",      "message",    "template_id",
-                                         "context", "sender_id",  "max_parts",
-                                         "send_at", "patient_id", NULL};
+    static const char *const fields[] = {
+        "to",        "message", "template_id", "context",        "sender_id",
+        "max_parts", "send_at", "patient_id",  "respect_window", NULL};
     apr_pool_t *p = rq->r->pool;
     sms_target_t target;
     sms_error_t *err;
@@ -235,6 +235,8 @@ static int send_bulk(sms_req *rq, sms_db_t *db)
     msgs =
         accept_recipients(&segments, rejected, rc, json_array_size(list),
                           optouts, o.patient_id ? phones : NULL, &o, rq, now);
+    /* outside SMSSendWindow they wait as "scheduled" for its opening */
+    sms_send_window_hold((sms_message_t **)msgs->elts, msgs->nelts, 1, rq->sc);
     if (json_is_true(dry_run)) { /* the same checks; nothing stored */
         return sms_reply(rq, HTTP_OK,
                          json_pack("{s:b, s:i, s:O, s:i, s:i}", "dry_run", 1,
@@ -266,11 +268,14 @@ static int send_bulk(sms_req *rq, sms_db_t *db)
             rq, sms_error_storage(
                     p, "the batch could not be stored; nothing was queued"));
     }
-    return sms_reply(rq, HTTP_ACCEPTED,
-                     json_pack("{s:I, s:i, s:O, s:i, s:s}", "batch_id",
-                               (json_int_t)batch_id, "accepted", msgs->nelts,
-                               "rejected", rejected, "segments_total", segments,
-                               "status", o.send_at ? "scheduled" : "queued"));
+    return sms_reply(
+        rq, HTTP_ACCEPTED,
+        json_pack("{s:I, s:i, s:O, s:i, s:s, s:o}", "batch_id",
+                  (json_int_t)batch_id, "accepted", msgs->nelts, "rejected",
+                  rejected, "segments_total", segments, "status",
+                  APR_ARRAY_IDX(msgs, 0, sms_message_t *)->status, "send_at",
+                  sms_render_time(
+                      APR_ARRAY_IDX(msgs, 0, sms_message_t *)->send_at, p)));
 }
 
 int sms_route_send_bulk(sms_req *rq)

@@ -125,6 +125,11 @@ int sms_route_settings(sms_req *rq)
     put(o, "SMSPatientByPhoneQuery", str_or_null(c->patient_by_phone_query),
         !c->patient_by_phone_query);
     put(o, "SMSLoginURL", str_or_null(c->login_url), !c->login_url);
+    put(o, "SMSSendWindow",
+        c->window ? json_string(sms_window_format(c->window, p)) : NULL,
+        !c->window);
+    put(o, "SMSTimeZone", str_or_null(c->time_zone), !c->time_zone);
+    put(o, "SMSTestClock", str_or_null(c->test_clock), !c->test_clock);
     return sms_reply(rq, HTTP_OK,
                      json_pack("{s:o, s:s}", "settings", o, "server",
                                rq->r->server->server_hostname

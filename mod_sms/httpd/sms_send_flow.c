@@ -14,6 +14,7 @@
 #include "sms_phone.h"
 #include "sms_rules.h"
 #include "sms_text.h"
+#include "sms_window.h"
 
 /* ---- Idempotency-Key -------------------------------------------------------
  */
@@ -121,6 +122,9 @@ apr_status_t sms_send_parse_opts(sms_send_opts_t *o, sms_error_t **err,
     o->sender_id = so.sender_id;
     o->max_parts = so.max_parts;
     o->send_at = so.send_at;
+    if (sms_send_window_opt(&o->respect_window, err, rq->body, p)) {
+        return APR_EINVAL;
+    }
     return tr.template_id
                ? sms_template_body(&o->text, err, db, tr.template_id, p)
                : APR_SUCCESS;
@@ -212,8 +216,9 @@ int sms_send_to(sms_req *rq, sms_db_t *db, const sms_target_t *target)
     }
     m = sms_send_new_message(rq, &o, t, target->to, now);
     m->phone_label = target->phone_label ? target->phone_label : phone_label;
+    sms_send_window_hold(&m, 1, o.send_at || o.respect_window, sc);
     /* sync: committed as "sending" under this request's lease, then sent */
-    sync = sc->send_mode == SMS_SEND_SYNC && !o.send_at && sc->pv &&
+    sync = sc->send_mode == SMS_SEND_SYNC && !m->send_at && sc->pv &&
            sc->rate_limit == 0;
     if (sync) {
         m->status = "sending";
@@ -306,4 +311,38 @@ int sms_refuse_opted_out(sms_req *rq, sms_db_t *db, const char *number,
                         number);
     }
     return DECLINED;
+}
+
+/* ---- SMSSendWindow (API.md section 7)
+ * ------------------------------------------------------------ */
+
+apr_status_t sms_send_window_opt(int *on, sms_error_t **err, json_t *body,
+                                 apr_pool_t *p)
+{
+    json_t *v = body ? json_object_get(body, "respect_window") : NULL;
+
+    if (v && !json_is_boolean(v)) {
+        *err = sms_error_make(p, 400, "invalid_json", "respect_window",
+                              "'respect_window' must be true or false");
+        return APR_EINVAL;
+    }
+    *on = json_is_true(v);
+    return APR_SUCCESS;
+}
+
+void sms_send_window_hold(sms_message_t **msgs, int n, int keeps,
+                          const sms_server_conf *sc)
+{
+    apr_time_t at, opens;
+    int i;
+
+    if (!sc->window || !keeps || n < 1) {
+        return;
+    }
+    at = msgs[0]->send_at ? msgs[0]->send_at : sms_clock_now(sc->test_clock);
+    opens = sms_window_next(sc->window, at);
+    for (i = 0; opens != at && i < n; i++) {
+        msgs[i]->send_at = msgs[i]->next_attempt_at = opens;
+        msgs[i]->status = "scheduled";
+    }
 }

@@ -183,6 +183,7 @@ static apr_status_t call_and_record(sms_db_t *db, sms_provider_t *pv,
             m->status = t->to;
             m->error = t->error;
             m->attempts += t->attempts_add;
+            m->next_attempt_at = t->next_attempt_at;
             if (t->external_id) {
                 m->external_id = t->external_id;
             }
@@ -301,6 +302,45 @@ static apr_status_t hold_opted_out(sms_transition_t *ts,
     return APR_SUCCESS;
 }
 
+/* SMSSendWindow, in the step that starts the group: outside the window, a
+ * message that keeps to it (bulk, scheduled, or a retry: an interactive
+ * send's first try does not) goes back to "scheduled" until the window
+ * opens, instead of to the provider. */
+static void hold_outside_window(sms_transition_t *ts,
+                                const apr_array_header_t *group,
+                                const sms_sender_conf_t *c, apr_pool_t *p)
+{
+    apr_time_t now, opens;
+    const char *why;
+    int i;
+
+    if (!c->window) {
+        return;
+    }
+    now = sms_clock_now(c->clock);
+    if ((opens = sms_window_next(c->window, now)) == now) {
+        return;
+    }
+    why = apr_psprintf(p, "waits: outside the send window %s (%s); goes at %s",
+                       sms_window_format(c->window, p), c->window->zone,
+                       sms_time_format(opens, p));
+    for (i = 0; i < group->nelts; i++) {
+        const sms_message_t *m = APR_ARRAY_IDX(group, i, sms_message_t *);
+        sms_transition_t *t = &ts[i];
+
+        if (!m->batch_id && !m->send_at && !m->attempts && !m->error) {
+            continue; /* an interactive send goes at once */
+        }
+        t->to = "scheduled";
+        t->provider_ref = NULL;
+        t->attempts_add = 0;
+        t->lease_owner = NULL;
+        t->lease_until = 0;
+        t->next_attempt_at = opens;
+        t->detail = why;
+    }
+}
+
 /* Move claimed messages of one group to "sending" under our lease (or to
  * "cancelled" when their number opted out) and commit; those another
  * writer changed meanwhile are dropped. */
@@ -315,6 +355,7 @@ static apr_status_t start_group(apr_array_header_t **sending, sms_db_t *db,
 
     *sending = apr_array_make(p, group->nelts, sizeof(sms_message_t *));
     plan_start(ts, group, c, apr_time_now(), p);
+    hold_outside_window(ts, group, c, p);
     rv = sms_store_begin(db, p);
     if (rv == APR_SUCCESS) {
         rv = hold_opted_out(ts, group, db, p);
@@ -490,7 +531,7 @@ apr_status_t sms_sender_run(int *handed, sms_db_t *db, sms_provider_t *pv,
         int n = 0, i = 0;
 
         apr_pool_create(&round, p);
-        rv = sms_store_claim(&n, db, c->owner, apr_time_now(),
+        rv = sms_store_claim(&n, db, c->owner, sms_clock_now(c->clock),
                              apr_time_now() + c->lease, CLAIM_LIMIT, round);
         if (rv == APR_SUCCESS && n > 0) {
             rv = sms_store_claimed(&claimed, db, c->owner, round);

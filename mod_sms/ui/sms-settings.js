@@ -1,4 +1,4 @@
-// <sms-settings>: provider, sender ID, health and balance; the server's
+// <sms-settings>: provider, sender ID, send window, health and balance; the server's
 // effective configuration, read-only (GET /settings/; secrets only say
 // "set"); and "Send test SMS".
 import { api, newIdempotencyKey } from './sms-api.js';
@@ -67,6 +67,9 @@ export class SmsSettings extends HTMLElement {
         this.overview.replaceChildren(
             ...this.fact('Provider', provider),
             ...this.fact('Sender ID', val('SMSSenderID') || 'provider’s shared number'),
+            // SMSSendWindow: bulk, scheduled and retried messages go only then
+            ...this.fact('Send window', val('SMSSendWindow')
+                ? `${val('SMSSendWindow')} (${val('SMSTimeZone')})` : 'any time'),
             ...this.fact('Health', healthText
                 + (health.queue_depth !== undefined ? ` · ${health.queue_depth} waiting` : '')),
             ...this.fact('Balance', `Balance: ${credits}`));

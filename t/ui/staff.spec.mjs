@@ -528,7 +528,10 @@ test('settings: provider, balance, configuration without secrets, test SMS', asy
     await page.getByRole('link', { name: 'Settings' }).click();
     await expect(page.getByText('sandbox').first()).toBeVisible();
     await expect(page.getByText(/Balance:/)).toBeVisible();
+    // the demo sets no SMSSendWindow: messages go at any time
+    await expect(page.getByRole('definition').filter({ hasText: 'any time' })).toBeVisible();
     const config = page.getByRole('table', { name: 'Configuration' });
+    await expect(config.getByRole('row').filter({ hasText: 'SMSSendWindow' })).toContainText('(unset)');
     await expect(config.getByRole('row').filter({ hasText: 'SMSWebhookSecret' })).toContainText('set');
     await expect(config).not.toContainText(webhookSecret || 'no-secret-given');
     await page.getByRole('textbox', { name: 'Test number' }).fill('0412 345 678');
