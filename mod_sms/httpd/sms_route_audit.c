@@ -29,43 +29,39 @@ static int text_param(const char **out, apr_table_t *args, const char *name)
     return !v || (*v && strlen(v) <= 64);
 }
 
-int sms_route_audit(sms_req *rq)
+/* The filters of the query string; DECLINED, or the 400 sent. */
+static int parse_filter(sms_audit_filter_t *f, sms_req *rq)
 {
     static const char *const allowed[] = {"user",   "patient_id", "action",
                                           "since",  "until",      "limit",
                                           "cursor", NULL};
     apr_pool_t *p = rq->r->pool;
-    apr_array_header_t *rows;
-    sms_audit_filter_t f;
     apr_table_t *args;
     sms_error_t *err;
-    const char *v, *next = NULL;
-    json_t *list;
-    sms_db_t *db;
-    int done = OK, i;
+    const char *v;
 
     if (sms_params(&args, &err, rq, allowed)) {
         return sms_reply_error(rq, err);
     }
-    memset(&f, 0, sizeof(f));
-    f.limit = AUDIT_DEFAULT;
-    if (!text_param(&f.user, args, "user")) {
+    memset(f, 0, sizeof(*f));
+    f->limit = AUDIT_DEFAULT;
+    if (!text_param(&f->user, args, "user")) {
         return bad_param(rq, "user", "must be 1 to 64 characters");
     }
-    if (!text_param(&f.patient_id, args, "patient_id")) {
+    if (!text_param(&f->patient_id, args, "patient_id")) {
         return bad_param(rq, "patient_id", "must be 1 to 64 characters");
     }
-    if (!text_param(&f.action, args, "action")) {
+    if (!text_param(&f->action, args, "action")) {
         return bad_param(rq, "action", "must be 1 to 64 characters");
     }
     if ((v = apr_table_get(args, "since")) &&
-        sms_time_parse(&f.since, v) != APR_SUCCESS) {
+        sms_time_parse(&f->since, v) != APR_SUCCESS) {
         return bad_param(rq, "since",
                          "must be an ISO-8601 time such as "
                          "2026-11-01T00:00:00Z");
     }
     if ((v = apr_table_get(args, "until")) &&
-        sms_time_parse(&f.until, v) != APR_SUCCESS) {
+        sms_time_parse(&f->until, v) != APR_SUCCESS) {
         return bad_param(rq, "until",
                          "must be an ISO-8601 time such as "
                          "2026-12-01T00:00:00Z");
@@ -75,25 +71,27 @@ int sms_route_audit(sms_req *rq)
         if (n < 1 || n > AUDIT_MAX) {
             return bad_param(rq, "limit", "must be an integer from 1 to 500");
         }
-        f.limit = (int)n;
+        f->limit = (int)n;
     }
     if ((v = apr_table_get(args, "cursor"))) {
         const char *pos;
         if (sms_cursor_open(&pos, rq->sc->secret, rq->sc->secret_len,
                             CURSOR_KIND, v, p) != APR_SUCCESS ||
-            !(f.before_id = sms_parse_id(pos))) {
+            !(f->before_id = sms_parse_id(pos))) {
             return bad_param(rq, "cursor",
                              "is not a cursor this server "
                              "issued (use 'next' of a previous page)");
         }
     }
-    if (!(db = sms_db(rq, &done))) {
-        return done;
-    }
-    if (sms_store_audit_list(&rows, db, &f, p) != APR_SUCCESS) {
-        return sms_storage_failed(rq);
-    }
-    list = json_array();
+    return DECLINED;
+}
+
+/* The entries as the API shows them. */
+static json_t *entries_json(const apr_array_header_t *rows, apr_pool_t *p)
+{
+    json_t *list = json_array();
+    int i;
+
     for (i = 0; i < rows->nelts; i++) {
         const sms_audit_t *a = &APR_ARRAY_IDX(rows, i, sms_audit_t);
         json_array_append_new(
@@ -105,6 +103,27 @@ int sms_route_audit(sms_req *rq)
                             sms_render_str(a->patient_id), "client",
                             sms_render_str(a->client)));
     }
+    return list;
+}
+
+int sms_route_audit(sms_req *rq)
+{
+    apr_pool_t *p = rq->r->pool;
+    apr_array_header_t *rows;
+    sms_audit_filter_t f;
+    const char *next = NULL;
+    sms_db_t *db;
+    int done = OK;
+
+    if ((done = parse_filter(&f, rq)) != DECLINED) {
+        return done;
+    }
+    if (!(db = sms_db(rq, &done))) {
+        return done;
+    }
+    if (sms_store_audit_list(&rows, db, &f, p) != APR_SUCCESS) {
+        return sms_storage_failed(rq);
+    }
     if (rows->nelts == f.limit) {
         next = sms_cursor_sign(
             rq->sc->secret, rq->sc->secret_len, CURSOR_KIND,
@@ -113,5 +132,6 @@ int sms_route_audit(sms_req *rq)
             p);
     }
     return sms_reply(rq, HTTP_OK,
-                     json_pack("{s:o, s:s?}", "entries", list, "next", next));
+                     json_pack("{s:o, s:s?}", "entries", entries_json(rows, p),
+                               "next", next));
 }

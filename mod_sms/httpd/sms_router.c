@@ -254,35 +254,86 @@ static int is_json_type(const char *ct)
     return 1;
 }
 
+/* 413 payload_too_large; the connection is closed after it. */
+static int body_too_large(sms_req *rq)
+{
+    rq->r->connection->keepalive = AP_CONN_CLOSE;
+    return sms_fail(rq, HTTP_REQUEST_ENTITY_TOO_LARGE, "payload_too_large",
+                    NULL,
+                    "the request body is larger than %" APR_OFF_T_FMT " bytes",
+                    rq->sc->max_body);
+}
+
+/* A body being read: its bytes so far, in a buffer that doubles. */
+typedef struct {
+    char *data;
+    apr_size_t size, room;
+} body_buf_t;
+
+/* Append the data buckets of bb to body, under SMSMaxBodySize; *eos once
+ * the end came. DECLINED, or the error sent. */
+static int take_buckets(sms_req *rq, apr_bucket_brigade *bb, body_buf_t *body,
+                        int *eos)
+{
+    apr_bucket *b;
+
+    for (b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb);
+         b = APR_BUCKET_NEXT(b)) {
+        const char *chunk;
+        apr_size_t n;
+
+        if (APR_BUCKET_IS_EOS(b)) {
+            *eos = 1;
+            break;
+        }
+        if (APR_BUCKET_IS_METADATA(b)) {
+            continue;
+        }
+        if (apr_bucket_read(b, &chunk, &n, APR_BLOCK_READ) != APR_SUCCESS) {
+            return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_json", NULL,
+                            "the request body could not be read");
+        }
+        if ((apr_off_t)(body->size + n) > rq->sc->max_body) {
+            return body_too_large(rq);
+        }
+        if (body->size + n > body->room) {
+            char *bigger;
+            while (body->size + n > body->room) {
+                body->room *= 2;
+            }
+            bigger = apr_palloc(rq->r->pool, body->room);
+            memcpy(bigger, body->data, body->size);
+            body->data = bigger;
+        }
+        memcpy(body->data + body->size, chunk, n);
+        body->size += n;
+    }
+    return DECLINED;
+}
+
 /* Read the whole body under our own cap, never trusting Content-Length
  * to size anything. */
 static int read_body(sms_req *rq, char **buf, apr_size_t *len)
 {
     request_rec *r = rq->r;
-    apr_off_t cap = rq->sc->max_body;
     apr_bucket_brigade *bb;
-    apr_size_t size = 0, room = 8192;
+    body_buf_t body;
     const char *cl = apr_table_get(r->headers_in, "Content-Length");
-    int eos = 0;
-    char *data;
+    int eos = 0, rc;
 
     if (cl) {
         apr_off_t declared;
         char *end;
         if (apr_strtoff(&declared, cl, &end, 10) == APR_SUCCESS && !*end &&
-            declared > cap) {
-            r->connection->keepalive = AP_CONN_CLOSE;
-            return sms_fail(rq, HTTP_REQUEST_ENTITY_TOO_LARGE,
-                            "payload_too_large", NULL,
-                            "the request body is "
-                            "larger than %" APR_OFF_T_FMT " bytes",
-                            cap);
+            declared > rq->sc->max_body) {
+            return body_too_large(rq);
         }
     }
-    data = apr_palloc(r->pool, room);
+    body.size = 0;
+    body.room = 8192;
+    body.data = apr_palloc(r->pool, body.room);
     bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
     while (!eos) {
-        apr_bucket *b;
         apr_status_t rv =
             ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES,
                            APR_BLOCK_READ, HUGE_STRING_LEN);
@@ -297,47 +348,13 @@ static int read_body(sms_req *rq, char **buf, apr_size_t *len)
                                 : "invalid_json",
                             NULL, "the request body could not be read");
         }
-        for (b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb);
-             b = APR_BUCKET_NEXT(b)) {
-            const char *chunk;
-            apr_size_t n;
-
-            if (APR_BUCKET_IS_EOS(b)) {
-                eos = 1;
-                break;
-            }
-            if (APR_BUCKET_IS_METADATA(b)) {
-                continue;
-            }
-            rv = apr_bucket_read(b, &chunk, &n, APR_BLOCK_READ);
-            if (rv != APR_SUCCESS) {
-                return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_json", NULL,
-                                "the request body could not be read");
-            }
-            if ((apr_off_t)(size + n) > cap) {
-                r->connection->keepalive = AP_CONN_CLOSE;
-                return sms_fail(rq, HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                "payload_too_large", NULL,
-                                "the request body "
-                                "is larger than %" APR_OFF_T_FMT " bytes",
-                                cap);
-            }
-            if (size + n > room) {
-                char *bigger;
-                while (size + n > room) {
-                    room *= 2;
-                }
-                bigger = apr_palloc(r->pool, room);
-                memcpy(bigger, data, size);
-                data = bigger;
-            }
-            memcpy(data + size, chunk, n);
-            size += n;
+        if ((rc = take_buckets(rq, bb, &body, &eos)) != DECLINED) {
+            return rc;
         }
         apr_brigade_cleanup(bb);
     }
-    *buf = data;
-    *len = size;
+    *buf = body.data;
+    *len = body.size;
     return DECLINED; /* read; the caller goes on */
 }
 
