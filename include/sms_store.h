@@ -366,6 +366,18 @@ apr_status_t sms_store_thread_out(apr_array_header_t **msgs, sms_db_t *db,
 apr_status_t sms_store_thread_in(apr_array_header_t **ins, sms_db_t *db,
                                  const char *patient_id, apr_int64_t after,
                                  apr_pool_t *p);
+/* A page of the thread, newest first: at most limit messages sent for
+ * the patient with ids below before (0: no bound), by id descending. */
+apr_status_t sms_store_thread_out_page(apr_array_header_t **msgs, sms_db_t *db,
+                                       const char *patient_id,
+                                       apr_int64_t before, int limit,
+                                       apr_pool_t *p);
+/* The same for the inbound messages linked to the patient (array of
+ * sms_inbound_t), by id descending. */
+apr_status_t sms_store_thread_in_page(apr_array_header_t **ins, sms_db_t *db,
+                                      const char *patient_id,
+                                      apr_int64_t before, int limit,
+                                      apr_pool_t *p);
 
 /* --- the inbox (sms_store_inbox.c) ---------------------------------------- */
 

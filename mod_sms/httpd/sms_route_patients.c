@@ -3,8 +3,10 @@
  * (signed since cursor, ETag/304) and sending from the patient; the
  * patient queries checked once per child.
  */
+#include <errno.h>
 #include <string.h>
 
+#include <apr_lib.h>
 #include <apr_strings.h>
 #include <http_protocol.h>
 
@@ -13,7 +15,10 @@
 #include "sms_phone.h"
 #include "sms_token.h"
 
-#define CONV_PREFIX "conv:"
+#define CONV_PREFIX "conv:"   /* since cursors: "conv:<patient>" */
+#define OLDER_PREFIX "older:" /* before cursors: "older:<patient>" */
+#define CONV_PAGE_DEFAULT 50
+#define CONV_PAGE_MAX 200
 
 static APR_OPTIONAL_FN_TYPE(ap_dbd_open) * dbd_open;
 static APR_OPTIONAL_FN_TYPE(ap_dbd_close) * dbd_close;
@@ -106,37 +111,230 @@ static json_t *thread_json(const apr_array_header_t *out,
     return list;
 }
 
+/* What a conversation request asks: the changes since a cursor (a
+ * poll), or a page of the thread (the newest, or those before a cursor). */
+typedef struct {
+    const char *since;        /* the since cursor, or NULL: a page */
+    apr_time_t after_updated; /* since: changes after these */
+    apr_int64_t after_inbound;
+    apr_int64_t before_out; /* a page: ids below these (0: no bound) */
+    apr_int64_t before_in;
+    int limit; /* a page: at most this many messages */
+} conv_query_t;
+
+/* "<a>:<b>", two integers of 0 or more, and nothing else. */
+static int parse_pair(apr_int64_t *a, apr_int64_t *b, const char *pos)
+{
+    char *end;
+
+    if (!apr_isdigit(*pos)) {
+        return 0;
+    }
+    errno = 0;
+    *a = apr_strtoi64(pos, &end, 10);
+    if (*end != ':' || !apr_isdigit(end[1]) || errno == ERANGE) {
+        return 0;
+    }
+    *b = apr_strtoi64(end + 1, &end, 10);
+    return !*end && errno != ERANGE && *a >= 0 && *b >= 0;
+}
+
+static int bad_param(sms_req *rq, const char *name, const char *what)
+{
+    return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_parameter", name, "'%s' %s",
+                    name, what);
+}
+
+/* since, or limit and before, of the query string; DECLINED, or the 400
+ * sent. Cursors are bound to the patient: another's is refused. */
+static int parse_conv_query(conv_query_t *q, sms_req *rq, const char *id)
+{
+    static const char *const allowed[] = {"since", "before", "limit", NULL};
+    apr_pool_t *p = rq->r->pool;
+    const char *v, *pos, *before;
+    apr_table_t *args;
+    sms_error_t *err;
+
+    memset(q, 0, sizeof(*q));
+    q->limit = CONV_PAGE_DEFAULT;
+    if (sms_params(&args, &err, rq, allowed)) {
+        return sms_reply_error(rq, err);
+    }
+    if ((q->since = apr_table_get(args, "since"))) {
+        char *end;
+        if (sms_cursor_open(&pos, rq->sc->secret, rq->sc->secret_len,
+                            apr_pstrcat(p, CONV_PREFIX, id, NULL), q->since,
+                            p) != APR_SUCCESS) {
+            return bad_param(rq, "since",
+                             "is not a cursor this server issued for this "
+                             "patient");
+        }
+        q->after_updated = apr_strtoi64(pos, &end, 10);
+        q->after_inbound = *end == ':' ? apr_strtoi64(end + 1, NULL, 10) : 0;
+    }
+    if ((v = apr_table_get(args, "limit"))) {
+        apr_int64_t n = sms_parse_id(v);
+        if (q->since || n < 1 || n > CONV_PAGE_MAX) {
+            return bad_param(rq, "limit",
+                             q->since ? "pages the thread; a poll with "
+                                        "'since' answers every change"
+                                      : "must be an integer from 1 to 200");
+        }
+        q->limit = (int)n;
+    }
+    if ((before = apr_table_get(args, "before"))) {
+        if (q->since) {
+            return bad_param(rq, "before", "cannot be used with 'since'");
+        }
+        if (sms_cursor_open(&pos, rq->sc->secret, rq->sc->secret_len,
+                            apr_pstrcat(p, OLDER_PREFIX, id, NULL), before,
+                            p) != APR_SUCCESS ||
+            !parse_pair(&q->before_out, &q->before_in, pos)) {
+            return bad_param(rq, "before",
+                             "is not a cursor this server issued for this "
+                             "patient (use 'before' of a previous answer)");
+        }
+    }
+    return DECLINED;
+}
+
+/* The answer's ETag (it names the page asked for and the thread's
+ * version); whether If-None-Match holds it, so 304 is the answer. */
+static int conv_not_modified(sms_req *rq, const conv_query_t *q,
+                             apr_time_t updated, apr_int64_t inbound)
+{
+    request_rec *r = rq->r;
+    const char *etag;
+
+    if (q->since) {
+        etag =
+            apr_psprintf(r->pool,
+                         "\"s-%" APR_TIME_T_FMT "-%" APR_INT64_T_FMT
+                         "-%" APR_TIME_T_FMT "-%" APR_INT64_T_FMT "\"",
+                         updated, inbound, q->after_updated, q->after_inbound);
+    }
+    else {
+        etag = apr_psprintf(r->pool,
+                            "\"p%d-%" APR_INT64_T_FMT "-%" APR_INT64_T_FMT
+                            "-%" APR_TIME_T_FMT "-%" APR_INT64_T_FMT "\"",
+                            q->limit, q->before_out, q->before_in, updated,
+                            inbound);
+    }
+    apr_table_setn(r->headers_out, "ETag", etag);
+    /* revalidated with If-None-Match on every poll, never stored shared */
+    rq->cache_control = "private, no-cache";
+    apr_table_setn(r->headers_out, "Cache-Control", rq->cache_control);
+    return (updated || inbound) &&
+           sms_etag_matches(apr_table_get(r->headers_in, "If-None-Match"),
+                            etag);
+}
+
+/* The first n elements of a, last first. */
+static apr_array_header_t *reversed(const apr_array_header_t *a, int n,
+                                    apr_pool_t *p)
+{
+    apr_array_header_t *r = apr_array_make(p, n ? n : 1, a->elt_size);
+    int i;
+
+    for (i = n - 1; i >= 0; i--) {
+        memcpy(apr_array_push(r), a->elts + (apr_size_t)i * a->elt_size,
+               a->elt_size);
+    }
+    return r;
+}
+
+/* A page: the newest q->limit messages below q's bounds. Both sides are
+ * read newest first (one more than a page each) and merged by time, as
+ * thread_json merges them; what is left is older. *out and *in come back
+ * oldest first; *older is the position of the rest, or NULL. */
+static apr_status_t read_page(apr_array_header_t **out, apr_array_header_t **in,
+                              const char **older, sms_db_t *db, const char *id,
+                              const conv_query_t *q, apr_pool_t *p)
+{
+    apr_array_header_t *o, *n;
+    apr_status_t rv;
+    int io = 0, ii = 0;
+
+    if ((rv = sms_store_thread_out_page(&o, db, id, q->before_out, q->limit + 1,
+                                        p)) != APR_SUCCESS ||
+        (rv = sms_store_thread_in_page(&n, db, id, q->before_in, q->limit + 1,
+                                       p)) != APR_SUCCESS) {
+        return rv;
+    }
+    while (io + ii < q->limit && (io < o->nelts || ii < n->nelts)) {
+        /* on equal times a reply comes after the message it follows */
+        if (io < o->nelts &&
+            (ii == n->nelts ||
+             APR_ARRAY_IDX(o, io, sms_message_t *)->created_at >
+                 APR_ARRAY_IDX(n, ii, sms_inbound_t).received_at)) {
+            io++;
+        }
+        else {
+            ii++;
+        }
+    }
+    *older = NULL;
+    if (io < o->nelts || ii < n->nelts) {
+        *older = apr_psprintf(
+            p, "%" APR_INT64_T_FMT ":%" APR_INT64_T_FMT,
+            io ? APR_ARRAY_IDX(o, io - 1, sms_message_t *)->id : q->before_out,
+            ii ? APR_ARRAY_IDX(n, ii - 1, sms_inbound_t).id : q->before_in);
+    }
+    *out = reversed(o, io, p);
+    *in = reversed(n, ii, p);
+    return APR_SUCCESS;
+}
+
+/* The answer: the patient, the messages, the since cursor (the thread's
+ * version) and, for a page, whether older messages exist and the before
+ * cursor that reads them. */
+static json_t *conv_json(sms_req *rq, const sms_patient_t *pt, json_t *list,
+                         const conv_query_t *q, const char *older,
+                         apr_time_t updated, apr_int64_t inbound)
+{
+    apr_pool_t *p = rq->r->pool;
+    const char *id = pt->id;
+    json_t *o = json_pack(
+        "{s:{s:s, s:s}, s:o, s:s}", "patient", "id", pt->id, "name",
+        json_string_value(
+            json_object_get(sms_patient_vars(pt, p), "patient_name")),
+        "messages", list, "cursor",
+        sms_cursor_sign(
+            rq->sc->secret, rq->sc->secret_len,
+            apr_pstrcat(p, CONV_PREFIX, id, NULL),
+            apr_psprintf(
+                p, "%" APR_TIME_T_FMT ":%" APR_INT64_T_FMT,
+                updated > q->after_updated ? updated : q->after_updated,
+                inbound > q->after_inbound ? inbound : q->after_inbound),
+            p));
+
+    if (!q->since) {
+        json_object_set_new(o, "has_older", json_boolean(older != NULL));
+        json_object_set_new(
+            o, "before",
+            older ? json_string(sms_cursor_sign(
+                        rq->sc->secret, rq->sc->secret_len,
+                        apr_pstrcat(p, OLDER_PREFIX, id, NULL), older, p))
+                  : json_null());
+    }
+    return o;
+}
+
 int sms_route_patient_conversation(sms_req *rq)
 {
-    static const char *const allowed[] = {"since", NULL};
-    request_rec *r = rq->r;
-    apr_pool_t *p = r->pool;
-    const char *id = rq->params[0], *since, *etag;
-    apr_time_t updated = 0, after_updated = 0;
-    apr_int64_t inbound = 0, after_inbound = 0;
+    apr_pool_t *p = rq->r->pool;
+    const char *id = rq->params[0], *older = NULL;
+    apr_time_t updated = 0;
+    apr_int64_t inbound = 0;
     apr_array_header_t *phones, *out, *in;
-    apr_table_t *args;
+    conv_query_t q;
     sms_patient_t *pt;
-    sms_error_t *err;
     json_t *list;
     sms_db_t *db;
     int done = OK;
 
-    if (sms_params(&args, &err, rq, allowed)) {
-        return sms_reply_error(rq, err);
-    }
-    if ((since = apr_table_get(args, "since"))) {
-        const char *pos;
-        char *end;
-        if (sms_cursor_open(&pos, rq->sc->secret, rq->sc->secret_len,
-                            apr_pstrcat(p, CONV_PREFIX, id, NULL), since,
-                            p) != APR_SUCCESS) {
-            return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_parameter", "since",
-                            "'since' is not a cursor this server "
-                            "issued for this patient");
-        }
-        after_updated = apr_strtoi64(pos, &end, 10);
-        after_inbound = *end == ':' ? apr_strtoi64(end + 1, NULL, 10) : 0;
+    if ((done = parse_conv_query(&q, rq, id)) != DECLINED) {
+        return done;
     }
     if (!(db = sms_db(rq, &done))) {
         return done;
@@ -152,25 +350,18 @@ int sms_route_patient_conversation(sms_req *rq)
         APR_SUCCESS) {
         return sms_storage_failed(rq);
     }
-    etag = apr_psprintf(p,
-                        "\"%s-%" APR_TIME_T_FMT "-%" APR_INT64_T_FMT
-                        "-%" APR_TIME_T_FMT "-%" APR_INT64_T_FMT "\"",
-                        since ? "s" : "a", updated, inbound, after_updated,
-                        after_inbound);
-    apr_table_setn(r->headers_out, "ETag", etag);
-    /* revalidated with If-None-Match on every poll, never stored shared */
-    rq->cache_control = "private, no-cache";
-    apr_table_setn(r->headers_out, "Cache-Control", rq->cache_control);
-    if ((updated || inbound) &&
-        sms_etag_matches(apr_table_get(r->headers_in, "If-None-Match"), etag)) {
-        r->status = HTTP_NOT_MODIFIED;
+    if (conv_not_modified(rq, &q, updated, inbound)) {
+        rq->r->status = HTTP_NOT_MODIFIED;
         return OK;
     }
-    if (!(pt = sms_find_patient(rq, db, rq->params[0], &phones, &done))) {
+    if (!(pt = sms_find_patient(rq, db, id, &phones, &done))) {
         return done;
     }
-    if (sms_store_thread_out(&out, db, id, after_updated, p) != APR_SUCCESS ||
-        sms_store_thread_in(&in, db, id, after_inbound, p) != APR_SUCCESS) {
+    if (q.since ? sms_store_thread_out(&out, db, id, q.after_updated, p) !=
+                          APR_SUCCESS ||
+                      sms_store_thread_in(&in, db, id, q.after_inbound, p) !=
+                          APR_SUCCESS
+                : read_page(&out, &in, &older, db, id, &q, p) != APR_SUCCESS) {
         return sms_storage_failed(rq);
     }
     list = thread_json(out, in, phones, p);
@@ -179,20 +370,8 @@ int sms_route_patient_conversation(sms_req *rq)
         json_decref(list);
         return sms_storage_failed(rq);
     }
-    return sms_reply(
-        rq, HTTP_OK,
-        json_pack(
-            "{s:{s:s, s:s}, s:o, s:s}", "patient", "id", pt->id, "name",
-            json_string_value(
-                json_object_get(sms_patient_vars(pt, p), "patient_name")),
-            "messages", list, "cursor",
-            sms_cursor_sign(
-                rq->sc->secret, rq->sc->secret_len,
-                apr_pstrcat(p, CONV_PREFIX, id, NULL),
-                apr_psprintf(p, "%" APR_TIME_T_FMT ":%" APR_INT64_T_FMT,
-                             updated > after_updated ? updated : after_updated,
-                             inbound > after_inbound ? inbound : after_inbound),
-                p)));
+    return sms_reply(rq, HTTP_OK,
+                     conv_json(rq, pt, list, &q, older, updated, inbound));
 }
 
 /* ---- sending from the patient -----------------------------------------------

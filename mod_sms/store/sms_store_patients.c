@@ -232,18 +232,12 @@ apr_status_t sms_store_thread_out(apr_array_header_t **msgs, sms_db_t *db,
     return rv == APR_SUCCESS ? sms_st_read_messages(msgs, db, res, p) : rv;
 }
 
-apr_status_t sms_store_thread_in(apr_array_header_t **ins, sms_db_t *db,
-                                 const char *patient_id, apr_int64_t after,
-                                 apr_pool_t *p)
+/* The inbound rows of sms_thread_in or sms_thread_in_page. */
+static void read_inbound(apr_array_header_t **ins, sms_db_t *db,
+                         apr_dbd_results_t *res, apr_pool_t *p)
 {
-    apr_dbd_results_t *res;
     apr_dbd_row_t *row = NULL;
-    apr_status_t rv = sms_st_query(&res, db, "sms_thread_in", p,
-                                   ARGS(patient_id, sms_st_i64(p, after)));
 
-    if (rv != APR_SUCCESS) {
-        return rv;
-    }
     *ins = apr_array_make(p, 8, sizeof(sms_inbound_t));
     while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
         sms_inbound_t *in = apr_array_push(*ins);
@@ -256,7 +250,51 @@ apr_status_t sms_store_thread_in(apr_array_header_t **ins, sms_db_t *db,
         in->read_at = sms_st_to64(sms_st_col(db, row, 6));
         in->read_by = sms_st_dup_or_null(p, sms_st_col(db, row, 7));
     }
-    return APR_SUCCESS;
+}
+
+apr_status_t sms_store_thread_in(apr_array_header_t **ins, sms_db_t *db,
+                                 const char *patient_id, apr_int64_t after,
+                                 apr_pool_t *p)
+{
+    apr_dbd_results_t *res;
+    apr_status_t rv = sms_st_query(&res, db, "sms_thread_in", p,
+                                   ARGS(patient_id, sms_st_i64(p, after)));
+
+    if (rv == APR_SUCCESS) {
+        read_inbound(ins, db, res, p);
+    }
+    return rv;
+}
+
+apr_status_t sms_store_thread_out_page(apr_array_header_t **msgs, sms_db_t *db,
+                                       const char *patient_id,
+                                       apr_int64_t before, int limit,
+                                       apr_pool_t *p)
+{
+    apr_dbd_results_t *res;
+    apr_status_t rv = sms_st_query(
+        &res, db, "sms_thread_out_page", p,
+        ARGS(patient_id, sms_st_i64(p, before > 0 ? before : APR_INT64_MAX),
+             apr_itoa(p, limit)));
+
+    return rv == APR_SUCCESS ? sms_st_read_messages(msgs, db, res, p) : rv;
+}
+
+apr_status_t sms_store_thread_in_page(apr_array_header_t **ins, sms_db_t *db,
+                                      const char *patient_id,
+                                      apr_int64_t before, int limit,
+                                      apr_pool_t *p)
+{
+    apr_dbd_results_t *res;
+    apr_status_t rv = sms_st_query(
+        &res, db, "sms_thread_in_page", p,
+        ARGS(patient_id, sms_st_i64(p, before > 0 ? before : APR_INT64_MAX),
+             apr_itoa(p, limit)));
+
+    if (rv == APR_SUCCESS) {
+        read_inbound(ins, db, res, p);
+    }
+    return rv;
 }
 
 apr_status_t sms_store_patient_access(int *allowed, sms_db_t *db,

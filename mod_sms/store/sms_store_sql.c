@@ -175,6 +175,17 @@ const sms_statement_t sms_st_statements[] = {
      "SELECT i.id, i.intent, ip.patient_id FROM sms_inbound i"
      " LEFT JOIN sms_inbound_patient ip ON ip.inbound_id = i.id"
      " WHERE i.read_at IS NULL ORDER BY i.id, ip.patient_id", NULL},
+    /* a page of the thread, newest first: each side below its own id
+     * bound, on the (patient_id, id) indexes */
+    {"sms_thread_out_page",
+     "SELECT " MSG_COLS " FROM sms_message WHERE patient_id = %s"
+     " AND id < " BIG() " ORDER BY id DESC LIMIT " INT(), NULL},
+    {"sms_thread_in_page",
+     "SELECT i.id, i.from_number, i.body, i.message_id, i.received_at,"
+     " i.intent, i.read_at, i.read_by"
+     " FROM sms_inbound_patient ip JOIN sms_inbound i ON i.id = ip.inbound_id"
+     " WHERE ip.patient_id = %s AND ip.inbound_id < " BIG()
+     " ORDER BY ip.inbound_id DESC LIMIT " INT(), NULL},
     /* metrics and mod_status (sms_store_metrics.c): one statement, so
      * one snapshot; (kind, status, figure) rows */
     {"sms_figures",

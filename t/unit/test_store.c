@@ -563,6 +563,30 @@ static void check_inbox(sms_db_t *db, apr_pool_t *p)
     tap_ok(items->nelts == 2, "inbox_limit_counts_replies_not_links");
 }
 
+/* A page of a conversation walks the (patient_id, id) indexes of both
+ * sides from the cursor down: no scan, and no sort of the patient's
+ * whole thread for ORDER BY ... DESC LIMIT. */
+static void check_thread_page_plans(sms_db_t *db, apr_pool_t *p)
+{
+    static const struct {
+        const char *label, *index;
+    } want[] = {
+        {"sms_thread_out_page", "sms_message_patient"},
+        {"sms_thread_in_page", "sms_inbound_patient_latest"},
+    };
+    apr_size_t i;
+
+    for (i = 0; i < sizeof(want) / sizeof(*want); i++) {
+        const char *plan = plan_of(db, want[i].label, p);
+
+        if (!tap_ok(plan && strstr(plan, want[i].index) &&
+                        !strstr(plan, "SCAN ") && !strstr(plan, "TEMP B-TREE"),
+                    "%s_walks_%s", want[i].label, want[i].index)) {
+            tap_diag("plan: %s", plan ? plan : "(none)");
+        }
+    }
+}
+
 static void check_idempotency(sms_db_t *db, apr_pool_t *p)
 {
     apr_time_t now = apr_time_now(), day = apr_time_from_sec(86400);
@@ -612,6 +636,7 @@ int main(void)
     check_idempotency(db, p);
     check_history_plans(db, p);
     check_inbox_plans(db, p);
+    check_thread_page_plans(db, p);
     check_inbox(db, p);
     unlink(db_path);
     apr_pool_destroy(p);
