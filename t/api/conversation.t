@@ -41,13 +41,15 @@ for my $j (0 .. 59) {
               . " 'conversation.t $n', 0)";
     }
 }
-sql_value('sms.db', join('; ',
+# (a failure to seed says why, then every check fails)
+eval { sql_value('sms.db', join('; ',
     "INSERT INTO sms_patient (id, first_name, last_name) VALUES ('$P', 'Pia', 'Paging')",
     "INSERT INTO sms_patient_phone (patient_id, label, number, is_default)"
     . " VALUES ('$P', 'Mobile', '0412 004 444', 1)",
     @sql,
     "INSERT INTO sms_inbound_patient (inbound_id, patient_id)"
-    . " SELECT id, '$P' FROM sms_inbound WHERE from_number = '61412004444'"));
+    . " SELECT id, '$P' FROM sms_inbound WHERE from_number = '61412004444'")); 1 }
+    or diag("seeding patient $P failed: $@");
 
 my $url = "/api/sms/patient/$P/conversation/";
 my $views = sub {
