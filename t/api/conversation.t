@@ -13,7 +13,7 @@ use SMSTest;
 plan tests => 56;
 
 my $ua = client();
-login($ua, 'alice', 'alice-password');
+login($ua, 'bob', 'bob-password');    # (alice's audit rows are audit.t's)
 my $carol = client();    # may see patient 42 only
 login($carol, 'carol', 'carol-password');
 
@@ -35,7 +35,7 @@ for my $j (0 .. 59) {
         push @sql, $pair->[$k] eq 'out'
             ? "INSERT INTO sms_message (to_number, patient_id, body, encoding, segments,"
               . " max_parts, status, sent_by, created_at, updated_at) VALUES"
-              . " ('61412004444', '$P', '$n', 'GSM-7', 1, 5, 'delivered', 'alice', $t, $t)"
+              . " ('61412004444', '$P', '$n', 'GSM-7', 1, 5, 'delivered', 'bob', $t, $t)"
             : "INSERT INTO sms_inbound (from_number, to_number, body, received_at,"
               . " dedup_key, dedup_bucket) VALUES ('61412004444', 'WalkEasy', '$n', $t,"
               . " 'conversation.t $n', 0)";
@@ -104,7 +104,7 @@ my $now = time * 1_000_000;
 sql_value('sms.db', join('; ',
     "INSERT INTO sms_message (to_number, patient_id, body, encoding, segments,"
     . " max_parts, status, sent_by, created_at, updated_at) VALUES"
-    . " ('61412004444', '$P', 'new out', 'GSM-7', 1, 5, 'delivered', 'alice', $now, $now)",
+    . " ('61412004444', '$P', 'new out', 'GSM-7', 1, 5, 'delivered', 'bob', $now, $now)",
     "INSERT INTO sms_inbound (from_number, to_number, body, received_at, dedup_key,"
     . " dedup_bucket) VALUES ('61412004444', 'WalkEasy', 'new in', $now, 'conversation.t new', 0)",
     "INSERT INTO sms_inbound_patient (inbound_id, patient_id) SELECT max(id), '$P'"
