@@ -58,7 +58,7 @@ my %tables = (
     sms_idempotency => 'username, idem_key, request_hash, status, response, created_at',
     sms_dlr => 'id, message_id, smsref, ref, to_number, status, received_at, dedup_key',
     sms_inbound => 'id, from_number, to_number, body, ref, message_id, keyword, '
-        . 'received_at, dedup_key, dedup_bucket',
+        . 'received_at, dedup_key, dedup_bucket, read_at, read_by',
     sms_inbound_patient => 'inbound_id, patient_id',
     sms_optout => 'number, source, created_by, created_at',
     sms_patient => 'id, first_name, last_name',
@@ -126,6 +126,8 @@ my @user_routes = (
     ['GET', '/api/sms/patient/17/phones/'],
     ['GET', '/api/sms/patient/17/conversation/'],
     ['GET', '/api/sms/csrf-token/'],
+    ['GET', '/api/sms/inbox/'], ['GET', '/api/sms/inbox/counts/'],
+    ['POST', '/api/sms/inbox/1/read/'], ['POST', '/api/sms/inbox/1/unread/'],
 );
 
 # -- no user: 401 on every authenticated route (the form login's 401 is the
@@ -176,6 +178,8 @@ for my $r (['PUT', '/api/sms/preview/'], ['GET', '/api/sms/send/'],
            ['DELETE', '/api/sms/patient/17/conversation/'],
            ['GET', '/api/sms/patient/17/send/'],
            ['POST', '/api/sms/csrf-token/'], ['POST', '/api/sms/health/'],
+           ['GET', '/api/sms/inbox/1/read/'], ['PUT', '/api/sms/inbox/1/unread/'],
+           ['POST', '/api/sms/inbox/counts/'], ['DELETE', '/api/sms/inbox/'],
            ['PUT', '/api/sms/webhook/dlr/'], ['DELETE', '/api/sms/webhook/inbound/'],
            ['FROB', '/api/sms/send/'], ['PROPFIND', '/api/sms/messages/']) {
     case("wrong method $r->[0] $r->[1]", 'user', $r->[0], $r->[1], undef,
@@ -395,6 +399,10 @@ for my $id (@bad_ids) {
     case("batch id $id", 'user', GET => "/api/sms/batches/$id/", undef, 404, 'not_found');
     case("template id $id", 'user', GET => "/api/sms/templates/$id/", undef, 404, 'not_found');
 }
+for my $id (@bad_ids) {
+    case("inbox read id $id", 'user', POST => "/api/sms/inbox/$id/read/", undef, 404,
+         'not_found');
+}
 for my $id (@bad_ids[0, 2, 6, 9, 11, 13, 15]) {
     case("template DELETE id $id", 'user', DELETE => "/api/sms/templates/$id/", undef,
          404, 'not_found');
@@ -485,6 +493,18 @@ for my $q ('limit=0', 'limit=1001', 'limit=-3', 'limit=x', 'cursor=garbage',
            "cursor=" . $forge->('messages:1'), 'colour=red', 'limit=1&limit=1') {
     case("optouts ?$q", 'user', GET => "/api/sms/optouts/?$q", undef, 400, 'invalid_parameter');
 }
+for my $q ('state=bogus', 'state=UNREAD', 'state=', 'state=%FF', "state=unread'%20OR%20'1'='1",
+           'state=unread&state=all', 'limit=0', 'limit=501', 'limit=-1', 'limit=1e3',
+           'limit=abc', 'limit=99999999999999999999', 'cursor=garbage', 'cursor=' . 'A' x 2000,
+           'cursor=' . $forge->('messages:1'), 'cursor=' . $forge->('inbox:all:abc'),
+           'state=unread&cursor=' . $forge->('inbox:all:5'), 'colour=red') {
+    my ($field) = $q =~ /^(state|limit|cursor)=[^&]*$/;
+    ($field) = $q =~ /&(cursor)=/ unless $field;
+    case("inbox ?$q", 'user', GET => "/api/sms/inbox/?$q", undef, 400, 'invalid_parameter',
+         $q =~ /state=unread&state|%FF/ ? () : (field => $field));
+}
+case('inbox counts ?state=unread', 'user', GET => '/api/sms/inbox/counts/?state=unread', undef,
+     400, 'invalid_parameter');
 for my $q ('since=garbage', 'since=' . $forge->('conv:18:0:0'), 'since=%FF', 'colour=red',
            'since=a&since=b') {
     case("conversation ?$q", 'user', GET => "/api/sms/patient/17/conversation/?$q", undef,
