@@ -63,6 +63,28 @@ apr_status_t sms_store_queue_depth(int *depth, sms_db_t *db, apr_pool_t *p);
 apr_status_t sms_store_begin(sms_db_t *db, apr_pool_t *p);
 apr_status_t sms_store_end(sms_db_t *db, int ok, apr_pool_t *p);
 
+/* A write: statements on db (no begin or end of its own) that either all
+ * apply or, when it returns anything but APR_SUCCESS, are all undone. */
+typedef apr_status_t (*sms_store_write_fn)(sms_db_t *db, void *ctx,
+                                           apr_pool_t *p);
+
+/* Run fn committed (group commit, sms_store_group.c): in a child, the
+ * writes of concurrent requests share one transaction, each in a savepoint
+ * of its own; returns once the commit that holds fn's work is done, with
+ * fn's own status (APR_SUCCESS: committed), or the error that prevented
+ * the commit. fn may run on another thread's connection with p, so it
+ * must use only its arguments (db, ctx, p), never a connection of its
+ * own; it may run twice when its group's commit fails (it is then run on
+ * its own), so it sets its outputs rather than adding to them. */
+apr_status_t sms_store_write(sms_db_t *db, sms_store_write_fn fn, void *ctx,
+                             apr_pool_t *p);
+
+/* Whether a transaction is open on db (a write runs inside one). */
+int sms_store_in_transaction(const sms_db_t *db);
+
+/* Once per child: the queue of group commit. */
+apr_status_t sms_store_group_init(apr_pool_t *pchild);
+
 /* --- messages ------------------------------------------------------------ */
 
 /* A message row; 0 / NULL where the column is NULL. */

@@ -266,6 +266,11 @@ apr_status_t sms_patient_visible(int *visible, sms_req *rq, sms_db_t *db,
 /* ---- the audit trail
  * ------------------------------------------------------------ */
 
+static apr_status_t write_audit(sms_db_t *db, void *ctx, apr_pool_t *p)
+{
+    return sms_store_audit_add(db, ctx, p);
+}
+
 apr_status_t sms_audit(sms_req *rq, sms_db_t *db, const char *action,
                        const char *object, const char *patient_id)
 {
@@ -278,5 +283,8 @@ apr_status_t sms_audit(sms_req *rq, sms_db_t *db, const char *action,
     a.object = object;
     a.patient_id = patient_id;
     a.client = rq->r->useragent_ip;
-    return sms_store_audit_add(db, &a, rq->r->pool);
+    /* inside the write it records, else a write of its own (a read) */
+    return sms_store_in_transaction(db)
+               ? sms_store_audit_add(db, &a, rq->r->pool)
+               : sms_store_write(db, write_audit, &a, rq->r->pool);
 }

@@ -183,6 +183,36 @@ static apr_array_header_t *accept_recipients(int *segments, json_t *rejected,
     return msgs;
 }
 
+/* A bulk's write (group commit): the batch, its messages and its audit
+ * row. */
+typedef struct {
+    sms_req *rq;
+    apr_array_header_t *msgs;
+    int segments;
+    apr_time_t now;
+    const char *patient_id;
+    apr_int64_t batch_id;
+} batch_write;
+
+static apr_status_t write_batch(sms_db_t *db, void *ctx, apr_pool_t *p)
+{
+    batch_write *w = ctx;
+    apr_status_t rv =
+        sms_store_insert_batch(&w->batch_id, db, sms_user(w->rq),
+                               w->msgs->nelts, w->segments, w->now, p);
+    int i;
+
+    for (i = 0; rv == APR_SUCCESS && i < w->msgs->nelts; i++) {
+        APR_ARRAY_IDX(w->msgs, i, sms_message_t *)->batch_id = w->batch_id;
+    }
+    rv = rv == APR_SUCCESS ? sms_store_insert_messages(db, w->msgs, p) : rv;
+    return rv == APR_SUCCESS
+               ? sms_audit(w->rq, db, "bulk.send",
+                           apr_psprintf(p, "%" APR_INT64_T_FMT, w->batch_id),
+                           w->patient_id)
+               : rv;
+}
+
 static int send_bulk(sms_req *rq, sms_db_t *db)
 {
     static const char *const fields[] = {
@@ -200,7 +230,8 @@ static int send_bulk(sms_req *rq, sms_db_t *db)
     sms_text_t *t;
     apr_time_t now = apr_time_now();
     apr_int64_t batch_id = 0;
-    int segments = 0, ok = 1, i, done;
+    batch_write w;
+    int segments = 0, done;
 
     sms_json_pool(rejected, p);
     if (sms_json_only(&err, rq->body, fields, p)) {
@@ -251,23 +282,17 @@ static int send_bulk(sms_req *rq, sms_db_t *db)
                                    "segments_total", 0, "status"));
     }
     /* one transaction: the batch and every accepted message, or nothing */
-    if (sms_store_begin(db, p) != APR_SUCCESS ||
-        sms_store_insert_batch(&batch_id, db, sms_user(rq), msgs->nelts,
-                               segments, now, p) != APR_SUCCESS) {
-        ok = 0;
-    }
-    for (i = 0; ok && i < msgs->nelts; i++) {
-        APR_ARRAY_IDX(msgs, i, sms_message_t *)->batch_id = batch_id;
-    }
-    ok = ok && sms_store_insert_messages(db, msgs, p) == APR_SUCCESS;
-    ok = ok && sms_audit(rq, db, "bulk.send",
-                         apr_psprintf(p, "%" APR_INT64_T_FMT, batch_id),
-                         o.patient_id) == APR_SUCCESS;
-    if (sms_store_end(db, ok, p) != APR_SUCCESS || !ok) {
+    w.rq = rq;
+    w.msgs = msgs;
+    w.segments = segments;
+    w.now = now;
+    w.patient_id = o.patient_id;
+    if (sms_store_write(db, write_batch, &w, p) != APR_SUCCESS) {
         return sms_reply_error(
             rq, sms_error_storage(
                     p, "the batch could not be stored; nothing was queued"));
     }
+    batch_id = w.batch_id;
     return sms_reply(
         rq, HTTP_ACCEPTED,
         json_pack("{s:I, s:i, s:O, s:i, s:s, s:o}", "batch_id",

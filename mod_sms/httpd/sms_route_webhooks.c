@@ -79,17 +79,50 @@ static apr_status_t apply_receipt(const char **result, sms_db_t *db,
                                p);
 }
 
+/* A receipt's write (group commit): its row, then what it does to the
+ * message. */
+typedef struct {
+    const sms_form_dlr_t *dlr;
+    sms_message_t *m;
+    const char *from_status; /* m's status when read */
+    const char *key, *result;
+    apr_time_t now;
+    int duplicate;
+} receipt_write;
+
+static apr_status_t write_receipt(sms_db_t *db, void *ctx, apr_pool_t *p)
+{
+    receipt_write *w = ctx;
+    const sms_form_dlr_t *dlr = w->dlr;
+    apr_status_t rv;
+
+    w->result = "unknown_message";
+    w->duplicate = 0;
+    if (w->m) {
+        w->m->status = w->from_status;
+    }
+    rv = sms_store_dlr_insert(db, w->m ? w->m->id : 0, dlr->smsref, dlr->ref,
+                              dlr->to ? dlr->to : dlr->to_raw, dlr->status,
+                              w->now, w->key, p);
+    if (rv == APR_EEXIST) { /* the same report, a moment ago */
+        w->duplicate = 1;
+        return rv;
+    }
+    if (rv == APR_SUCCESS && w->m) {
+        rv = apply_receipt(&w->result, db, w->m, dlr, w->now, p);
+    }
+    return rv;
+}
+
 int sms_route_dlr(sms_req *rq)
 {
     apr_pool_t *p = rq->r->pool;
-    const char *key, *result = "unknown_message";
-    sms_message_t *m = NULL;
+    receipt_write w = {NULL};
     sms_form_dlr_t dlr;
     sms_error_t *err;
-    apr_time_t now = apr_time_now();
     apr_status_t rv;
     sms_db_t *db;
-    int done = OK, seen = 0, ok;
+    int done = OK, seen = 0;
 
     /* rq->args: checked by the router (sms_check_webhook) */
     if (sms_form_dlr(&dlr, &err, rq->args, rq->sc->country_code, p)) {
@@ -98,39 +131,34 @@ int sms_route_dlr(sms_req *rq)
     if (!(db = sms_db(rq, &done))) {
         return done;
     }
-    key = sms_form_dedup_key(
+    w.dlr = &dlr;
+    w.now = apr_time_now();
+    w.key = sms_form_dedup_key(
         4,
         (const char *[]){dlr.smsref, dlr.ref, dlr.to ? dlr.to : dlr.to_raw,
                          dlr.mapped ? dlr.mapped : dlr.status},
         p);
-    if (sms_store_dlr_seen(&seen, db, key, p) != APR_SUCCESS ||
-        (!seen && receipt_message(&m, db, &dlr, p) != APR_SUCCESS)) {
+    if (sms_store_dlr_seen(&seen, db, w.key, p) != APR_SUCCESS ||
+        (!seen && receipt_message(&w.m, db, &dlr, p) != APR_SUCCESS)) {
         return sms_storage_failed(rq);
+    }
+    if (!seen) {
+        w.from_status = w.m ? w.m->status : NULL;
+        rv = sms_store_write(db, write_receipt, &w, p);
+        seen = rv == APR_EEXIST && w.duplicate;
+        if (rv != APR_SUCCESS && !seen) {
+            return sms_storage_failed(rq);
+        }
     }
     if (seen) {
         return sms_reply(rq, HTTP_OK,
                          json_pack("{s:s}", "result", "duplicate"));
     }
-    ok = sms_store_begin(db, p) == APR_SUCCESS;
-    rv = ok ? sms_store_dlr_insert(db, m ? m->id : 0, dlr.smsref, dlr.ref,
-                                   dlr.to ? dlr.to : dlr.to_raw, dlr.status,
-                                   now, key, p)
-            : APR_EGENERAL;
-    if (rv == APR_EEXIST) { /* the same report, a moment ago */
-        sms_store_end(db, 0, p);
-        return sms_reply(rq, HTTP_OK,
-                         json_pack("{s:s}", "result", "duplicate"));
-    }
-    ok = rv == APR_SUCCESS &&
-         (!m || apply_receipt(&result, db, m, &dlr, now, p) == APR_SUCCESS);
-    if (sms_store_end(db, ok, p) != APR_SUCCESS || !ok) {
-        return sms_storage_failed(rq);
-    }
     return sms_reply(
         rq, HTTP_OK,
-        json_pack("{s:s, s:o, s:s?}", "result", result, "message_id",
-                  m ? json_integer((json_int_t)m->id) : json_null(), "status",
-                  m ? m->status : NULL));
+        json_pack("{s:s, s:o, s:s?}", "result", w.result, "message_id",
+                  w.m ? json_integer((json_int_t)w.m->id) : json_null(),
+                  "status", w.m ? w.m->status : NULL));
 }
 
 /* ---- inbound replies
@@ -165,32 +193,35 @@ static apr_status_t apply_opt(sms_db_t *db, const char *opt, const char *from,
                : sms_store_optout_remove(&changed, db, from, p);
 }
 
-/* Store the reply, its links to patients and its keyword in one
- * transaction; APR_EEXIST when the same reply was stored a moment ago. */
-static apr_status_t
-store_reply(apr_int64_t *id, sms_db_t *db, const sms_form_inbound_t *in,
-            const sms_message_t *m, const apr_array_header_t *patients,
-            const char *opt, const char *word, const char *intent,
-            const char *key, apr_time_t now, apr_pool_t *p)
+/* A reply's write (group commit): the reply, its links to patients and
+ * its keyword, all or nothing; APR_EEXIST when the same reply was stored
+ * a moment ago. */
+typedef struct {
+    const sms_form_inbound_t *in;
+    const sms_message_t *m;
+    const apr_array_header_t *patients;
+    const char *opt, *word, *intent, *key;
+    apr_time_t now;
+    apr_int64_t id;
+} reply_write;
+
+static apr_status_t write_reply(sms_db_t *db, void *ctx, apr_pool_t *p)
 {
-    apr_status_t rv = sms_store_begin(db, p);
+    reply_write *w = ctx;
+    const sms_form_inbound_t *in = w->in;
+    apr_status_t rv;
     int i;
 
-    if (rv == APR_SUCCESS) {
-        rv = sms_store_inbound_insert(
-            id, db, in->from, in->to, in->text, in->ref, m ? m->id : 0,
-            opt ? word : NULL, now, key, now / INBOUND_BUCKET, intent, p);
-    }
-    for (i = 0; rv == APR_SUCCESS && i < patients->nelts; i++) {
+    rv = sms_store_inbound_insert(&w->id, db, in->from, in->to, in->text,
+                                  in->ref, w->m ? w->m->id : 0,
+                                  w->opt ? w->word : NULL, w->now, w->key,
+                                  w->now / INBOUND_BUCKET, w->intent, p);
+    for (i = 0; rv == APR_SUCCESS && i < w->patients->nelts; i++) {
         rv = sms_store_inbound_link(
-            db, *id, APR_ARRAY_IDX(patients, i, const char *), p);
+            db, w->id, APR_ARRAY_IDX(w->patients, i, const char *), p);
     }
-    if (rv == APR_SUCCESS && opt) {
-        rv = apply_opt(db, opt, in->from, now, p);
-    }
-    if (sms_store_end(db, rv == APR_SUCCESS, p) != APR_SUCCESS &&
-        rv == APR_SUCCESS) {
-        rv = APR_EGENERAL;
+    if (rv == APR_SUCCESS && w->opt) {
+        rv = apply_opt(db, w->opt, in->from, w->now, p);
     }
     return rv;
 }
@@ -254,7 +285,11 @@ int sms_route_inbound(sms_req *rq)
                        : sms_intent_name(
                              sms_intent_classify(in.text, rq->sc->reply_confirm,
                                                  rq->sc->reply_cancel, p));
-    rv = store_reply(&id, db, &in, m, patients, opt, word, intent, key, now, p);
+    {
+        reply_write w = {&in, m, patients, opt, word, intent, key, now, 0};
+        rv = sms_store_write(db, write_reply, &w, p);
+        id = w.id;
+    }
     if (rv == APR_EEXIST) {
         return duplicate_reply(rq, db, opt, in.from, now);
     }

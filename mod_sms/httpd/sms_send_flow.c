@@ -172,6 +172,73 @@ sms_message_t *sms_send_new_message(sms_req *rq, const sms_send_opts_t *o,
 /* ---- POST /send/
  * -------------------------------------------------------------- */
 
+/* A send's write (group commit): the message and its audit row commit
+ * together, or neither. */
+typedef struct {
+    sms_req *rq;
+    sms_message_t *m;
+} message_write;
+
+static apr_status_t write_message(sms_db_t *db, void *ctx, apr_pool_t *p)
+{
+    message_write *w = ctx;
+    apr_status_t rv = sms_store_insert_message(&w->m->id, db, w->m, p);
+
+    return rv == APR_SUCCESS
+               ? sms_audit(w->rq, db, "message.send",
+                           apr_psprintf(p, "%" APR_INT64_T_FMT, w->m->id),
+                           w->m->patient_id)
+               : rv;
+}
+
+/* A send filed with a patient (not through the patient's own route): one
+ * the user may see, and only to one of the patient's own numbers (API.md
+ * section 5). DECLINED with *label set to go on, else the answer. */
+static int patient_number_label(const char **label, sms_req *rq, sms_db_t *db,
+                                const char *patient_id,
+                                const sms_target_t *target)
+{
+    apr_array_header_t *phones;
+    const sms_patient_phone_t *ph;
+    int rc;
+
+    if (!sms_find_patient(rq, db, patient_id, &phones, &rc)) {
+        return rc;
+    }
+    if (!(ph = sms_patient_number(phones, target->to))) {
+        return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_phone", target->field,
+                        "this number is not one of patient %s's numbers",
+                        patient_id);
+    }
+    *label = ph->label;
+    return DECLINED;
+}
+
+/* Sync mode: the committed message (held as "sending" under this
+ * request's lease) goes to the provider now; the answer. */
+static int send_now(sms_req *rq, sms_db_t *db, sms_message_t *m)
+{
+    apr_pool_t *p = rq->r->pool;
+    apr_array_header_t *one = apr_array_make(p, 1, sizeof(m));
+
+    m->provider_ref = apr_psprintf(p, "%" APR_INT64_T_FMT, m->id);
+    APR_ARRAY_PUSH(one, sms_message_t *) = m;
+    sms_sender_send(db, rq->sc->pv, &rq->sc->sender, one, p);
+    if (!strcmp(m->status, "failed")) {
+        json_t *body = json_pack(
+            "{s:{s:s, s:s, s:n}, s:o}", "error", "code", "provider_error",
+            "message", m->error ? m->error : "the provider refused it", "field",
+            "message", sms_message_json(m, p));
+        return sms_reply(rq, HTTP_BAD_GATEWAY, body);
+    }
+    return sms_reply(rq,
+                     !strcmp(m->status, "sent") ||
+                             !strcmp(m->status, "delivered")
+                         ? HTTP_CREATED
+                         : HTTP_ACCEPTED,
+                     sms_message_json(m, p));
+}
+
 int sms_send_to(sms_req *rq, sms_db_t *db, const sms_target_t *target)
 {
     apr_pool_t *p = rq->r->pool;
@@ -179,10 +246,10 @@ int sms_send_to(sms_req *rq, sms_db_t *db, const sms_target_t *target)
     sms_error_t *err;
     sms_send_opts_t o;
     sms_text_t *t;
-    sms_message_t *m;
+    message_write w;
     apr_time_t now = apr_time_now();
     const char *phone_label = NULL;
-    int sync, rc, ok;
+    int sync, rc;
 
     if (sms_send_parse_opts(&o, &err, rq, db) ||
         sms_send_final_text(&t, &err, &o, target->vars, rq)) {
@@ -191,22 +258,10 @@ int sms_send_to(sms_req *rq, sms_db_t *db, const sms_target_t *target)
     if (target->patient_id) {
         o.patient_id = target->patient_id;
     }
-    else if (o.patient_id) {
-        /* filed with a patient: one the user may see, and only to one of
-         * the patient's own numbers (API.md section 5) */
-        apr_array_header_t *phones;
-        const sms_patient_phone_t *ph;
-        if (!sms_find_patient(rq, db, o.patient_id, &phones, &rc)) {
-            return rc;
-        }
-        if (!(ph = sms_patient_number(phones, target->to))) {
-            return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_phone",
-                            target->field,
-                            "this number is not one of "
-                            "patient %s's numbers",
-                            o.patient_id);
-        }
-        phone_label = ph->label;
+    else if (o.patient_id &&
+             (rc = patient_number_label(&phone_label, rq, db, o.patient_id,
+                                        target)) != DECLINED) {
+        return rc;
     }
     if ((rc = sms_refuse_not_sms_capable(rq, target->to, target->field)) !=
             DECLINED ||
@@ -214,47 +269,27 @@ int sms_send_to(sms_req *rq, sms_db_t *db, const sms_target_t *target)
             DECLINED) {
         return rc;
     }
-    m = sms_send_new_message(rq, &o, t, target->to, now);
-    m->phone_label = target->phone_label ? target->phone_label : phone_label;
-    sms_send_window_hold(&m, 1, o.send_at || o.respect_window, sc);
+    w.rq = rq;
+    w.m = sms_send_new_message(rq, &o, t, target->to, now);
+    w.m->phone_label = target->phone_label ? target->phone_label : phone_label;
+    sms_send_window_hold(&w.m, 1, o.send_at || o.respect_window, sc);
     /* sync: committed as "sending" under this request's lease, then sent */
-    sync = sc->send_mode == SMS_SEND_SYNC && !m->send_at && sc->pv &&
+    sync = sc->send_mode == SMS_SEND_SYNC && !w.m->send_at && sc->pv &&
            sc->rate_limit == 0;
     if (sync) {
-        m->status = "sending";
-        m->attempts = 1;
-        m->lease_owner = sms_request_owner(rq->r);
-        m->lease_until = now + sc->sender.lease;
+        w.m->status = "sending";
+        w.m->attempts = 1;
+        w.m->lease_owner = sms_request_owner(rq->r);
+        w.m->lease_until = now + sc->sender.lease;
     }
-    /* the message and its audit row commit together, or neither */
-    ok = sms_store_begin(db, p) == APR_SUCCESS;
-    ok = ok && sms_store_insert_message(&m->id, db, m, p) == APR_SUCCESS;
-    ok = ok && sms_audit(rq, db, "message.send",
-                         apr_psprintf(p, "%" APR_INT64_T_FMT, m->id),
-                         m->patient_id) == APR_SUCCESS;
-    if (sms_store_end(db, ok, p) != APR_SUCCESS || !ok) {
+    if (sms_store_write(db, write_message, &w, p) != APR_SUCCESS) {
         return sms_reply_error(
             rq, sms_error_storage(p, "the message could not be stored"));
     }
     if (sync) {
-        apr_array_header_t *one = apr_array_make(p, 1, sizeof(m));
-        m->provider_ref = apr_psprintf(p, "%" APR_INT64_T_FMT, m->id);
-        APR_ARRAY_PUSH(one, sms_message_t *) = m;
-        sms_sender_send(db, sc->pv, &sc->sender, one, p);
-        if (!strcmp(m->status, "failed")) {
-            json_t *body = json_pack(
-                "{s:{s:s, s:s, s:n}, s:o}", "error", "code", "provider_error",
-                "message", m->error ? m->error : "the provider refused it",
-                "field", "message", sms_message_json(m, p));
-            return sms_reply(rq, HTTP_BAD_GATEWAY, body);
-        }
+        return send_now(rq, db, w.m);
     }
-    return sms_reply(rq,
-                     !strcmp(m->status, "sent") ||
-                             !strcmp(m->status, "delivered")
-                         ? HTTP_CREATED
-                         : HTTP_ACCEPTED,
-                     sms_message_json(m, p));
+    return sms_reply(rq, HTTP_ACCEPTED, sms_message_json(w.m, p));
 }
 
 int sms_with_idempotency(sms_req *rq, int (*fn)(sms_req *, sms_db_t *))

@@ -449,8 +449,10 @@ static apr_thread_mutex_t *write_mutex;
 
 apr_status_t sms_store_child_init(apr_pool_t *pchild)
 {
-    return apr_thread_mutex_create(&write_mutex, APR_THREAD_MUTEX_DEFAULT,
-                                   pchild);
+    apr_status_t rv =
+        apr_thread_mutex_create(&write_mutex, APR_THREAD_MUTEX_DEFAULT, pchild);
+
+    return rv == APR_SUCCESS ? sms_store_group_init(pchild) : rv;
 }
 
 /* Take the write lock for a statement outside a transaction; returns

@@ -35,37 +35,69 @@ apr_status_t sms_store_idem_get(const char **hash, int *status,
     return found ? APR_SUCCESS : APR_ENOENT;
 }
 
-apr_status_t sms_store_idem_start(sms_db_t *db, const char *user,
-                                  const char *key, const char *hash,
-                                  apr_time_t now, apr_time_t not_before,
-                                  apr_pool_t *p)
+/* The claim of a key: an expired record of it goes, then the new one;
+ * APR_EEXIST when another request holds the key. */
+typedef struct {
+    const char *user, *key, *hash;
+    apr_time_t now, not_before;
+} idem_claim;
+
+static apr_status_t write_claim(sms_db_t *db, void *ctx, apr_pool_t *p)
 {
-    apr_status_t rv = sms_st_run(NULL, db, "sms_idem_expire", p,
-                                 ARGS(user, key, sms_st_i64(p, not_before)));
-    int rows = 0, rc, locked;
+    idem_claim *c = ctx;
+    apr_status_t rv =
+        sms_st_run(NULL, db, "sms_idem_expire", p,
+                   ARGS(c->user, c->key, sms_st_i64(p, c->not_before)));
+    int rows = 0, rc;
 
     if (rv != APR_SUCCESS) {
         return rv;
     }
     /* a unique-key violation here means another request won the race */
-    locked = sms_st_write_lock(db);
     rc = apr_dbd_pquery(db->driver, p, db->handle, &rows,
                         sms_st_stmt(db, "sms_idem_insert"),
-                        ARGS(user, key, hash, sms_st_i64(p, now)));
-    sms_st_write_unlock(locked);
+                        ARGS(c->user, c->key, c->hash, sms_st_i64(p, c->now)));
     return rc ? APR_EEXIST : APR_SUCCESS;
+}
+
+apr_status_t sms_store_idem_start(sms_db_t *db, const char *user,
+                                  const char *key, const char *hash,
+                                  apr_time_t now, apr_time_t not_before,
+                                  apr_pool_t *p)
+{
+    idem_claim c = {user, key, hash, now, not_before};
+
+    return sms_store_write(db, write_claim, &c, p);
+}
+
+/* The end of a keyed request: its answer kept, or the key forgotten. */
+typedef struct {
+    const char *user, *key, *status, *response;
+} idem_end;
+
+static apr_status_t write_end(sms_db_t *db, void *ctx, apr_pool_t *p)
+{
+    idem_end *e = ctx;
+
+    return e->status ? sms_st_run(NULL, db, "sms_idem_finish", p,
+                                  ARGS(e->status, e->response, e->user, e->key))
+                     : sms_st_run(NULL, db, "sms_idem_delete", p,
+                                  ARGS(e->user, e->key));
 }
 
 apr_status_t sms_store_idem_delete(sms_db_t *db, const char *user,
                                    const char *key, apr_pool_t *p)
 {
-    return sms_st_run(NULL, db, "sms_idem_delete", p, ARGS(user, key));
+    idem_end e = {user, key, NULL, NULL};
+
+    return sms_store_write(db, write_end, &e, p);
 }
 
 apr_status_t sms_store_idem_finish(sms_db_t *db, const char *user,
                                    const char *key, int status,
                                    const char *response, apr_pool_t *p)
 {
-    return sms_st_run(NULL, db, "sms_idem_finish", p,
-                      ARGS(sms_st_i64(p, status), response, user, key));
+    idem_end e = {user, key, sms_st_i64(p, status), response};
+
+    return sms_store_write(db, write_end, &e, p);
 }

@@ -1,0 +1,181 @@
+/*
+ * sms_store_group.c - group commit: the writes of concurrent requests of
+ * one process share a transaction.
+ *
+ * A request hands its write (a function over a connection) to
+ * sms_store_group and waits. Whichever waiting thread finds no group
+ * running becomes the leader: it takes every write queued so far (up to
+ * GROUP_MAX), runs them on its own connection in one transaction, each
+ * inside a savepoint so that one failing write is undone alone, commits
+ * once and wakes the members. Writes that arrive meanwhile queue for the
+ * next group, whose leader is one of them. Nothing is answered before the
+ * commit that holds it: a member learns its outcome only after COMMIT. If
+ * the commit itself fails, each member is run again in a transaction of
+ * its own, so one bad write cannot fail the others.
+ *
+ * On SQLite this replaces the queue of writers on the process's write
+ * lock with one writer per group (fewer commits, fewer WAL frames, fewer
+ * cache invalidations of the other connections); on PostgreSQL one commit
+ * (one WAL flush) serves the whole group.
+ */
+#include <apr_thread_cond.h>
+#include <apr_thread_mutex.h>
+
+#include "sms_store_private.h"
+
+/* Most writes in one group: bounds a group's transaction (and its
+ * members' wait) when many threads write at once. */
+#define GROUP_MAX 64
+
+typedef struct group_job {
+    sms_store_write_fn fn;
+    void *ctx;
+    apr_pool_t *p;
+    apr_status_t rv;
+    int done;
+    struct group_job *next;
+} group_job;
+
+static apr_thread_mutex_t *group_mutex;
+static apr_thread_cond_t *group_cond;
+static group_job *queue_head, **queue_tail = &queue_head;
+static int leader_busy;
+
+int sms_store_in_transaction(const sms_db_t *db)
+{
+    return db->trans || db->in_plain_tx;
+}
+
+apr_status_t sms_store_group_init(apr_pool_t *pchild)
+{
+    apr_status_t rv =
+        apr_thread_mutex_create(&group_mutex, APR_THREAD_MUTEX_DEFAULT, pchild);
+
+    return rv == APR_SUCCESS ? apr_thread_cond_create(&group_cond, pchild) : rv;
+}
+
+/* One write in a transaction of its own. */
+static apr_status_t run_alone(sms_db_t *db, group_job *j)
+{
+    apr_status_t rv = sms_store_begin(db, j->p), end;
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    rv = j->fn(db, j->ctx, j->p);
+    end = sms_store_end(db, rv == APR_SUCCESS, j->p);
+    return rv == APR_SUCCESS ? end : rv;
+}
+
+static apr_status_t plain(sms_db_t *db, const char *sql, apr_pool_t *p)
+{
+    int rows = 0;
+    int rc = apr_dbd_query(db->driver, db->handle, &rows, sql);
+
+    return rc ? sms_st_db_error(db, sql, rc, p) : APR_SUCCESS;
+}
+
+/* One member inside the group's transaction, undone alone on failure;
+ * APR_EGENERAL (not the member's code) when the savepoint itself fails:
+ * the transaction is then unusable. */
+static apr_status_t run_member(sms_db_t *db, group_job *j, int *broken)
+{
+    if (plain(db, "SAVEPOINT sms_member", j->p) != APR_SUCCESS) {
+        *broken = 1;
+        return APR_EGENERAL;
+    }
+    j->rv = j->fn(db, j->ctx, j->p);
+    if (j->rv != APR_SUCCESS &&
+        plain(db, "ROLLBACK TO SAVEPOINT sms_member", j->p) != APR_SUCCESS) {
+        *broken = 1;
+    }
+    if (!*broken &&
+        plain(db, "RELEASE SAVEPOINT sms_member", j->p) != APR_SUCCESS) {
+        *broken = 1;
+    }
+    return j->rv;
+}
+
+/* Run a group of several members in one transaction; on a failed commit
+ * (or a transaction that broke), every member again on its own. */
+static void run_group(sms_db_t *db, group_job *first, apr_pool_t *p)
+{
+    group_job *j;
+    int broken = 0;
+
+    if (sms_store_begin(db, p) != APR_SUCCESS) {
+        broken = 1;
+    }
+    else {
+        if (db->trans) { /* a failing member must not doom the others */
+            apr_dbd_transaction_mode_set(db->driver, db->trans,
+                                         APR_DBD_TRANSACTION_COMMIT |
+                                             APR_DBD_TRANSACTION_IGNORE_ERRORS);
+        }
+        for (j = first; j && !broken; j = j->next) {
+            run_member(db, j, &broken);
+        }
+        if (sms_store_end(db, !broken, p) != APR_SUCCESS) {
+            broken = 1;
+        }
+    }
+    if (broken) {
+        for (j = first; j; j = j->next) {
+            j->rv = run_alone(db, j);
+        }
+    }
+}
+
+/* Take up to GROUP_MAX queued writes (the caller holds group_mutex). */
+static group_job *take_group(void)
+{
+    group_job *first = queue_head, *last = first;
+    int n = 1;
+
+    while (last->next && n < GROUP_MAX) {
+        last = last->next;
+        n++;
+    }
+    queue_head = last->next;
+    if (!queue_head) {
+        queue_tail = &queue_head;
+    }
+    last->next = NULL;
+    return first;
+}
+
+apr_status_t sms_store_write(sms_db_t *db, sms_store_write_fn fn, void *ctx,
+                             apr_pool_t *p)
+{
+    group_job me = {fn, ctx, p, APR_SUCCESS, 0, NULL}, *g, *j;
+
+    if (!group_mutex) { /* no child (unit tests, tools): on its own */
+        return run_alone(db, &me);
+    }
+    apr_thread_mutex_lock(group_mutex);
+    *queue_tail = &me;
+    queue_tail = &me.next;
+    while (!me.done) {
+        if (leader_busy) {
+            apr_thread_cond_wait(group_cond, group_mutex);
+            continue;
+        }
+        leader_busy = 1;
+        g = take_group();
+        apr_thread_mutex_unlock(group_mutex);
+        if (!g->next) {
+            g->rv = run_alone(db, g);
+        }
+        else {
+            run_group(db, g, p);
+        }
+        apr_thread_mutex_lock(group_mutex);
+        for (j = g; j; j = j->next) {
+            j->done = 1;
+        }
+        leader_busy = 0;
+        apr_thread_cond_broadcast(group_cond);
+    }
+    apr_thread_mutex_unlock(group_mutex);
+    return me.rv;
+}
