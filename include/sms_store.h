@@ -82,6 +82,9 @@ apr_status_t sms_store_write(sms_db_t *db, sms_store_write_fn fn, void *ctx,
 /* Whether a transaction is open on db (a write runs inside one). */
 int sms_store_in_transaction(const sms_db_t *db);
 
+/* This process's group commit so far: commits made, writes they held. */
+void sms_store_group_stats(long *groups, long *writes);
+
 /* Once per child: the queue of group commit. */
 apr_status_t sms_store_group_init(apr_pool_t *pchild);
 

@@ -40,10 +40,23 @@ static apr_thread_mutex_t *group_mutex;
 static apr_thread_cond_t *group_cond;
 static group_job *queue_head, **queue_tail = &queue_head;
 static int leader_busy;
+static long stat_groups, stat_writes; /* commits made, writes in them */
 
 int sms_store_in_transaction(const sms_db_t *db)
 {
     return db->trans || db->in_plain_tx;
+}
+
+void sms_store_group_stats(long *groups, long *writes)
+{
+    if (!group_mutex) {
+        *groups = *writes = 0;
+        return;
+    }
+    apr_thread_mutex_lock(group_mutex);
+    *groups = stat_groups;
+    *writes = stat_writes;
+    apr_thread_mutex_unlock(group_mutex);
 }
 
 apr_status_t sms_store_group_init(apr_pool_t *pchild)
@@ -170,8 +183,10 @@ apr_status_t sms_store_write(sms_db_t *db, sms_store_write_fn fn, void *ctx,
             run_group(db, g, p);
         }
         apr_thread_mutex_lock(group_mutex);
+        stat_groups++;
         for (j = g; j; j = j->next) {
             j->done = 1;
+            stat_writes++;
         }
         leader_busy = 0;
         apr_thread_cond_broadcast(group_cond);

@@ -607,6 +607,104 @@ static void check_idempotency(sms_db_t *db, apr_pool_t *p)
            "first_answer_kept_for_replays");
 }
 
+/* Group commit: many threads, each on its own connection, write through
+ * sms_store_write; every write that succeeds is committed, every write
+ * that fails is undone alone (its group's other members stay), and the
+ * writes of concurrent threads share transactions. */
+#define GROUP_THREADS 12
+#define GROUP_WRITES 10
+
+typedef struct {
+    sms_message_t *m;
+    int fail; /* insert, then fail: the insert must be undone */
+} group_write;
+
+static apr_status_t write_one(sms_db_t *db, void *ctx, apr_pool_t *p)
+{
+    group_write *w = ctx;
+    apr_status_t rv = sms_store_insert_message(&w->m->id, db, w->m, p);
+
+    apr_sleep(apr_time_from_msec(2)); /* a write takes a moment */
+    return rv == APR_SUCCESS && w->fail ? APR_EGENERAL : rv;
+}
+
+static void *APR_THREAD_FUNC group_writer(apr_thread_t *th, void *data)
+{
+    long t = (long)data, i;
+    apr_pool_t *p;
+    sms_db_t *db;
+    apr_status_t bad = APR_SUCCESS;
+
+    apr_pool_create(&p, NULL);
+    if (!(db = open_db(p))) {
+        apr_thread_exit(th, APR_EGENERAL);
+        return NULL;
+    }
+    for (i = 0; i < GROUP_WRITES; i++) {
+        group_write w;
+        int fail = (t * GROUP_WRITES + i) % 4 == 3;
+        apr_status_t rv;
+
+        w.m = message(p, "61412777100", fail ? "group-bad" : "group-ok",
+                      apr_time_now());
+        w.fail = fail;
+        rv = sms_store_write(db, write_one, &w, p);
+        if ((rv == APR_SUCCESS) == fail) {
+            bad = APR_EGENERAL;
+        }
+    }
+    apr_dbd_close(db->driver, db->handle);
+    apr_pool_destroy(p);
+    apr_thread_exit(th, bad);
+    return NULL;
+}
+
+static int count_body(sms_db_t *db, const char *body, apr_pool_t *p)
+{
+    sms_filter_t f;
+    apr_array_header_t *msgs;
+    int i, n = 0;
+
+    memset(&f, 0, sizeof(f));
+    f.phone = "61412777100";
+    f.limit = 1000;
+    if (sms_store_list_messages(&msgs, db, &f, p) != APR_SUCCESS) {
+        return -1;
+    }
+    for (i = 0; i < msgs->nelts; i++) {
+        n += !strcmp(APR_ARRAY_IDX(msgs, i, sms_message_t *)->body, body);
+    }
+    return n;
+}
+
+static void check_group_commit(sms_db_t *db, apr_pool_t *p)
+{
+    apr_thread_t *th[GROUP_THREADS];
+    apr_status_t trv;
+    long groups0, writes0, groups, writes, t;
+    int ok = 1, total = GROUP_THREADS * GROUP_WRITES;
+
+    sms_store_group_stats(&groups0, &writes0);
+    for (t = 0; t < GROUP_THREADS; t++) {
+        apr_thread_create(&th[t], NULL, group_writer, (void *)t, p);
+    }
+    for (t = 0; t < GROUP_THREADS; t++) {
+        apr_thread_join(&trv, th[t]);
+        ok = ok && trv == APR_SUCCESS;
+    }
+    sms_store_group_stats(&groups, &writes);
+    tap_ok(ok, "each_write_learns_its_own_outcome");
+    tap_is_int(count_body(db, "group-ok", p), total - total / 4,
+               "every_successful_write_is_committed");
+    tap_is_int(count_body(db, "group-bad", p), 0,
+               "a_failed_write_is_undone_alone");
+    tap_is_int((int)(writes - writes0), total,
+               "every_write_went_through_a_group");
+    tap_ok(groups - groups0 < writes - writes0,
+           "concurrent_writes_share_commits");
+    tap_diag("%d writes in %ld commits", total, groups - groups0);
+}
+
 int main(void)
 {
     apr_pool_t *p;
@@ -634,6 +732,7 @@ int main(void)
     check_sender(db, p);
     check_stop_at_hand_over(db, p);
     check_idempotency(db, p);
+    check_group_commit(db, p);
     check_history_plans(db, p);
     check_inbox_plans(db, p);
     check_thread_page_plans(db, p);
