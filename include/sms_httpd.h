@@ -91,6 +91,7 @@ typedef struct sms_server_conf {
 
 typedef struct sms_dir_conf {
     int csrf;
+    int forget_password; /* SMSSessionForgetPassword (sms_session.c) */
 } sms_dir_conf;
 
 /* Defaults of API.md section 2. */
@@ -178,6 +179,8 @@ int sms_check_webhook(sms_req *rq, const char *const *allowed);
 /* mod_session's hook that ends a login session's CSRF tokens at logout,
  * when mod_session is loaded before mod_sms. */
 void sms_auth_register_hooks(apr_pool_t *p);
+/* SMSSessionForgetPassword's output filter (sms_session.c). */
+void sms_session_register_hooks(apr_pool_t *p);
 
 /* sms_auth.c: who may see which patient, and who did what */
 /* 404 unknown_patient when SMSPatientAccessQuery gives this user no row

@@ -90,6 +90,7 @@ void *sms_create_dir_conf(apr_pool_t *p, char *dir)
 
     (void)dir;
     c->csrf = UNSET;
+    c->forget_password = UNSET;
     return c;
 }
 
@@ -99,6 +100,7 @@ void *sms_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     sms_dir_conf *c = apr_pcalloc(p, sizeof(*c));
 
     c->csrf = MERGE_INT(csrf);
+    c->forget_password = MERGE_INT(forget_password);
     return c;
 }
 
@@ -543,6 +545,13 @@ static const char *set_csrf(cmd_parms *cmd, void *d, int on)
     return NULL;
 }
 
+static const char *set_forget_password(cmd_parms *cmd, void *d, int on)
+{
+    (void)cmd;
+    ((sms_dir_conf *)d)->forget_password = on;
+    return NULL;
+}
+
 /* 1048576, 512K, 1M; from 1 KiB to 64 MiB. */
 static const char *set_max_body(cmd_parms *cmd, void *d, const char *arg)
 {
@@ -772,6 +781,10 @@ const command_rec sms_directives[] = {
                   "file holding the SMSSecret key"),
     AP_INIT_FLAG("SMSCSRF", set_csrf, NULL, OR_AUTHCFG | ACCESS_CONF,
                  "require X-CSRFToken on unsafe methods (default On)"),
+    AP_INIT_FLAG("SMSSessionForgetPassword", set_forget_password, NULL,
+                 OR_AUTHCFG | ACCESS_CONF,
+                 "keep no password in a mod_auth_form session that has "
+                 "AuthFormSitePassphrase's hash (default Off)"),
     AP_INIT_TAKE1("SMSMaxBodySize", set_max_body, NULL, RSRC_CONF,
                   "largest request body (default 1M)"),
     AP_INIT_ITERATE("SMSOptOutKeywords", add_word, OFF(optout_keywords),
