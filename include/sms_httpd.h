@@ -138,7 +138,7 @@ typedef int sms_route_fn(sms_req *rq);
 int sms_api_handler(request_rec *r);
 
 /* sms_reply.c: what every route shares */
-void sms_api_init(void);
+void sms_api_init(apr_pool_t *pconf);
 /* Send a JSON value with the given status; returns OK for the handler. */
 int sms_reply(sms_req *rq, int status, json_t *body);
 /* Send the error envelope; returns OK for the handler. */

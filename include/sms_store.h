@@ -53,6 +53,11 @@ apr_status_t sms_store_child_init(apr_pool_t *pchild);
  * cannot be opened or read; another error when the database fails. */
 apr_status_t sms_store_ready(sms_db_t *db, const char **why, apr_pool_t *p);
 
+/* For a SQLite database FILE this process cannot use (its folder, the
+ * file, its -wal or -shm not writable by this process's user): the log
+ * line that says which path and what to run; NULL when access is fine. */
+const char *sms_store_sqlite_denied(const char *file, apr_pool_t *p);
+
 /* Messages waiting for the provider (queued, scheduled, sending). */
 apr_status_t sms_store_queue_depth(int *depth, sms_db_t *db, apr_pool_t *p);
 

@@ -36,7 +36,7 @@ static int sms_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 {
     (void)plog;
     (void)ptemp;
-    sms_api_init();
+    sms_api_init(pconf);
     sms_log_set(log_to_httpd, s);
     /* "mod_sms/0.1.0" in the Server header under ServerTokens Full */
     ap_add_version_component(pconf, "mod_sms/" MOD_SMS_VERSION);

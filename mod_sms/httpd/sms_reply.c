@@ -7,8 +7,9 @@
 
 #include <apr_atomic.h>
 #include <apr_strings.h>
-#include <http_protocol.h>
 #include <httpd.h>
+#include <http_config.h>
+#include <http_protocol.h>
 
 #include "sms_httpd.h"
 #include "sms_form.h"
@@ -21,9 +22,36 @@ static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) * dbd_acquire;
 static apr_uint32_t schema_logged;
 static apr_uint32_t access_logged;
 
-void sms_api_init(void)
+/* The SQLite file of the main server's DBDParams, when DBDriver is
+ * sqlite3: when mod_dbd cannot open a connection at all (its DBDPrepareSQL
+ * statements, mod_session_dbd's say, fail first), mod_sms still tells
+ * which path the children may not write. */
+static const char *sqlite_file;
+
+/* The argument of a top-level directive (quotes removed), or NULL. */
+static const char *conf_arg(const char *name, apr_pool_t *p)
 {
+    const ap_directive_t *d;
+
+    for (d = ap_conftree; d; d = d->next) {
+        if (!strcasecmp(d->directive, name) && d->args) {
+            const char *args = d->args;
+            return ap_getword_conf(p, &args);
+        }
+    }
+    return NULL;
+}
+
+void sms_api_init(apr_pool_t *pconf)
+{
+    const char *driver = conf_arg("DBDriver", pconf);
+    const char *params = conf_arg("DBDParams", pconf);
+
     dbd_acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
+    sqlite_file =
+        driver && !strcmp(driver, "sqlite3") && params && *params == '/'
+            ? params
+            : NULL;
 }
 
 const char *sms_user(sms_req *rq)
@@ -129,8 +157,13 @@ sms_db_t *sms_db(sms_req *rq, int *done)
     apr_status_t rv;
 
     if (!dbd) {
-        *done = sms_reply_error(
-            rq, sms_error_storage(r->pool, "the database is not reachable"));
+        why =
+            sqlite_file ? sms_store_sqlite_denied(sqlite_file, r->pool) : NULL;
+        *done = why ? refuse_store(rq, &access_logged, why,
+                                   "the database cannot be opened")
+                    : sms_reply_error(
+                          rq, sms_error_storage(
+                                  r->pool, "the database is not reachable"));
         return NULL;
     }
     db = apr_palloc(r->pool, sizeof(*db));

@@ -34,6 +34,7 @@
 static APR_OPTIONAL_FN_TYPE(ap_session_load) * session_load;
 static APR_OPTIONAL_FN_TYPE(ap_session_get) * session_get;
 static APR_OPTIONAL_FN_TYPE(ap_session_set) * session_set;
+static int warned; /* the missing site passphrase, told once per child */
 
 static void forget_password(request_rec *r)
 {
@@ -46,8 +47,19 @@ static void forget_password(request_rec *r)
     pw_key = apr_pstrcat(r->pool, name, "-" MOD_SESSION_PW, NULL);
     session_get(r, z, pw_key, &pw);
     session_get(r, z, apr_pstrcat(r->pool, name, "-site", NULL), &hash);
-    if (pw && *pw && strcmp(pw, FORGOTTEN) && hash && *hash) {
+    if (!pw || !*pw || !strcmp(pw, FORGOTTEN)) {
+        return;
+    }
+    if (hash && *hash) {
         session_set(r, z, pw_key, FORGOTTEN);
+    }
+    else if (!warned) { /* once per child: the site is misconfigured */
+        warned = 1;
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      "SMSSessionForgetPassword: this login's session has "
+                      "no AuthFormSitePassphrase hash, so its password is "
+                      "what authenticates each request and stays in the "
+                      "stored session: set AuthFormSitePassphrase");
     }
 }
 

@@ -189,43 +189,24 @@ static const char *denied(const char *path, int need, apr_pool_t *p)
                         (unsigned)(st.st_mode & 07777));
 }
 
-/* Why the schema version could not be read, when it is not that the
- * sms_schema table is missing: for SQLite, the database file, its folder
- * (where SQLite makes its -wal and -shm files) or those files, when this
- * process's user may not write them; else the driver's message. */
-static const char *no_access(sms_db_t *db, const char *msg, apr_pool_t *p)
+const char *sms_store_sqlite_denied(const char *file, apr_pool_t *p)
 {
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
-    const char *file = NULL, *dir, *bad = NULL;
+    const char *dir, *bad;
     char *user = NULL;
     apr_uid_t uid;
     apr_gid_t gid;
 
-    if (!strcmp(apr_dbd_name(db->driver), "sqlite3") &&
-        select_once(&res, db, "PRAGMA database_list", p) == 0) {
-        while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
-            const char *name = sms_st_col(db, row, 1);
-            const char *v = sms_st_col(db, row, 2);
-            if (!file && name && !strcmp(name, "main") && v && *v) {
-                file = apr_pstrdup(p, v);
-            }
-        }
-    }
-    if (file) {
-        dir = apr_pstrndup(
-            p, file,
-            (apr_size_t)(strrchr(file, '/') ? strrchr(file, '/') - file : 0));
-        bad = denied(*dir ? dir : "/", W_OK | X_OK, p);
-        bad = bad ? bad : denied(file, R_OK | W_OK, p);
-        bad = bad ? bad
-                  : denied(apr_pstrcat(p, file, "-wal", NULL), R_OK | W_OK, p);
-        bad = bad ? bad
-                  : denied(apr_pstrcat(p, file, "-shm", NULL), R_OK | W_OK, p);
-    }
+    dir = apr_pstrndup(
+        p, file,
+        (apr_size_t)(strrchr(file, '/') ? strrchr(file, '/') - file : 0));
+    bad = denied(*dir ? dir : "/", W_OK | X_OK, p);
+    bad = bad ? bad : denied(file, R_OK | W_OK, p);
+    bad =
+        bad ? bad : denied(apr_pstrcat(p, file, "-wal", NULL), R_OK | W_OK, p);
+    bad =
+        bad ? bad : denied(apr_pstrcat(p, file, "-shm", NULL), R_OK | W_OK, p);
     if (!bad) {
-        return apr_psprintf(p, "cannot open the database: %s",
-                            msg ? msg : "the driver gives no reason");
+        return NULL;
     }
     if (apr_uid_current(&uid, &gid, p) != APR_SUCCESS ||
         apr_uid_name_get(&user, uid, p) != APR_SUCCESS) {
@@ -238,6 +219,32 @@ static const char *no_access(sms_db_t *db, const char *msg, apr_pool_t *p)
                         "folder; run sql/migrate.sh as root, which gives "
                         "them to that user, or chown -R %s %s",
                         bad, user, user, *dir ? dir : "/");
+}
+
+/* Why the schema version could not be read, when it is not that the
+ * sms_schema table is missing: for SQLite, the database file, its folder
+ * (where SQLite makes its -wal and -shm files) or those files, when this
+ * process's user may not write them; else the driver's message. */
+static const char *no_access(sms_db_t *db, const char *msg, apr_pool_t *p)
+{
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    const char *file = NULL, *bad = NULL;
+
+    if (!strcmp(apr_dbd_name(db->driver), "sqlite3") &&
+        select_once(&res, db, "PRAGMA database_list", p) == 0) {
+        while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+            const char *name = sms_st_col(db, row, 1);
+            const char *v = sms_st_col(db, row, 2);
+            if (!file && name && !strcmp(name, "main") && v && *v) {
+                file = apr_pstrdup(p, v);
+            }
+        }
+    }
+    bad = file ? sms_store_sqlite_denied(file, p) : NULL;
+    return bad ? bad
+               : apr_psprintf(p, "cannot open the database: %s",
+                              msg ? msg : "the driver gives no reason");
 }
 
 /* Highest applied schema version, via a statement prepared only for this
