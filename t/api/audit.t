@@ -9,7 +9,7 @@ use Apache::TestUtil;
 use lib 't/lib';
 use SMSTest;
 
-plan tests => 74;
+plan tests => 81;
 
 my $alice = client();
 login($alice, 'alice', 'alice-password');
@@ -167,3 +167,20 @@ for my $bad ('limit=0', 'limit=501', 'cursor=abc', 'since=yesterday', 'colour=re
 }
 ($r, $d) = api(client(base => vhost_url('noauth')), GET => '/api/sms/audit/');
 ok is_envelope($r, $d, 401, 'unauthenticated');
+
+# A send and its audit row commit together: the database refuses the
+# audit rows of sends filed with patient 44 (t/data/audit_refuse_*.sql), so
+# those sends answer 503 and store nothing, single or bulk; the same sends
+# filed with patient 41 go.
+my ($m0, $a0) = ($messages->(), $rows->());
+($r, $d) = api($alice, POST => '/api/sms/send/', {to => '0412 004 444', message => 'x', patient_id => '44'});
+ok is_envelope($r, $d, 503, 'storage_unavailable');
+($r, $d) = api($alice, POST => '/api/sms/patient/44/send/', {message => 'x'});
+ok is_envelope($r, $d, 503, 'storage_unavailable');
+($r, $d) = api($alice, POST => '/api/sms/send-bulk/', {recipients => ['0412 004 444'], message => 'x', patient_id => '44'});
+ok is_envelope($r, $d, 503, 'storage_unavailable');
+ok t_cmp($messages->() - $m0, 0, 'no_message_without_its_audit_row');
+ok t_cmp($rows->() - $a0, 0, 'no_audit_row_of_the_failed_sends');
+($r, $d) = api($alice, POST => '/api/sms/send/', {to => '0412 004 141', message => 'x', patient_id => '41'});
+ok t_cmp($r->code =~ /^20[12]$/ ? 1 : 0, 1, 'the_same_send_filed_with_another_patient_goes');
+ok t_cmp($messages->() - $m0, 1, 'one_message_with_its_audit_row');
