@@ -17,6 +17,7 @@
 #include "sms_core.h"
 #include "sms_keyword.h"
 #include "sms_provider.h"
+#include "sms_events.h"
 #include "sms_sender.h"
 #include "sms_store.h"
 #include "sms_phone.h"
@@ -84,9 +85,17 @@ typedef struct sms_server_conf {
     const char *test_clock;          /* SMSTestClock: the suite's clock */
     const sms_window_t *window;      /* in effect, with its zone; NULL:
                                         send at any time */
+    /* the host application's events and SMSLowBalance (sms_events.h) */
+    const char *event_url;             /* SMSEventURL; NULL: no events */
+    const unsigned char *event_secret; /* SMSEventSecret(File) */
+    apr_size_t event_secret_len;
+    apr_interval_time_t event_timeout;    /* SMSEventTimeout */
+    int low_balance;                      /* SMSLowBalance; 0: off */
+    apr_interval_time_t balance_interval; /* its second argument */
     /* run time, per child process */
     sms_provider_t *pv;
     sms_sender_conf_t sender;
+    sms_events_conf_t events;
 } sms_server_conf;
 
 typedef struct sms_dir_conf {

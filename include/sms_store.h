@@ -18,7 +18,7 @@
 #include "sms_status.h"
 
 /* Schema version this build needs (sql/<driver>/NNN_*.sql). */
-#define SMS_SCHEMA_VERSION 7
+#define SMS_SCHEMA_VERSION 8
 
 /* The schema is missing, or older than SMS_SCHEMA_VERSION. */
 #define SMS_STORE_ENOSCHEMA (APR_OS_START_USERERR + 1)
@@ -41,6 +41,8 @@ typedef struct sms_db_t {
     int quiet;       /* statement errors at debug level: the caller
                       * has already said the database fails */
     int in_plain_tx; /* such a transaction is open */
+    int hostevents;  /* write the host application's events (SMSEventURL
+                      * is set: sms_hostevent.h) */
 } sms_db_t;
 
 /* Once per child process: the lock that keeps SQLite writers of this
@@ -549,11 +551,12 @@ apr_status_t sms_store_state_set(sms_db_t *db, const char *name,
  * same figures. */
 typedef struct sms_store_figures_t {
     apr_int64_t by_status[SMS_ST_COUNT]; /* messages, by sms_status_e */
-    apr_int64_t receipts;  /* delivery receipts received (sms_dlr) */
-    apr_int64_t replies;   /* inbound messages received (sms_inbound) */
-    apr_int64_t optouts;   /* numbers on the opt-out list */
-    apr_int64_t due;       /* queued or scheduled, due by now */
-    apr_time_t oldest_due; /* next_attempt_at of the oldest due; 0: none */
+    apr_int64_t receipts;       /* delivery receipts received (sms_dlr) */
+    apr_int64_t replies;        /* inbound messages received (sms_inbound) */
+    apr_int64_t optouts;        /* numbers on the opt-out list */
+    apr_int64_t due;            /* queued or scheduled, due by now */
+    apr_time_t oldest_due;      /* next_attempt_at of the oldest due; 0: none */
+    apr_int64_t events_pending; /* host events not delivered yet */
 } sms_store_figures_t;
 
 /* The figures as of now. */

@@ -140,6 +140,25 @@
 #define EVENT_MANY_ROW "(%s, %s, %s, %s)"
 #define EVENT_MANY_TAIL ") AS v WHERE v.column1 IS NOT NULL"
 
+/* The host application's events: message.final for up to MANY_ROWS
+ * messages just made final, from their rows; the pick of due events,
+ * the oldest undelivered one of each subject only. */
+#define MANY_HEV_FINAL_LABEL "sms_hev_final_many"
+#define HEV_FINAL_HEAD \
+    "INSERT INTO sms_hostevent (type, subject, message_id, patient_id," \
+    " status, number, batch_id, detail, created_at, next_attempt_at)" \
+    " SELECT 'message.final', 'message:' || CAST(id AS TEXT), id," \
+    " patient_id, status, to_number, batch_id, error, " BIG() ", " BIG() \
+    " FROM sms_message WHERE id IN ("
+#define HEV_FINAL_TAIL ") ORDER BY id"
+#define HEV_PICK \
+    "SELECT e.id FROM sms_hostevent e WHERE e.delivered_at IS NULL" \
+    " AND e.next_attempt_at <= " BIG() \
+    " AND (e.lease_until IS NULL OR e.lease_until < " BIG() ")" \
+    " AND NOT EXISTS (SELECT 1 FROM sms_hostevent b" \
+    " WHERE b.subject = e.subject AND b.delivered_at IS NULL AND b.id < e.id)" \
+    " ORDER BY e.id LIMIT " INT()
+
 #define CLAIM_PICK \
     "SELECT id FROM sms_message WHERE status IN ('queued', 'scheduled')" \
     " AND next_attempt_at <= " BIG() \

@@ -41,6 +41,9 @@ void *sms_create_server_conf(apr_pool_t *p, server_rec *s)
     c->queue_interval = UNSET;
     c->max_body = UNSET;
     c->provider_timeout = UNSET;
+    c->event_timeout = UNSET;
+    c->low_balance = UNSET;
+    c->balance_interval = UNSET;
     return c;
 }
 
@@ -81,6 +84,13 @@ void *sms_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     c->send_window = MERGE_PTR(send_window);
     c->time_zone = MERGE_PTR(time_zone);
     c->test_clock = MERGE_PTR(test_clock);
+    c->event_url = MERGE_PTR(event_url);
+    c->event_secret = MERGE_PTR(event_secret);
+    c->event_secret_len =
+        add->event_secret ? add->event_secret_len : base->event_secret_len;
+    c->event_timeout = MERGE_INT(event_timeout);
+    c->low_balance = MERGE_INT(low_balance);
+    c->balance_interval = MERGE_INT(balance_interval);
     return c;
 }
 
@@ -249,6 +259,34 @@ static const char *set_login_url(cmd_parms *cmd, void *d, const char *arg)
     return NULL;
 }
 
+/* SMSEventURL: https, or http to this machine only (the events carry
+ * patients' numbers). */
+static const char *set_event_url(cmd_parms *cmd, void *d, const char *arg)
+{
+    apr_uri_t uri;
+    const char *err = server_only(cmd), *h;
+
+    (void)d;
+    if (err) {
+        return err;
+    }
+    if (apr_uri_parse(cmd->pool, arg, &uri) != APR_SUCCESS || !uri.scheme ||
+        (strcasecmp(uri.scheme, "https") && strcasecmp(uri.scheme, "http")) ||
+        !uri.hostname || !*uri.hostname) {
+        return bad(cmd, "expects an absolute https:// URL", arg);
+    }
+    h = uri.hostname;
+    if (!strcasecmp(uri.scheme, "http") && strcasecmp(h, "localhost") &&
+        strncmp(h, "127.", 4) && strcmp(h, "::1")) {
+        return bad(cmd,
+                   "expects an https:// URL (http:// only to a loopback "
+                   "host: localhost, 127.0.0.1, [::1])",
+                   arg);
+    }
+    sconf(cmd)->event_url = arg;
+    return NULL;
+}
+
 static const char *set_sender_id(cmd_parms *cmd, void *d, const char *arg)
 {
     const char *err = server_only(cmd);
@@ -374,19 +412,24 @@ static const num_setting_t numbers[] = {
     {"SMSProviderTimeout", NUM_INTERVAL,
      APR_OFFSETOF(sms_server_conf, provider_timeout), 100000,
      APR_INT64_C(300000000), APR_INT64_C(30000000)},
+    {"SMSEventTimeout", NUM_INTERVAL,
+     APR_OFFSETOF(sms_server_conf, event_timeout), 100000,
+     APR_INT64_C(60000000), APR_INT64_C(10000000)},
+    {"SMSLowBalance", NUM_INT, APR_OFFSETOF(sms_server_conf, low_balance), 1,
+     1000000000, 0},
+    /* SMSLowBalance's second argument */
+    {"SMSLowBalance interval", NUM_INTERVAL,
+     APR_OFFSETOF(sms_server_conf, balance_interval), 1000000,
+     APR_INT64_C(86400000000), APR_INT64_C(300000000)},
 };
 
-static const char *set_number(cmd_parms *cmd, void *d, const char *arg)
+static const char *parse_number(cmd_parms *cmd, const char *name,
+                                const char *arg)
 {
-    const char *err = server_only(cmd);
     const num_setting_t *n = numbers;
     char *at;
 
-    (void)d;
-    if (err) {
-        return err;
-    }
-    while (strcmp(n->name, cmd->cmd->name)) {
+    while (strcmp(n->name, name)) {
         n++;
     }
     at = FIELD(sconf(cmd), n->offset);
@@ -394,6 +437,30 @@ static const char *set_number(cmd_parms *cmd, void *d, const char *arg)
         return parse_int(cmd, arg, (int)n->min, (int)n->max, (int *)at);
     }
     return parse_interval(cmd, arg, n->min, n->max, (apr_interval_time_t *)at);
+}
+
+static const char *set_number(cmd_parms *cmd, void *d, const char *arg)
+{
+    const char *err = server_only(cmd);
+
+    (void)d;
+    return err ? err : parse_number(cmd, cmd->cmd->name, arg);
+}
+
+/* SMSLowBalance N [interval]: credits, and how often to ask. */
+static const char *set_low_balance(cmd_parms *cmd, void *d, const char *n,
+                                   const char *interval)
+{
+    const char *err = server_only(cmd);
+
+    (void)d;
+    if (!err) {
+        err = parse_number(cmd, "SMSLowBalance", n);
+    }
+    if (!err && interval) {
+        err = parse_number(cmd, "SMSLowBalance interval", interval);
+    }
+    return err;
 }
 
 /* Directives that take one of two words, each the value of an enum
@@ -480,24 +547,18 @@ static const char *set_secret(cmd_parms *cmd, void *d, const char *arg)
     return NULL;
 }
 
-static const char *set_secret_file(cmd_parms *cmd, void *d, const char *arg)
+/* A key file (SMSSecretFile, SMSEventSecretFile): at least SECRET_MIN
+ * bytes, at most 4 KiB, trailing white space ignored. */
+static const char *read_key_file(cmd_parms *cmd, const char *arg,
+                                 const unsigned char **key, apr_size_t *len)
 {
-    sms_server_conf *c = sconf(cmd);
-    const char *err = server_only(cmd), *path;
+    const char *path, *name = cmd->cmd->name;
     apr_file_t *f;
     apr_finfo_t fi;
     apr_size_t n;
     char *buf;
     apr_status_t rv;
 
-    (void)d;
-    if (err) {
-        return err;
-    }
-    if (c->secret) {
-        return "SMSSecretFile: the key is already set (SMSSecret and "
-               "SMSSecretFile are alternatives)";
-    }
     path = ap_server_root_relative(cmd->pool, arg);
     if (!path) {
         return bad(cmd, "invalid path", arg);
@@ -507,13 +568,11 @@ static const char *set_secret_file(cmd_parms *cmd, void *d, const char *arg)
         rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f);
     }
     if (rv != APR_SUCCESS) {
-        return apr_psprintf(cmd->pool, "SMSSecretFile: cannot read '%s': %pm",
-                            path, &rv);
+        return apr_psprintf(cmd->pool, "%s: cannot read '%s': %pm", name, path,
+                            &rv);
     }
     if (fi.size > 4096) {
-        return apr_psprintf(cmd->pool,
-                            "SMSSecretFile: '%s' is larger than "
-                            "4 KiB",
+        return apr_psprintf(cmd->pool, "%s: '%s' is larger than 4 KiB", name,
                             path);
     }
     n = (apr_size_t)fi.size;
@@ -521,20 +580,66 @@ static const char *set_secret_file(cmd_parms *cmd, void *d, const char *arg)
     rv = apr_file_read_full(f, buf, n, &n);
     apr_file_close(f);
     if (rv != APR_SUCCESS && rv != APR_EOF) {
-        return apr_psprintf(cmd->pool, "SMSSecretFile: cannot read '%s': %pm",
-                            path, &rv);
+        return apr_psprintf(cmd->pool, "%s: cannot read '%s': %pm", name, path,
+                            &rv);
     }
     while (n > 0 && apr_isspace(buf[n - 1])) {
         n--;
     }
     if (n < SECRET_MIN) {
         return apr_psprintf(cmd->pool,
-                            "SMSSecretFile: '%s' must hold at "
-                            "least %d bytes of key",
+                            "%s: '%s' must hold at least %d bytes of key", name,
                             path, SECRET_MIN);
     }
-    c->secret = (const unsigned char *)buf;
-    c->secret_len = n;
+    *key = (const unsigned char *)buf;
+    *len = n;
+    return NULL;
+}
+
+static const char *set_secret_file(cmd_parms *cmd, void *d, const char *arg)
+{
+    sms_server_conf *c = sconf(cmd);
+    const char *err = server_only(cmd);
+
+    (void)d;
+    if (err) {
+        return err;
+    }
+    if (c->secret) {
+        return "SMSSecretFile: the key is already set (SMSSecret and "
+               "SMSSecretFile are alternatives)";
+    }
+    return read_key_file(cmd, arg, &c->secret, &c->secret_len);
+}
+
+/* SMSEventSecret / SMSEventSecretFile: the events' HMAC key, shared
+ * with the host application. */
+static const char *set_event_secret(cmd_parms *cmd, void *d, const char *arg)
+{
+    sms_server_conf *c = sconf(cmd);
+    const char *err = server_only(cmd);
+
+    (void)d;
+    if (err) {
+        return err;
+    }
+    if (c->event_secret) {
+        return apr_psprintf(cmd->pool,
+                            "%s: the key is already set (SMSEventSecret and "
+                            "SMSEventSecretFile are alternatives)",
+                            cmd->cmd->name);
+    }
+    if (cmd->info) {
+        return read_key_file(cmd, arg, &c->event_secret, &c->event_secret_len);
+    }
+    if (strlen(arg) < SECRET_MIN) {
+        return apr_psprintf(cmd->pool,
+                            "%s: must be at least %d bytes long (a random "
+                            "string, e.g. from `openssl rand -hex 24`); got %d",
+                            cmd->cmd->name, SECRET_MIN, (int)strlen(arg));
+    }
+    c->event_secret = (const unsigned char *)arg;
+    c->event_secret_len = strlen(arg);
     return NULL;
 }
 
@@ -815,6 +920,17 @@ const command_rec sms_directives[] = {
     AP_INIT_TAKE1("SMSTestClock", set_test_clock, NULL, RSRC_CONF,
                   "test suite only: a file holding the time the send "
                   "window and the sender take as now"),
+    AP_INIT_TAKE1("SMSEventURL", set_event_url, NULL, RSRC_CONF,
+                  "where the host application's events are POSTed (https)"),
+    AP_INIT_TAKE1("SMSEventSecret", set_event_secret, NULL, RSRC_CONF,
+                  "HMAC key of the events' SMS-Signature (16 bytes or more)"),
+    AP_INIT_TAKE1("SMSEventSecretFile", set_event_secret, (void *)1, RSRC_CONF,
+                  "file holding the SMSEventSecret key"),
+    AP_INIT_TAKE1("SMSEventTimeout", set_number, NULL, RSRC_CONF,
+                  "longest wait for the host to take one event (default 10s)"),
+    AP_INIT_TAKE12("SMSLowBalance", set_low_balance, NULL, RSRC_CONF,
+                   "credits under which health is degraded and balance.low "
+                   "sent; how often to ask (default 5min)"),
     {NULL}};
 
 /* Fill the defaults of one merged server configuration. */
@@ -947,6 +1063,13 @@ int sms_conf_finish(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
             }
             c->secret = random_key;
             c->secret_len = 32;
+        }
+        if (c->event_url && !c->event_secret) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, v,
+                         "SMSEventURL needs SMSEventSecret or "
+                         "SMSEventSecretFile (server %s)",
+                         v->server_hostname);
+            return HTTP_INTERNAL_SERVER_ERROR;
         }
         if (!c->webhook_secret && v == s && !trial) {
             ap_log_error(APLOG_MARK, APLOG_WARNING, 0, v,

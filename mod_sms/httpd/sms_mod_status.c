@@ -64,6 +64,8 @@ static void database_figures(apr_array_header_t *a, const sms_figures_t *f,
         num(p, d->oldest_due && f->now > d->oldest_due
                    ? apr_time_sec(f->now - d->oldest_due)
                    : 0));
+    add(a, "EventsPending", "host events not delivered yet",
+        num(p, d->events_pending));
 }
 
 static void provider_figures(apr_array_header_t *a, const sms_figures_t *f,

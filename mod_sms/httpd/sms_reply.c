@@ -183,6 +183,7 @@ sms_db_t *sms_db(sms_req *rq, int *done)
             rq, sms_error_storage(r->pool, "the database is not usable"));
         return NULL;
     }
+    db->hostevents = rq->sc->event_url != NULL; /* SMSEventURL */
     return db;
 }
 

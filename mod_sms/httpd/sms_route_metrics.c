@@ -70,6 +70,9 @@ static void database_figures(text_t *t, const sms_figures_t *f)
          d->oldest_due && f->now > d->oldest_due
              ? (double)(f->now - d->oldest_due) / APR_USEC_PER_SEC
              : 0.0);
+    family(t, "sms_events_pending", "gauge",
+           "Events for the host application (SMSEventURL) not delivered yet.");
+    line(t, "sms_events_pending %" APR_INT64_T_FMT "\n", d->events_pending);
 }
 
 static void provider_figures(text_t *t, const sms_figures_t *f)

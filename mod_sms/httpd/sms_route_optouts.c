@@ -8,6 +8,7 @@
 #include <http_protocol.h>
 
 #include "sms_httpd.h"
+#include "sms_hostevent.h"
 #include "sms_json.h"
 #include "sms_phone.h"
 #include "sms_token.h"
@@ -106,6 +107,9 @@ int sms_route_optout_add(sms_req *rq)
     ok = ok &&
          (!added || sms_audit(rq, db, "optout.add", sms_phone_mask(number, p),
                               NULL) == APR_SUCCESS);
+    ok = ok && (!added ||
+                sms_store_hostevent_optout(db, number, 1, "user", o.created_by,
+                                           o.created_at, p) == APR_SUCCESS);
     if (sms_store_end(db, ok, p) != APR_SUCCESS || !ok) {
         return sms_storage_failed(rq);
     }
@@ -137,6 +141,9 @@ int sms_route_optout_remove(sms_req *rq)
     ok = ok && (!removed ||
                 sms_audit(rq, db, "optout.remove", sms_phone_mask(number, p),
                           NULL) == APR_SUCCESS);
+    ok = ok && (!removed ||
+                sms_store_hostevent_optout(db, number, 0, "user", sms_user(rq),
+                                           apr_time_now(), p) == APR_SUCCESS);
     if (sms_store_end(db, ok && removed, p) != APR_SUCCESS || !ok) {
         return sms_storage_failed(rq);
     }

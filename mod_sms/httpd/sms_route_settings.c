@@ -130,6 +130,13 @@ int sms_route_settings(sms_req *rq)
         !c->window);
     put(o, "SMSTimeZone", str_or_null(c->time_zone), !c->time_zone);
     put(o, "SMSTestClock", str_or_null(c->test_clock), !c->test_clock);
+    put(o, "SMSEventURL", str_or_null(c->event_url), !c->event_url);
+    put(o, "SMSEventSecret", secret(c->event_secret), !c->event_secret);
+    put(o, "SMSEventTimeout", interval(c->event_timeout, p),
+        c->event_timeout == apr_time_from_sec(10));
+    put(o, "SMSLowBalance",
+        c->low_balance ? json_integer(c->low_balance) : json_null(),
+        !c->low_balance);
     return sms_reply(rq, HTTP_OK,
                      json_pack("{s:o, s:s}", "settings", o, "server",
                                rq->r->server->server_hostname

@@ -9,6 +9,7 @@
 #include <http_protocol.h>
 
 #include "sms_httpd.h"
+#include "sms_hostevent.h"
 #include "sms_intent.h"
 #include "sms_form.h"
 #include "sms_json.h"
@@ -88,6 +89,7 @@ typedef struct {
     const char *key, *result;
     apr_time_t now;
     int duplicate;
+    int hostevents; /* the request's SMSEventURL: events are written */
 } receipt_write;
 
 static apr_status_t write_receipt(sms_db_t *db, void *ctx, apr_pool_t *p)
@@ -98,6 +100,7 @@ static apr_status_t write_receipt(sms_db_t *db, void *ctx, apr_pool_t *p)
 
     w->result = "unknown_message";
     w->duplicate = 0;
+    db->hostevents = w->hostevents;
     if (w->m) {
         w->m->status = w->from_status;
     }
@@ -133,6 +136,7 @@ int sms_route_dlr(sms_req *rq)
     }
     w.dlr = &dlr;
     w.now = apr_time_now();
+    w.hostevents = db->hostevents;
     w.key = sms_form_dedup_key(
         4,
         (const char *[]){dlr.smsref, dlr.ref, dlr.to ? dlr.to : dlr.to_raw,
@@ -185,12 +189,15 @@ static const char *reply_opt(const char **word, sms_req *rq, const char *text)
 static apr_status_t apply_opt(sms_db_t *db, const char *opt, const char *from,
                               apr_time_t now, apr_pool_t *p)
 {
-    int changed = 0;
+    int changed = 0, out = !strcmp(opt, "STOP");
+    apr_status_t rv =
+        out ? sms_store_optout_add(&changed, db, from, "inbound", NULL, now, p)
+            : sms_store_optout_remove(&changed, db, from, p);
 
-    return !strcmp(opt, "STOP")
-               ? sms_store_optout_add(&changed, db, from, "inbound", NULL, now,
-                                      p)
-               : sms_store_optout_remove(&changed, db, from, p);
+    return rv == APR_SUCCESS && changed
+               ? sms_store_hostevent_optout(db, from, out, "inbound", NULL, now,
+                                            p)
+               : rv;
 }
 
 /* A reply's write (group commit): the reply, its links to patients and
@@ -203,6 +210,7 @@ typedef struct {
     const char *opt, *word, *intent, *key;
     apr_time_t now;
     apr_int64_t id;
+    int hostevents; /* the request's SMSEventURL: events are written */
 } reply_write;
 
 static apr_status_t write_reply(sms_db_t *db, void *ctx, apr_pool_t *p)
@@ -212,6 +220,7 @@ static apr_status_t write_reply(sms_db_t *db, void *ctx, apr_pool_t *p)
     apr_status_t rv;
     int i;
 
+    db->hostevents = w->hostevents;
     rv = sms_store_inbound_insert(&w->id, db, in->from, in->to, in->text,
                                   in->ref, w->m ? w->m->id : 0,
                                   w->opt ? w->word : NULL, w->now, w->key,
@@ -220,10 +229,25 @@ static apr_status_t write_reply(sms_db_t *db, void *ctx, apr_pool_t *p)
         rv = sms_store_inbound_link(
             db, w->id, APR_ARRAY_IDX(w->patients, i, const char *), p);
     }
+    if (rv == APR_SUCCESS) {
+        rv = sms_store_hostevent_inbound(
+            db, w->id, in->from, w->m ? w->m->id : 0, w->patients, w->intent,
+            w->opt ? (!strcmp(w->opt, "STOP") ? "out" : "in") : NULL, w->now,
+            p);
+    }
     if (rv == APR_SUCCESS && w->opt) {
         rv = apply_opt(db, w->opt, in->from, w->now, p);
     }
     return rv;
+}
+
+/* A repeated reply's keyword and its event (w->key is the number). */
+static apr_status_t write_opt(sms_db_t *db, void *ctx, apr_pool_t *p)
+{
+    reply_write *w = ctx;
+
+    db->hostevents = w->hostevents;
+    return apply_opt(db, w->opt, w->key, w->now, p);
 }
 
 /* A repeated reply is stored once (provider retries), but a keyword in it
@@ -231,7 +255,13 @@ static apr_status_t write_reply(sms_db_t *db, void *ctx, apr_pool_t *p)
 static int duplicate_reply(sms_req *rq, sms_db_t *db, const char *opt,
                            const char *from, apr_time_t now)
 {
-    if (opt && apply_opt(db, opt, from, now, rq->r->pool) != APR_SUCCESS) {
+    reply_write w = {NULL};
+
+    w.opt = opt;
+    w.key = from;
+    w.now = now;
+    w.hostevents = db->hostevents;
+    if (opt && sms_store_write(db, write_opt, &w, rq->r->pool) != APR_SUCCESS) {
         return sms_storage_failed(rq);
     }
     return sms_reply(
@@ -286,7 +316,8 @@ int sms_route_inbound(sms_req *rq)
                              sms_intent_classify(in.text, rq->sc->reply_confirm,
                                                  rq->sc->reply_cancel, p));
     {
-        reply_write w = {&in, m, patients, opt, word, intent, key, now, 0};
+        reply_write w = {&in,    m,   patients, opt, word,
+                         intent, key, now,      0,   db->hostevents};
         rv = sms_store_write(db, write_reply, &w, p);
         id = w.id;
     }

@@ -102,7 +102,7 @@ static apr_status_t sender_tick(int state, void *data, apr_pool_t *pool)
     ap_dbd_t *dbd;
     sms_db_t db;
     const char *why = NULL;
-    int handed = 0;
+    int handed = 0, delivered = 0;
     apr_status_t rv;
 
     if (state != AP_WATCHDOG_STATE_RUNNING || !sc->pv || !tick_mutex) {
@@ -116,8 +116,17 @@ static apr_status_t sender_tick(int state, void *data, apr_pool_t *pool)
     rv = sms_db_adopt(&db, dbd, &why, pool);
     if (rv == APR_SUCCESS) {
         db.quiet = is_failing(s);
+        db.hostevents = sc->event_url != NULL;
         rv = sms_sender_run(&handed, &db, sc->pv, &sc->sender,
                             apr_time_now() + RUN_BUDGET, pool);
+        /* the host application's events (SMSEventURL), SMSLowBalance */
+        if (rv == APR_SUCCESS) {
+            rv = sms_events_balance_check(&db, sc->pv, &sc->events, pool);
+        }
+        if (rv == APR_SUCCESS) {
+            rv = sms_events_run(&delivered, &db, &sc->events,
+                                apr_time_now() + RUN_BUDGET, pool);
+        }
         if (failing) {
             note_run(s, rv);
         }
@@ -221,6 +230,15 @@ void sms_sender_child_init(apr_pool_t *pchild, server_rec *s)
         sc->sender.stop = &stopping;
         sc->sender.owner = apr_psprintf(pchild, "%s:%" APR_PID_T_FMT ":wd",
                                         hostname, getpid());
+        sc->events.url = sc->event_url;
+        sc->events.secret = sc->event_secret;
+        sc->events.secret_len = sc->event_secret_len;
+        sc->events.timeout = sc->event_timeout;
+        sc->events.owner = sc->sender.owner;
+        sc->events.stop = &stopping;
+        sc->events.low_balance = sc->low_balance;
+        sc->events.balance_interval = sc->balance_interval;
+        sc->events.pool = pchild;
         ap_log_error(APLOG_MARK, APLOG_TRACE1, 0, v,
                      "sender for %s: %s, "
                      "batches of %d, rate limit %d/s, %d retries",

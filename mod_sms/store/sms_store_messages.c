@@ -9,6 +9,7 @@
 #include <apr_lib.h>
 #include <apr_strings.h>
 
+#include "sms_hostevent.h"
 #include "sms_store_private.h"
 
 /* ---- messages ------------------------------------------------------------ */
@@ -225,6 +226,9 @@ apr_status_t sms_store_transition(int *changed, sms_db_t *db,
     if (rv == APR_SUCCESS && rows > 0) {
         rv = sms_st_insert_event(db, t->id, t->to, t->detail, t->now, p);
     }
+    if (rv == APR_SUCCESS && rows > 0 && sms_status_is_final(t->to)) {
+        rv = sms_store_hostevent_final(db, &t->id, 1, t->now, p);
+    }
     return rv;
 }
 
@@ -233,11 +237,12 @@ apr_status_t sms_store_transitions(int *changed, sms_db_t *db,
                                    apr_pool_t *p)
 {
     const char *args[TRANSITION_ARGS * MANY_ROWS];
+    apr_int64_t final[MANY_ROWS]; /* the host's message.final events */
     apr_status_t rv = APR_SUCCESS;
     int i, j;
 
     for (i = 0; rv == APR_SUCCESS && i < n; i += MANY_ROWS) {
-        int rows = n - i < MANY_ROWS ? n - i : MANY_ROWS, events = 0;
+        int rows = n - i < MANY_ROWS ? n - i : MANY_ROWS, events = 0, nf = 0;
         apr_hash_t *done = apr_hash_make(p);
         apr_dbd_results_t *res;
         apr_dbd_row_t *row = NULL;
@@ -288,10 +293,16 @@ apr_status_t sms_store_transitions(int *changed, sms_db_t *db,
             a[1] = t->to;
             a[2] = t->detail;
             a[3] = sms_st_i64(p, t->now);
+            if (sms_status_is_final(t->to)) {
+                final[nf++] = t->id;
+            }
         }
         if (rv == APR_SUCCESS && events) {
             rv = sms_st_run(NULL, db, MANY_EVENT_LABEL, p,
                             EVENT_ARGS * MANY_ROWS, args);
+        }
+        if (rv == APR_SUCCESS && nf) {
+            rv = sms_store_hostevent_final(db, final, nf, ts[i].now, p);
         }
     }
     return rv;

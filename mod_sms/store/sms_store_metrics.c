@@ -50,6 +50,9 @@ apr_status_t sms_store_figures(sms_store_figures_t *f, sms_db_t *db,
         else if (!strcmp(kind, "oldest_due")) {
             f->oldest_due = n; /* NULL (nothing due) reads as 0 */
         }
+        else if (!strcmp(kind, "events_pending")) {
+            f->events_pending = n;
+        }
     }
     return APR_SUCCESS;
 }

@@ -197,7 +197,9 @@ const sms_statement_t sms_st_statements[] = {
      " WHERE status IN ('queued', 'scheduled') AND next_attempt_at <= " BIG()
      " UNION ALL SELECT 'oldest_due', '', min(next_attempt_at)"
      " FROM sms_message WHERE status IN ('queued', 'scheduled')"
-     " AND next_attempt_at <= " BIG(), NULL},
+     " AND next_attempt_at <= " BIG()
+     " UNION ALL SELECT 'events_pending', '', count(*) FROM sms_hostevent"
+     " WHERE delivered_at IS NULL", NULL},
     {"sms_phone_e164_pending",
      "SELECT id, number FROM sms_patient_phone WHERE e164 IS NULL"
      " ORDER BY id LIMIT 100", NULL},
@@ -215,6 +217,37 @@ const sms_statement_t sms_st_statements[] = {
      " AND " ANY("created_at", "<", BIG())
      " AND " ANY("id", "<", BIG())
      " ORDER BY id DESC LIMIT " INT(), NULL},
+    /* the host application's events (sms_store_events.c) */
+    {"sms_hev_insert",
+     "INSERT INTO sms_hostevent (type, subject, message_id, patient_id,"
+     " status, number, batch_id, detail, data, created_at, next_attempt_at)"
+     " VALUES (%s, %s, " BIG() ", %s, %s, %s, " BIG() ", %s, %s, " BIG()
+     ", " BIG() ")", NULL},
+    {"sms_hev_claim",
+     "UPDATE sms_hostevent SET lease_owner = %s, lease_until = " BIG()
+     " WHERE id IN (" HEV_PICK ")",
+     "UPDATE sms_hostevent SET lease_owner = %s, lease_until = " BIG()
+     " WHERE id IN (" HEV_PICK " FOR UPDATE SKIP LOCKED)"},
+    {"sms_hev_claimed",
+     "SELECT id, type, message_id, patient_id, status, number, batch_id,"
+     " detail, data, created_at, attempts FROM sms_hostevent"
+     " WHERE lease_owner = %s AND delivered_at IS NULL ORDER BY id", NULL},
+    {"sms_hev_done",
+     "UPDATE sms_hostevent SET delivered_at = " BIG() ","
+     " attempts = attempts + 1, last_error = NULL, lease_owner = NULL,"
+     " lease_until = NULL WHERE id = " BIG() " AND lease_owner = %s", NULL},
+    {"sms_hev_retry",
+     "UPDATE sms_hostevent SET next_attempt_at = " BIG() ","
+     " attempts = attempts + 1, last_error = %s, lease_owner = NULL,"
+     " lease_until = NULL WHERE id = " BIG() " AND lease_owner = %s", NULL},
+    {"sms_hev_release",
+     "UPDATE sms_hostevent SET lease_owner = NULL, lease_until = NULL"
+     " WHERE lease_owner = %s AND delivered_at IS NULL", NULL},
+    {"sms_hev_purge",
+     "DELETE FROM sms_hostevent WHERE delivered_at < " BIG(), NULL},
+    {"sms_balance_claim",
+     "UPDATE sms_state SET updated_at = " BIG()
+     " WHERE name = 'balance_checked' AND updated_at <= " BIG(), NULL},
 };
 
 const apr_size_t sms_st_nstatements =
@@ -258,6 +291,7 @@ const sms_many_t sms_st_many[] = {
     {MANY_TRANSITION_LABEL, TRANSITION_MANY_HEAD, TRANSITION_MANY_ROW,
      TRANSITION_MANY_TAIL},
     {MANY_EVENT_LABEL, EVENT_MANY_HEAD, EVENT_MANY_ROW, EVENT_MANY_TAIL},
+    {MANY_HEV_FINAL_LABEL, HEV_FINAL_HEAD, BIG(), HEV_FINAL_TAIL},
 };
 
 const apr_size_t sms_st_nmany = sizeof(sms_st_many) / sizeof(*sms_st_many);

@@ -56,6 +56,23 @@ my @bad = (
     ['SMSPatientAccessQuery "SELECT 1 FROM care WHERE login = %s"', qr/SMSPatientAccessQuery: expects "reference" or one SELECT statement with two %s markers/],
     ['SMSPatientAccessQuery everyone', qr/SMSPatientAccessQuery: expects "reference"/],
     ['SMSProvider broadcast', qr/SMSProvider broadcast needs SMSBroadcastUsername and SMSBroadcastPassword/],
+    # the host application's events (SMSEventURL) and SMSLowBalance
+    ['SMSEventURL ftp://host.example/events', qr/SMSEventURL: expects an absolute https:\/\/ URL/],
+    ['SMSEventURL not-a-url', qr/SMSEventURL: expects an absolute https:\/\/ URL/],
+    ['SMSEventURL http://host.example/events', qr/SMSEventURL: expects an https:\/\/ URL \(http:\/\/ only to a loopback host/],
+    ['SMSEventURL http://10.0.0.5/events', qr/SMSEventURL: expects an https:\/\/ URL/],
+    ['SMSEventURL https://host.example/events', qr/SMSEventURL needs SMSEventSecret or SMSEventSecretFile/],
+    ['SMSEventSecret short', qr/SMSEventSecret: must be at least 16 bytes long.*got 5/],
+    ['SMSEventSecret 0123456789abcde', qr/SMSEventSecret: must be at least 16 bytes long.*got 15/],
+    ['SMSEventSecretFile /nonexistent/key', qr/SMSEventSecretFile: cannot read/],
+    ["SMSEventSecret 0123456789abcdef0\nSMSEventSecretFile /etc/hostname",
+     qr/SMSEventSecretFile: the key is already set/],
+    ['SMSEventTimeout 50ms', qr/SMSEventTimeout: expects a duration from 100ms to 60s/],
+    ['SMSEventTimeout 2min', qr/SMSEventTimeout: expects a duration/],
+    ['SMSLowBalance 0', qr/SMSLowBalance: expects a whole number from 1 to 1000000000/],
+    ['SMSLowBalance lots', qr/SMSLowBalance: expects a whole number/],
+    ['SMSLowBalance 100 500ms', qr/SMSLowBalance: expects a duration from 1000ms to 86400s/],
+    ['SMSLowBalance 100 5min extra', qr/SMSLowBalance takes 1-2 arguments/],
     ["<Location /x>\nSMSMaxParts 3\n</Location>", qr/SMSMaxParts not allowed in <Location> context/],
     # one set of patient queries: the main server's (refused, not ignored)
     ["<VirtualHost 127.0.0.1:9>\nSMSPatientQuery \"SELECT id, first_name, last_name FROM p WHERE id = %s\"\n</VirtualHost>",
@@ -83,6 +100,10 @@ SMSMaxBodySize 256K
 SMSOptOutKeywords STOP stopall Halt
 SMSPatientQuery "SELECT id, first_name, last_name FROM patients WHERE id = %s"
 SMSPatientAccessQuery "SELECT 1 FROM care WHERE login = %s AND patient = %s"
+SMSEventURL http://127.0.0.1:9/events
+SMSEventSecret event-secret-0123456789
+SMSEventTimeout 2s
+SMSLowBalance 500 1min
 <Location /api/sms>
     SetHandler sms-api
     SMSCSRF Off
