@@ -21,13 +21,15 @@ static json_t *preview_json(const sms_text_t *t, int max_parts, apr_pool_t *p)
     for (i = 0; i < t->segments; i++) {
         json_array_append_new(parts, json_string(sms_text_part(t, i, p)));
     }
-    return json_pack(
-        "{s:s, s:I, s:I, s:i, s:i, s:i, s:i, s:b, s:s%, s:o}", "encoding",
-        sms_text_encoding_name(t->encoding), "characters",
-        (json_int_t)t->characters, "units", (json_int_t)t->units, "segments",
-        t->segments, "per_segment", t->per_segment, "remaining", t->remaining,
-        "max_parts", max_parts, "within_limit", t->segments <= max_parts,
-        "message", t->message, t->length, "parts", parts);
+    /* credits: segments x recipients, and a preview is for one */
+    return json_pack("{s:s, s:I, s:I, s:i, s:i, s:i, s:i, s:b, s:s%, s:o, s:i}",
+                     "encoding", sms_text_encoding_name(t->encoding),
+                     "characters", (json_int_t)t->characters, "units",
+                     (json_int_t)t->units, "segments", t->segments,
+                     "per_segment", t->per_segment, "remaining", t->remaining,
+                     "max_parts", max_parts, "within_limit",
+                     t->segments <= max_parts, "message", t->message, t->length,
+                     "parts", parts, "credits", t->segments);
 }
 
 /* The text a preview counts: "message", or "template_id" rendered with

@@ -277,9 +277,10 @@ static int send_bulk(sms_req *rq, sms_db_t *db)
     }
     if (!msgs->nelts) { /* nobody to send to: nothing is stored */
         return sms_reply(rq, HTTP_ACCEPTED,
-                         json_pack("{s:n, s:i, s:O, s:i, s:n}", "batch_id",
+                         json_pack("{s:n, s:i, s:O, s:i, s:i, s:n}", "batch_id",
                                    "accepted", 0, "rejected", rejected,
-                                   "segments_total", 0, "status"));
+                                   "segments_total", 0, "credits", 0,
+                                   "status"));
     }
     /* one transaction: the batch and every accepted message, or nothing */
     w.rq = rq;
@@ -295,10 +296,11 @@ static int send_bulk(sms_req *rq, sms_db_t *db)
     batch_id = w.batch_id;
     return sms_reply(
         rq, HTTP_ACCEPTED,
-        json_pack("{s:I, s:i, s:O, s:i, s:s, s:o}", "batch_id",
+        json_pack("{s:I, s:i, s:O, s:i, s:i, s:s, s:o}", "batch_id",
                   (json_int_t)batch_id, "accepted", msgs->nelts, "rejected",
-                  rejected, "segments_total", segments, "status",
-                  APR_ARRAY_IDX(msgs, 0, sms_message_t *)->status, "send_at",
+                  rejected, "segments_total", segments, "credits", segments,
+                  "status", APR_ARRAY_IDX(msgs, 0, sms_message_t *)->status,
+                  "send_at",
                   sms_render_time(
                       APR_ARRAY_IDX(msgs, 0, sms_message_t *)->send_at, p)));
 }
