@@ -3,7 +3,9 @@
 //   <script type="module" src="/api/sms/ui/sms.js"></script>
 //   <sms-conversation patient-id="17"></sms-conversation>
 // Sent messages on the right (blue), received on the left (gray), each with
-// its time and (sent) delivery status; failed ones say why. Polls every
+// its time and (sent) delivery status; failed ones say why. Opens on the
+// newest page of the thread; scrolling to the top loads the page before it
+// (the before cursor), the bubble in view staying where it was. Polls every
 // 10 s with the since cursor and If-None-Match, only while the page is
 // visible; only new or changed bubbles are touched, so the reader keeps
 // their place. Attributes: patient-id, poll-seconds (default 10).
@@ -13,6 +15,7 @@ import { formatPhone, formatTime, statusWord, notCapableReason, h, nextId }
 import { markReadWhenShown } from './sms-inbox.js';
 
 const INTENT_WORDS = { confirm: 'Confirms', cancel: 'Cancels', unclear: 'Unclear reply' };
+const OLDER_MARGIN = 48;    // px from the top of the thread that loads older messages
 
 export class SmsConversation extends HTMLElement {
     static get observedAttributes() {
@@ -24,6 +27,7 @@ export class SmsConversation extends HTMLElement {
         this.bubbles = new Map();   // "out:42" / "in:7" -> article
         this.cursor = null;
         this.etag = null;
+        this.resetPages();
         this.timer = null;
         this.phones = [];
         this.key = null;            // Idempotency-Key of the message being composed
@@ -68,6 +72,7 @@ export class SmsConversation extends HTMLElement {
         this.thread = h('div', { role: 'log', 'aria-label': 'Conversation',
                                  'aria-live': 'polite', 'aria-relevant': 'additions',
                                  class: 'sms-thread', tabindex: '0' });
+        this.thread.addEventListener('scroll', () => this.maybeLoadOlder(), { passive: true });
         this.empty = h('p', { class: 'sms-empty' }, 'No messages yet.');
         this.alert = h('div', { role: 'alert', class: 'sms-alert', hidden: true });
         this.phoneSelect = h('select', { id: ids.phone, name: 'phone',
@@ -120,6 +125,7 @@ export class SmsConversation extends HTMLElement {
         this.thread.replaceChildren(this.empty);
         this.cursor = null;
         this.etag = null;
+        this.resetPages();
         this.key = null;
         this.showError(null);
         if (!id) {
@@ -148,7 +154,78 @@ export class SmsConversation extends HTMLElement {
         }
         if (gen === this.generation) {
             this.startPolling();
+            this.maybeLoadOlder();      // a first page that does not fill the thread
         }
+    }
+
+    /** No page read yet: nothing older known, no bubble on either side. */
+    resetPages() {
+        this.older = null;          // the before cursor of the page above the oldest shown
+        this.loadingOlder = null;
+        this.lowest = { out: Infinity, in: Infinity };  // smallest id shown per side
+    }
+
+    /** Near the top with older messages on the server: load the page before. */
+    maybeLoadOlder() {
+        if (this.older && !this.loadingOlder && this.thread.scrollTop < OLDER_MARGIN) {
+            this.loadingOlder = this.loadOlder();
+        }
+    }
+
+    /** The page before the oldest bubble, put above it; the bubble in view
+     *  stays where it is on the screen. */
+    async loadOlder() {
+        const id = this.patientId;
+        const gen = this.generation;
+        this.thread.setAttribute('aria-busy', 'true');
+        try {
+            const r = await api(`patient/${encodeURIComponent(id)}/conversation/`
+                                + `?before=${encodeURIComponent(this.older)}`);
+            if (gen !== this.generation) {
+                return;
+            }
+            const anchor = this.thread.querySelector('.sms-bubble');
+            const top = () => (anchor ? anchor.getBoundingClientRect().top : 0);
+            const was = top();
+            for (const m of r.body.messages || []) {
+                const dir = m.direction === 'in' ? 'in' : 'out';
+                const old = this.bubbles.get(`${dir}:${m.id}`);
+                if (old) {
+                    this.refreshBubble(old, m, dir);
+                }
+                else {
+                    this.addBubble(this.bubble(m, dir), m, dir, anchor);
+                }
+            }
+            this.thread.scrollTop += top() - was;
+            this.older = r.body.has_older ? r.body.before : null;
+        }
+        catch (e) {
+            if (gen === this.generation) {
+                this.showError(e);
+                this.older = null;      // no retry loop on a failing page
+            }
+        }
+        finally {
+            if (gen === this.generation) {
+                this.thread.removeAttribute('aria-busy');
+                this.loadingOlder = null;
+                this.maybeLoadOlder();  // still at the top, or not filled yet
+            }
+        }
+    }
+
+    /** A message a poll names that belongs to a page not loaded yet (older
+     *  than every bubble): it comes with that page, not now. */
+    notLoadedYet(m, dir) {
+        if (!this.older) {
+            return false;
+        }
+        if (this.lowest[dir] !== Infinity) {
+            return Number(m.id) < this.lowest[dir];
+        }
+        const first = this.thread.querySelector('.sms-bubble');
+        return !!first && (m.created_at || '') < (first.dataset.at || '');
     }
 
     fillPhones(list) {
@@ -277,6 +354,7 @@ export class SmsConversation extends HTMLElement {
             this.refreshButton.disabled = true;
         }
         try {
+            // the newest page first, then what changed since it
             const q = this.cursor ? `?since=${encodeURIComponent(this.cursor)}` : '';
             const r = await api(`patient/${encodeURIComponent(id)}/conversation/${q}`,
                                 { etag: this.etag });
@@ -293,6 +371,9 @@ export class SmsConversation extends HTMLElement {
                 const atBottom = first || this.isAtBottom();
                 for (const m of r.body.messages || []) {
                     this.upsert(m, false);
+                }
+                if ('has_older' in r.body) {        // a page, not a poll
+                    this.older = r.body.has_older ? r.body.before : null;
                 }
                 if (atBottom) {
                     this.scrollToBottom();
@@ -328,17 +409,13 @@ export class SmsConversation extends HTMLElement {
         const key = `${dir}:${m.id}`;
         const old = this.bubbles.get(key);
         if (old) {
-            if (old.dataset.status !== (m.status || '') || old.dataset.error !== errorText(m)) {
-                // same article, new content: a status change is no new message
-                const fresh = this.bubble(m, dir);
-                old.dataset.status = fresh.dataset.status;
-                old.dataset.error = fresh.dataset.error;
-                old.querySelector('.sms-meta').replaceWith(fresh.querySelector('.sms-meta'));
-            }
+            this.refreshBubble(old, m, dir);
+            return;
+        }
+        if (!scroll && this.notLoadedYet(m, dir)) {
             return;
         }
         const el = this.bubble(m, dir);
-        this.empty.remove();
         // oldest first: place by creation time (ids of the two directions differ)
         const at = m.created_at || '';
         let before = null;
@@ -348,13 +425,30 @@ export class SmsConversation extends HTMLElement {
             }
             before = b;
         }
-        this.thread.insertBefore(el, before);
-        this.bubbles.set(key, el);
-        if (el.dataset.unread) {
-            markReadWhenShown(el, m.id, this.thread);   // the inbox's read mark
-        }
+        this.addBubble(el, m, dir, before);
         if (scroll) {
             this.scrollToBottom();
+        }
+    }
+
+    /** Same article, new content: a status change is no new message. */
+    refreshBubble(old, m, dir) {
+        if (old.dataset.status !== (m.status || '') || old.dataset.error !== errorText(m)) {
+            const fresh = this.bubble(m, dir);
+            old.dataset.status = fresh.dataset.status;
+            old.dataset.error = fresh.dataset.error;
+            old.querySelector('.sms-meta').replaceWith(fresh.querySelector('.sms-meta'));
+        }
+    }
+
+    /** Put el (the bubble of m) in the thread before the element before. */
+    addBubble(el, m, dir, before) {
+        this.empty.remove();
+        this.thread.insertBefore(el, before);
+        this.bubbles.set(`${dir}:${m.id}`, el);
+        this.lowest[dir] = Math.min(this.lowest[dir], Number(m.id));
+        if (el.dataset.unread) {
+            markReadWhenShown(el, m.id, this.thread);   // the inbox's read mark
         }
     }
 

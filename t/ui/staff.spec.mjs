@@ -573,3 +573,71 @@ test('the CSRF token is fetched, and renewed once on a 403 csrf_failed @browser-
     expect(failedOnce).toBe(true);
     expect(tokenFetches).toBeGreaterThanOrEqual(1);
 });
+
+test('a long thread opens on its newest 50; scrolling up loads older pages in place, each message once; polls stay since', async ({ page }) => {
+    test.skip(!webhookSecret, 'SMS_UI_WEBHOOK_SECRET is not set');
+    test.setTimeout(60_000);
+    await login(page);
+    // Zoë (19): 120 messages, sent and received in turn
+    const tag = Date.now().toString(36);
+    const names = [];
+    for (let i = 1; i <= 120; i++) {
+        const body = `Page ${tag} ${String(i).padStart(3, '0')}`;
+        names.push(body);
+        if (i % 2) {
+            expect((await apiCall(page, 'POST', 'patient/19/send/', { message: body })).status)
+                .toBeLessThan(300);
+        }
+        else {
+            const q = new URLSearchParams({ secret: webhookSecret, to: 'WalkEasy',
+                                            from: '61414222333', message: body });
+            expect((await page.request.get(`/api/sms/webhook/inbound/?${q}`)).status()).toBe(200);
+        }
+    }
+    const urls = [];
+    page.on('request', (r) => {
+        if (r.url().includes('/patient/19/conversation/')) {
+            urls.push(r.url());
+        }
+    });
+    const conv = await openPatient(page, 19);
+    const log = conv.getByRole('log', { name: 'Conversation' });
+    const articles = log.getByRole('article');
+    const bodies = async () => (await log.locator('.sms-body').allTextContents())
+        .filter((t) => t.startsWith(`Page ${tag}`));
+    await expect(articles).toHaveCount(50);
+    expect(await bodies()).toEqual(names.slice(70));
+    // to the top: the next 50 arrive above, and the bubble that was at the
+    // top stays where it was on the screen
+    const topOf = (text) => log.locator('article', { hasText: text }).evaluate(
+        (el) => el.getBoundingClientRect().top);
+    const before = await log.evaluate((el, text) => {
+        el.scrollTop = 0;
+        const a = [...el.querySelectorAll('article')].find((x) => x.textContent.includes(text));
+        return a.getBoundingClientRect().top;
+    }, names[70]);
+    await expect(articles).toHaveCount(100);
+    expect(Math.abs((await topOf(names[70])) - before)).toBeLessThanOrEqual(1);
+    expect(await log.evaluate((el) => el.scrollTop)).toBeGreaterThan(100);
+    expect(await bodies()).toEqual(names.slice(20));
+    // once more: the oldest 20, then nothing further is asked for
+    await log.evaluate((el) => { el.scrollTop = 0; });
+    await expect(articles).toHaveCount(120);
+    expect(await bodies()).toEqual(names);
+    const pages = urls.filter((u) => u.includes('before=')).length;
+    expect(pages).toBe(2);
+    await log.evaluate((el) => { el.scrollTop = 0; el.dispatchEvent(new Event('scroll')); });
+    await page.waitForTimeout(300);
+    expect(urls.filter((u) => u.includes('before=')).length).toBe(pages);
+    // polling with since is unchanged: a new reply arrives at the bottom
+    await conv.evaluate((el) => { el.setAttribute('poll-seconds', '1'); el.startPolling(); });
+    const reply = `Page ${tag} reply`;
+    const q = new URLSearchParams({ secret: webhookSecret, to: 'WalkEasy', from: '61414222333',
+                                    message: reply });
+    expect((await page.request.get(`/api/sms/webhook/inbound/?${q}`)).status()).toBe(200);
+    await expect(articles).toHaveCount(121, { timeout: 3_500 });
+    expect(await bodies()).toEqual([...names, reply]);
+    const polls = urls.filter((u) => u.includes('since='));
+    expect(polls.length).toBeGreaterThan(0);
+    expect(polls.every((u) => !u.includes('before=') && !u.includes('limit='))).toBe(true);
+});
