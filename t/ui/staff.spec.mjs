@@ -528,6 +528,8 @@ test('settings: provider, balance, configuration without secrets, test SMS', asy
     await page.getByRole('link', { name: 'Settings' }).click();
     await expect(page.getByText('sandbox').first()).toBeVisible();
     await expect(page.getByText(/Balance:/)).toBeVisible();
+    // the queue depth from health: the logged-in page gets health's details
+    await expect(page.getByText(/OK · \d+ waiting/)).toBeVisible();
     // the demo sets no SMSSendWindow: messages go at any time
     await expect(page.getByRole('definition').filter({ hasText: 'any time' })).toBeVisible();
     const config = page.getByRole('table', { name: 'Configuration' });
