@@ -17,11 +17,11 @@ login($ua, 'bob', 'bob-password');    # (alice's audit rows are audit.t's)
 my $carol = client();    # may see patient 42 only
 login($carol, 'carol', 'carol-password');
 
-# Patient 44's thread: 120 messages, m001 (oldest) .. m120, inserted
+# Patient 61's thread: 120 messages, m001 (oldest) .. m120, inserted
 # directly in time order: 60 sent, 60 received, two to a second, so that
 # equal times meet (a sent and a received message at the same time: the
 # sent one first, as the thread shows them).
-my $P = '44';
+my $P = '61';
 my $t0 = 1_790_000_000 * 1_000_000;
 my (@sql, @order, @dir);
 for my $j (0 .. 59) {
@@ -35,9 +35,9 @@ for my $j (0 .. 59) {
         push @sql, $pair->[$k] eq 'out'
             ? "INSERT INTO sms_message (to_number, patient_id, body, encoding, segments,"
               . " max_parts, status, sent_by, created_at, updated_at) VALUES"
-              . " ('61412004444', '$P', '$n', 'GSM-7', 1, 5, 'delivered', 'bob', $t, $t)"
+              . " ('61412006161', '$P', '$n', 'GSM-7', 1, 5, 'delivered', 'bob', $t, $t)"
             : "INSERT INTO sms_inbound (from_number, to_number, body, received_at,"
-              . " dedup_key, dedup_bucket) VALUES ('61412004444', 'WalkEasy', '$n', $t,"
+              . " dedup_key, dedup_bucket) VALUES ('61412006161', 'WalkEasy', '$n', $t,"
               . " 'conversation.t $n', 0)";
     }
 }
@@ -45,10 +45,10 @@ for my $j (0 .. 59) {
 eval { sql_value('sms.db', join('; ',
     "INSERT INTO sms_patient (id, first_name, last_name) VALUES ('$P', 'Pia', 'Paging')",
     "INSERT INTO sms_patient_phone (patient_id, label, number, is_default)"
-    . " VALUES ('$P', 'Mobile', '0412 004 444', 1)",
+    . " VALUES ('$P', 'Mobile', '0412 006 161', 1)",
     @sql,
     "INSERT INTO sms_inbound_patient (inbound_id, patient_id)"
-    . " SELECT id, '$P' FROM sms_inbound WHERE from_number = '61412004444'")); 1 }
+    . " SELECT id, '$P' FROM sms_inbound WHERE from_number = '61412006161'")); 1 }
     or diag("seeding patient $P failed: $@");
 
 my $url = "/api/sms/patient/$P/conversation/";
@@ -104,11 +104,11 @@ my $now = time * 1_000_000;
 sql_value('sms.db', join('; ',
     "INSERT INTO sms_message (to_number, patient_id, body, encoding, segments,"
     . " max_parts, status, sent_by, created_at, updated_at) VALUES"
-    . " ('61412004444', '$P', 'new out', 'GSM-7', 1, 5, 'delivered', 'bob', $now, $now)",
+    . " ('61412006161', '$P', 'new out', 'GSM-7', 1, 5, 'delivered', 'bob', $now, $now)",
     "INSERT INTO sms_inbound (from_number, to_number, body, received_at, dedup_key,"
-    . " dedup_bucket) VALUES ('61412004444', 'WalkEasy', 'new in', $now, 'conversation.t new', 0)",
+    . " dedup_bucket) VALUES ('61412006161', 'WalkEasy', 'new in', $now, 'conversation.t new', 0)",
     "INSERT INTO sms_inbound_patient (inbound_id, patient_id) SELECT max(id), '$P'"
-    . " FROM sms_inbound WHERE from_number = '61412004444'"));
+    . " FROM sms_inbound WHERE from_number = '61412006161'"));
 ($res, $c) = api($ua, GET => "$url?before=$first->{before}");
 ok t_cmp($bodies->($c), join(',', @order[20 .. 69]), 'older_page_unchanged_by_new_messages');
 ($res, $c) = api($ua, GET => $url);
