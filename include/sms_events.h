@@ -24,6 +24,8 @@ typedef struct sms_events_conf_t {
     void *curl;       /* CURL *, made on first use (the sender thread) */
     apr_time_t purged_at;
     apr_time_t failing_said; /* when a failing host was last logged */
+    int failing;             /* the last run failed on the database */
+    apr_time_t balance_next; /* no claim of the balance check before */
 } sms_events_conf_t;
 
 /* The SMS-Signature header's value for body sent at t (seconds):
@@ -44,7 +46,6 @@ apr_status_t sms_events_run(int *delivered, sms_db_t *db, sms_events_conf_t *c,
  * c->balance_interval; keep it (SMS_STATE_BALANCE) and write a
  * balance.low event when it has just gone under c->low_balance. */
 apr_status_t sms_events_balance_check(sms_db_t *db, sms_provider_t *pv,
-                                      const sms_events_conf_t *c,
-                                      apr_pool_t *p);
+                                      sms_events_conf_t *c, apr_pool_t *p);
 
 #endif /* SMS_EVENTS_H */

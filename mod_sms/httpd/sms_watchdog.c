@@ -14,6 +14,9 @@
 #include "sms_httpd.h"
 
 #define SMS_WATCHDOG "mod_sms"
+/* the host application's events: a thread of their own, so that a slow
+ * or unreachable host never holds back the SMS outbox */
+#define SMS_EVENTS_WATCHDOG "mod_sms-events"
 #define RUN_BUDGET apr_time_from_sec(10)
 
 static APR_OPTIONAL_FN_TYPE(ap_dbd_open) * dbd_open;
@@ -27,7 +30,7 @@ static char hostname[128];
  * flag is raised first: a running tick sees it after its provider call in
  * progress and ends there (a graceful restart does not wait for a whole
  * run, a stop does not kill the child in the middle of a later call). */
-static apr_thread_mutex_t *tick_mutex;
+static apr_thread_mutex_t *tick_mutex, *events_mutex;
 static volatile int stopping;
 
 /* Servers whose sender's last run failed on the database (server_rec * ->
@@ -90,6 +93,10 @@ static apr_status_t stop_ticks(void *data)
         apr_thread_mutex_lock(tick_mutex);
         apr_thread_mutex_unlock(tick_mutex);
     }
+    if (events_mutex) {
+        apr_thread_mutex_lock(events_mutex);
+        apr_thread_mutex_unlock(events_mutex);
+    }
     return APR_SUCCESS;
 }
 
@@ -102,7 +109,7 @@ static apr_status_t sender_tick(int state, void *data, apr_pool_t *pool)
     ap_dbd_t *dbd;
     sms_db_t db;
     const char *why = NULL;
-    int handed = 0, delivered = 0;
+    int handed = 0;
     apr_status_t rv;
 
     if (state != AP_WATCHDOG_STATE_RUNNING || !sc->pv || !tick_mutex) {
@@ -119,13 +126,8 @@ static apr_status_t sender_tick(int state, void *data, apr_pool_t *pool)
         db.hostevents = sc->event_url != NULL;
         rv = sms_sender_run(&handed, &db, sc->pv, &sc->sender,
                             apr_time_now() + RUN_BUDGET, pool);
-        /* the host application's events (SMSEventURL), SMSLowBalance */
-        if (rv == APR_SUCCESS) {
+        if (rv == APR_SUCCESS) { /* SMSLowBalance */
             rv = sms_events_balance_check(&db, sc->pv, &sc->events, pool);
-        }
-        if (rv == APR_SUCCESS) {
-            rv = sms_events_run(&delivered, &db, &sc->events,
-                                apr_time_now() + RUN_BUDGET, pool);
         }
         if (failing) {
             note_run(s, rv);
@@ -146,6 +148,74 @@ static apr_status_t sender_tick(int state, void *data, apr_pool_t *pool)
     dbd_close(s, dbd);
     apr_thread_mutex_unlock(tick_mutex);
     return APR_SUCCESS; /* anything else and we are never called again */
+}
+
+/* One tick of the host application's events for server s (SMSEventURL),
+ * on the events' own watchdog thread. While the database fails, its
+ * errors are logged once, then at debug (the sender says it fails). */
+static apr_status_t events_tick(int state, void *data, apr_pool_t *pool)
+{
+    server_rec *s = data;
+    sms_server_conf *sc = ap_get_module_config(s->module_config, &sms_module);
+    ap_dbd_t *dbd;
+    sms_db_t db;
+    const char *why = NULL;
+    int delivered = 0;
+    apr_status_t rv;
+
+    if (state != AP_WATCHDOG_STATE_RUNNING || !sc->event_url || !events_mutex) {
+        return APR_SUCCESS;
+    }
+    apr_thread_mutex_lock(events_mutex);
+    if (stopping || !(dbd = dbd_open(pool, s))) {
+        apr_thread_mutex_unlock(events_mutex);
+        return APR_SUCCESS;
+    }
+    if (sms_db_adopt(&db, dbd, &why, pool) == APR_SUCCESS) {
+        db.quiet = sc->events.failing;
+        db.hostevents = 1;
+        rv = sms_events_run(&delivered, &db, &sc->events,
+                            apr_time_now() + RUN_BUDGET, pool);
+        sc->events.failing = rv != APR_SUCCESS;
+        if (delivered) {
+            ap_log_error(APLOG_MARK, APLOG_DEBUG, rv, s,
+                         "events: %d delivered to the host application",
+                         delivered);
+        }
+    }
+    dbd_close(s, dbd);
+    apr_thread_mutex_unlock(events_mutex);
+    return APR_SUCCESS; /* anything else and we are never called again */
+}
+
+/* The events' watchdog, for the servers with SMSEventURL. */
+static void events_register(apr_pool_t *pconf, server_rec *s)
+{
+    APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *get_instance =
+        APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
+    APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *register_callback =
+        APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
+    ap_watchdog_t *wd = NULL;
+    server_rec *v;
+
+    for (v = s; v; v = v->next) {
+        sms_server_conf *sc =
+            ap_get_module_config(v->module_config, &sms_module);
+        if (!sc->event_url) {
+            continue;
+        }
+        if (!wd && get_instance(&wd, SMS_EVENTS_WATCHDOG, 0, 1, pconf) !=
+                       APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                         "mod_sms: cannot create the events' watchdog");
+            return;
+        }
+        if (register_callback(wd, sc->queue_interval, v, events_tick) !=
+            APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, v,
+                         "mod_sms: cannot register the events' sender");
+        }
+    }
 }
 
 void sms_sender_register(apr_pool_t *pconf, server_rec *s)
@@ -181,6 +251,7 @@ void sms_sender_register(apr_pool_t *pconf, server_rec *s)
                          "mod_sms: cannot register the sender");
         }
     }
+    events_register(pconf, s);
 }
 
 void sms_sender_child_init(apr_pool_t *pchild, server_rec *s)
@@ -190,6 +261,8 @@ void sms_sender_child_init(apr_pool_t *pchild, server_rec *s)
     gethostname(hostname, sizeof(hostname) - 1);
     failing = apr_hash_make(pchild);
     if (apr_thread_mutex_create(&tick_mutex, APR_THREAD_MUTEX_DEFAULT,
+                                pchild) == APR_SUCCESS &&
+        apr_thread_mutex_create(&events_mutex, APR_THREAD_MUTEX_DEFAULT,
                                 pchild) == APR_SUCCESS) {
         apr_pool_pre_cleanup_register(pchild, NULL, stop_ticks);
     }

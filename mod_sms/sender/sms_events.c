@@ -26,6 +26,7 @@
 #define KEEP_DELIVERED apr_time_from_sec(7 * 86400)
 #define PURGE_EVERY apr_time_from_sec(3600)
 #define SAY_EVERY apr_time_from_sec(60)
+#define CLAIM_EVERY apr_time_from_sec(10)
 
 const char *sms_events_signature(const unsigned char *key, apr_size_t keylen,
                                  apr_int64_t t, const char *body, apr_pool_t *p)
@@ -268,7 +269,7 @@ apr_status_t sms_events_run(int *delivered, sms_db_t *db, sms_events_conf_t *c,
 }
 
 apr_status_t sms_events_balance_check(sms_db_t *db, sms_provider_t *pv,
-                                      const sms_events_conf_t *c, apr_pool_t *p)
+                                      sms_events_conf_t *c, apr_pool_t *p)
 {
     const char *prev = NULL;
     sms_error_t *err = NULL;
@@ -277,9 +278,13 @@ apr_status_t sms_events_balance_check(sms_db_t *db, sms_provider_t *pv,
     int won = 0;
     apr_status_t rv;
 
-    if (c->low_balance <= 0 || !pv) {
+    if (c->low_balance <= 0 || !pv || now < c->balance_next) {
         return APR_SUCCESS;
     }
+    /* the shared claim is a write: not at every tick */
+    c->balance_next =
+        now +
+        (c->balance_interval < CLAIM_EVERY ? c->balance_interval : CLAIM_EVERY);
     rv = sms_store_balance_claim(&won, db, now, c->balance_interval, p);
     if (rv != APR_SUCCESS || !won) {
         return rv;
