@@ -19,7 +19,7 @@ use URI::Escape qw(uri_escape);
 use lib 't/lib';
 use SMSTest;
 
-plan tests => 50;
+plan tests => 51;
 
 my $logs = Apache::Test::vars('t_logs');
 my $httpd = $ENV{SMS_HTTPD};
@@ -316,6 +316,9 @@ ok t_cmp("$h->{status}/" . ($h->{low_balance} ? 1 : 0), 'ok/0', 'health_ok_above
 fake_mode({mode => 'normal', credits => 50});
 $h = wait_for(sub { my $x = health(); $x->{low_balance} ? $x : undef }, 15);
 ok t_cmp($h && "$h->{status}/$h->{low_balance}", 'degraded/1', 'health_degraded_under_SMSLowBalance');
+my $anon = json_body(client()->get("$server{a}{url}/api/sms/health/"));
+ok t_cmp("$anon->{status}/" . (exists $anon->{low_balance} ? 'detail' : 'none'), 'degraded/none',
+         'anonymous_health_says_degraded_without_the_detail');
 ok t_cmp(scalar(wait_for(sub { scalar(balance_events()) }, 15)), 1, 'balance_low_event_sent');
 my ($b1) = balance_events();
 ok t_cmp("$b1->{event}{data}{credits}/$b1->{event}{data}{threshold}", '50/100', 'balance_low_carries_credits');
