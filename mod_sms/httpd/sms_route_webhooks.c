@@ -89,7 +89,6 @@ typedef struct {
     const char *key, *result;
     apr_time_t now;
     int duplicate;
-    int hostevents; /* the request's SMSEventURL: events are written */
 } receipt_write;
 
 static apr_status_t write_receipt(sms_db_t *db, void *ctx, apr_pool_t *p)
@@ -100,7 +99,6 @@ static apr_status_t write_receipt(sms_db_t *db, void *ctx, apr_pool_t *p)
 
     w->result = "unknown_message";
     w->duplicate = 0;
-    db->hostevents = w->hostevents;
     if (w->m) {
         w->m->status = w->from_status;
     }
@@ -136,7 +134,6 @@ int sms_route_dlr(sms_req *rq)
     }
     w.dlr = &dlr;
     w.now = apr_time_now();
-    w.hostevents = db->hostevents;
     w.key = sms_form_dedup_key(
         4,
         (const char *[]){dlr.smsref, dlr.ref, dlr.to ? dlr.to : dlr.to_raw,
@@ -210,7 +207,6 @@ typedef struct {
     const char *opt, *word, *intent, *key;
     apr_time_t now;
     apr_int64_t id;
-    int hostevents; /* the request's SMSEventURL: events are written */
 } reply_write;
 
 static apr_status_t write_reply(sms_db_t *db, void *ctx, apr_pool_t *p)
@@ -220,7 +216,6 @@ static apr_status_t write_reply(sms_db_t *db, void *ctx, apr_pool_t *p)
     apr_status_t rv;
     int i;
 
-    db->hostevents = w->hostevents;
     rv = sms_store_inbound_insert(&w->id, db, in->from, in->to, in->text,
                                   in->ref, w->m ? w->m->id : 0,
                                   w->opt ? w->word : NULL, w->now, w->key,
@@ -246,7 +241,6 @@ static apr_status_t write_opt(sms_db_t *db, void *ctx, apr_pool_t *p)
 {
     reply_write *w = ctx;
 
-    db->hostevents = w->hostevents;
     return apply_opt(db, w->opt, w->key, w->now, p);
 }
 
@@ -260,7 +254,6 @@ static int duplicate_reply(sms_req *rq, sms_db_t *db, const char *opt,
     w.opt = opt;
     w.key = from;
     w.now = now;
-    w.hostevents = db->hostevents;
     if (opt && sms_store_write(db, write_opt, &w, rq->r->pool) != APR_SUCCESS) {
         return sms_storage_failed(rq);
     }
@@ -316,8 +309,7 @@ int sms_route_inbound(sms_req *rq)
                              sms_intent_classify(in.text, rq->sc->reply_confirm,
                                                  rq->sc->reply_cancel, p));
     {
-        reply_write w = {&in,    m,   patients, opt, word,
-                         intent, key, now,      0,   db->hostevents};
+        reply_write w = {&in, m, patients, opt, word, intent, key, now, 0};
         rv = sms_store_write(db, write_reply, &w, p);
         id = w.id;
     }

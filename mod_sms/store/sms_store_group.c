@@ -33,6 +33,7 @@ typedef struct group_job {
     apr_pool_t *p;
     apr_status_t rv;
     int done;
+    int hostevents; /* the writer's connection's: its SMSEventURL */
     struct group_job *next;
 } group_job;
 
@@ -67,6 +68,19 @@ apr_status_t sms_store_group_init(apr_pool_t *pchild)
     return rv == APR_SUCCESS ? apr_thread_cond_create(&group_cond, pchild) : rv;
 }
 
+/* A write's function on db (perhaps another request's connection), with
+ * its own writer's choice of the host application's events. */
+static apr_status_t run_fn(sms_db_t *db, group_job *j)
+{
+    int own = db->hostevents;
+    apr_status_t rv;
+
+    db->hostevents = j->hostevents;
+    rv = j->fn(db, j->ctx, j->p);
+    db->hostevents = own;
+    return rv;
+}
+
 /* One write in a transaction of its own. */
 static apr_status_t run_alone(sms_db_t *db, group_job *j)
 {
@@ -75,7 +89,7 @@ static apr_status_t run_alone(sms_db_t *db, group_job *j)
     if (rv != APR_SUCCESS) {
         return rv;
     }
-    rv = j->fn(db, j->ctx, j->p);
+    rv = run_fn(db, j);
     end = sms_store_end(db, rv == APR_SUCCESS, j->p);
     return rv == APR_SUCCESS ? end : rv;
 }
@@ -97,7 +111,7 @@ static apr_status_t run_member(sms_db_t *db, group_job *j, int *broken)
         *broken = 1;
         return APR_EGENERAL;
     }
-    j->rv = j->fn(db, j->ctx, j->p);
+    j->rv = run_fn(db, j);
     if (j->rv != APR_SUCCESS &&
         plain(db, "ROLLBACK TO SAVEPOINT sms_member", j->p) != APR_SUCCESS) {
         *broken = 1;
@@ -160,7 +174,7 @@ static group_job *take_group(void)
 apr_status_t sms_store_write(sms_db_t *db, sms_store_write_fn fn, void *ctx,
                              apr_pool_t *p)
 {
-    group_job me = {fn, ctx, p, APR_SUCCESS, 0, NULL}, *g, *j;
+    group_job me = {fn, ctx, p, APR_SUCCESS, 0, db->hostevents, NULL}, *g, *j;
 
     if (!group_mutex) { /* no child (unit tests, tools): on its own */
         return run_alone(db, &me);

@@ -197,6 +197,28 @@ static void check_claims(sms_db_t *db, apr_pool_t *p)
     sms_store_hostevent_release(&n, db, "c", p);
 }
 
+static apr_status_t write_optout_event(sms_db_t *db, void *ctx, apr_pool_t *p)
+{
+    (void)ctx;
+    return sms_store_hostevent_optout(db, "61412000010", 1, "user", "unit",
+                                      apr_time_now(), p);
+}
+
+/* A write (group commit) runs with its writer's choice of events, on
+ * whichever connection runs it, and leaves that connection's own. */
+static void check_write_carries_the_choice(sms_db_t *db, apr_pool_t *p)
+{
+    int before = pending(db, p);
+
+    db->hostevents = 0;
+    sms_store_write(db, write_optout_event, NULL, p);
+    tap_is_int(pending(db, p), before, "a_write_without_SMSEventURL_no_event");
+    db->hostevents = 1;
+    sms_store_write(db, write_optout_event, NULL, p);
+    tap_ok(pending(db, p) == before + 1 && db->hostevents == 1,
+           "a_write_with_SMSEventURL_writes_its_event");
+}
+
 static void check_balance_claim(sms_db_t *db, apr_pool_t *p)
 {
     apr_time_t now = apr_time_now();
@@ -278,6 +300,7 @@ int main(void)
     check_written(db, p);
     check_claims(db, p);
     check_balance_claim(db, p);
+    check_write_carries_the_choice(db, p);
     unlink(db_path);
     apr_pool_destroy(p);
     apr_terminate();
