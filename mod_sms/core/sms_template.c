@@ -22,10 +22,14 @@
 #include "sms_template.h"
 
 #define SMS_TEMPLATE_NAME_MAX 64
+#define NAME_CHARS                                                             \
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"
+/* room for the text of a number: %lld or %g */
+#define NUMBER_MAX 64
 
-/* One piece of a parsed body: literal text or a placeholder name. */
+/* One piece of a body: literal text or a placeholder name. */
 typedef struct {
-    const char *text; /* literal bytes, or the name (NUL-terminated) */
+    const char *text; /* literal bytes, or the name (in the body) */
     apr_size_t len;
     int is_name;
 } piece_t;
@@ -59,19 +63,6 @@ static apr_status_t syntax_error(sms_error_t **err, apr_pool_t *p,
     *err = sms_error_make(p, 400, "invalid_template", "body",
                           "template body: %s", msg);
     return APR_EINVAL;
-}
-
-/* Append literal bytes s[0..len) to pieces (nothing when empty). */
-static void add_text(apr_array_header_t *pieces, const char *s, apr_size_t len)
-{
-    piece_t *pc;
-
-    if (len) {
-        pc = apr_array_push(pieces);
-        pc->text = s;
-        pc->len = len;
-        pc->is_name = 0;
-    }
 }
 
 /* Why the '{' at body[at] does not open a valid placeholder. */
@@ -123,13 +114,11 @@ static apr_status_t bad_open(sms_error_t **err, const char *body, apr_size_t at,
                         pos);
 }
 
-/* Split body into literal and placeholder pieces, or explain why it is
- * malformed. */
-static apr_status_t parse(apr_array_header_t **out, sms_error_t **err,
-                          const char *body, apr_pool_t *p)
+/* Check that body is well formed, or explain why not. Nothing is kept:
+ * the pieces are walked again by next_piece. */
+static apr_status_t check(sms_error_t **err, const char *body, apr_pool_t *p)
 {
-    apr_array_header_t *pieces = apr_array_make(p, 8, sizeof(piece_t));
-    apr_size_t i = 0, start = 0;
+    apr_size_t i = 0;
 
     if (!body) {
         *err = sms_error_make(p, 400, "invalid_template", "body",
@@ -139,16 +128,13 @@ static apr_status_t parse(apr_array_header_t **out, sms_error_t **err,
     while (body[i]) {
         char c = body[i];
         apr_size_t n;
-        piece_t *pc;
 
         if (c != '{' && c != '}') {
             i++;
             continue;
         }
-        if (body[i + 1] == c) { /* "{{" or "}}": keep one brace */
-            add_text(pieces, body + start, i + 1 - start);
+        if (body[i + 1] == c) { /* "{{" or "}}": one literal brace */
             i += 2;
-            start = i;
             continue;
         }
         if (c == '}') {
@@ -158,23 +144,48 @@ static apr_status_t parse(apr_array_header_t **out, sms_error_t **err,
                                 "literal '}')",
                                 char_pos(body, i));
         }
-        n = strspn(body + i + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                 "abcdefghijklmnopqrstuvwxyz0123456789_");
+        n = strspn(body + i + 1, NAME_CHARS);
         if (n == 0 || n > SMS_TEMPLATE_NAME_MAX || body[i + 1 + n] != '}' ||
             (body[i + 1] >= '0' && body[i + 1] <= '9')) {
             return bad_open(err, body, i, p);
         }
-        add_text(pieces, body + start, i - start);
-        pc = apr_array_push(pieces);
-        pc->text = apr_pstrmemdup(p, body + i + 1, n);
+        i += n + 2;
+    }
+    return APR_SUCCESS;
+}
+
+/* The piece of a well-formed body at *at: a run of literal text, the one
+ * brace of "{{" or "}}", or a placeholder name (not NUL-terminated);
+ * *at moves past it. 0 at the end of the body. */
+static int next_piece(piece_t *pc, const char *body, apr_size_t *at)
+{
+    const char *s = body + *at;
+    apr_size_t n;
+
+    if (!*s) {
+        return 0;
+    }
+    if (*s == '{' || *s == '}') {
+        if (s[1] == *s) {
+            pc->text = s;
+            pc->len = 1;
+            pc->is_name = 0;
+            *at += 2;
+            return 1;
+        }
+        n = strspn(s + 1, NAME_CHARS);
+        pc->text = s + 1;
         pc->len = n;
         pc->is_name = 1;
-        i += n + 2;
-        start = i;
+        *at += n + 2;
+        return 1;
     }
-    add_text(pieces, body + start, i - start);
-    *out = pieces;
-    return APR_SUCCESS;
+    n = strcspn(s, "{}");
+    pc->text = s;
+    pc->len = n;
+    pc->is_name = 0;
+    *at += n;
+    return 1;
 }
 
 /* The JSON type of v in words, for messages. */
@@ -195,10 +206,11 @@ static const char *type_name(json_t *v)
     }
 }
 
-/* %g of a real, with '.' as the decimal point whatever the C locale. */
-static const char *format_real(double v, apr_pool_t *p)
+/* %g of a real into out (NUMBER_MAX bytes), with '.' as the decimal
+ * point whatever the C locale. */
+static void format_real(char *out, double v)
 {
-    char buf[64], *out = apr_palloc(p, sizeof(buf));
+    char buf[NUMBER_MAX];
     apr_size_t i, o = 0;
     int in_point = 0;
 
@@ -216,79 +228,140 @@ static const char *format_real(double v, apr_pool_t *p)
         }
     }
     out[o] = '\0';
-    return out;
 }
 
-/* The text of value v for placeholder name, or a 400 naming
- * "context.<name>". */
-static apr_status_t value_text(const char **out, apr_size_t *len,
+/* The text of value v for the placeholder name[0..n): a string's own
+ * bytes, or a number written into num (NUMBER_MAX bytes); or a 400
+ * naming "context.<name>". Nothing is allocated but the error. */
+static apr_status_t value_text(const char **out, apr_size_t *len, char *num,
                                sms_error_t **err, json_t *v, const char *name,
-                               apr_pool_t *p)
+                               apr_size_t n, apr_pool_t *p)
 {
-    const char *field = apr_pstrcat(p, "context.", name, NULL);
+    const char *field;
 
     if (json_is_string(v)) {
         *out = json_string_value(v);
         *len = json_string_length(v);
-        if (memchr(*out, '\0', *len)) {
-            *err = sms_error_make(p, 400, "invalid_message", field,
-                                  "'%s' contains a NUL character", field);
-            return APR_EINVAL;
+        if (!memchr(*out, '\0', *len)) {
+            return APR_SUCCESS;
         }
-    }
-    else if (json_is_integer(v)) {
-        /* APR's formatter does not know JSON_INTEGER_FORMAT ("lld") */
-        *out = apr_psprintf(p, "%" APR_INT64_T_FMT,
-                            (apr_int64_t)json_integer_value(v));
-        *len = strlen(*out);
-    }
-    else if (json_is_real(v)) {
-        *out = format_real(json_real_value(v), p);
-        *len = strlen(*out);
-    }
-    else {
-        *err = sms_error_make(p, 400, "invalid_json", field,
-                              "'%s' must be a string or a number, not %s",
-                              field, type_name(v));
+        field = apr_pstrcat(p, "context.", apr_pstrmemdup(p, name, n), NULL);
+        *err = sms_error_make(p, 400, "invalid_message", field,
+                              "'%s' contains a NUL character", field);
         return APR_EINVAL;
     }
-    return APR_SUCCESS;
+    if (json_is_integer(v) || json_is_real(v)) {
+        if (json_is_integer(v)) {
+            /* not JSON_INTEGER_FORMAT: APR's own printf does not know it */
+            snprintf(num, NUMBER_MAX, "%" APR_INT64_T_FMT,
+                     (apr_int64_t)json_integer_value(v));
+        }
+        else {
+            format_real(num, json_real_value(v));
+        }
+        *out = num;
+        *len = strlen(num);
+        return APR_SUCCESS;
+    }
+    field = apr_pstrcat(p, "context.", apr_pstrmemdup(p, name, n), NULL);
+    *err = sms_error_make(p, 400, "invalid_json", field,
+                          "'%s' must be a string or a number, not %s", field,
+                          type_name(v));
+    return APR_EINVAL;
 }
 
 apr_status_t sms_template_check(sms_error_t **err, const char *body,
                                 apr_pool_t *p)
 {
-    apr_array_header_t *pieces;
-
-    return parse(&pieces, err, body, p);
+    return check(err, body, p);
 }
 
-/* The value of placeholder name: from the last layer that has it. */
-static json_t *lookup(json_t *const *layers, int n, const char *name)
+/* The value of placeholder name[0..n): from the last layer that has it. */
+static json_t *lookup(json_t *const *layers, int n, const char *name,
+                      apr_size_t len)
 {
     json_t *v;
 
     while (n-- > 0) {
-        if (layers[n] && (v = json_object_get(layers[n], name))) {
+        if (layers[n] && (v = json_object_getn(layers[n], name, len))) {
             return v;
         }
     }
     return NULL;
 }
 
+/* The text of piece pc: itself, or its placeholder's value (a number
+ * written into num); a 400 when the value is missing or of a wrong type. */
+static apr_status_t piece_text(const char **text, apr_size_t *len, char *num,
+                               sms_error_t **err, const piece_t *pc,
+                               json_t *const *layers, int n, apr_pool_t *p)
+{
+    json_t *v;
+
+    if (!pc->is_name) {
+        *text = pc->text;
+        *len = pc->len;
+        return APR_SUCCESS;
+    }
+    if (!(v = lookup(layers, n, pc->text, pc->len))) {
+        const char *name = apr_pstrmemdup(p, pc->text, pc->len);
+        *err = sms_error_make(p, 400, "unknown_placeholder",
+                              apr_pstrcat(p, "context.", name, NULL),
+                              "template placeholder {%s} has no value", name);
+        return APR_EINVAL;
+    }
+    return value_text(text, len, num, err, v, pc->text, pc->len, p);
+}
+
+/* The length of the rendered body; a 400 as soon as it passes
+ * SMS_TEMPLATE_OUTPUT_MAX (before it is built), or for a missing or wrong
+ * value. */
+static apr_status_t rendered_length(apr_size_t *total, sms_error_t **err,
+                                    const char *body, json_t *const *layers,
+                                    int n, apr_pool_t *p)
+{
+    char num[NUMBER_MAX];
+    apr_size_t at = 0, len;
+    const char *text;
+    apr_status_t rv;
+    piece_t pc;
+
+    *total = 0;
+    while (next_piece(&pc, body, &at)) {
+        if ((rv = piece_text(&text, &len, num, err, &pc, layers, n, p)) !=
+            APR_SUCCESS) {
+            return rv;
+        }
+        /* stop as soon as the text is longer than any SMS can carry: the
+         * work and memory stay bounded whatever the template and values */
+        if ((*total += len) > SMS_TEMPLATE_OUTPUT_MAX) {
+            *err = sms_error_make(p, 400, "message_too_long", "message",
+                                  "the rendered message would be longer "
+                                  "than any SMS can carry (over %d bytes)",
+                                  SMS_TEMPLATE_OUTPUT_MAX);
+            return APR_EINVAL;
+        }
+    }
+    return APR_SUCCESS;
+}
+
+/* The body is read three times (its syntax, the length of its text, the
+ * text) and never split into a list: what rendering allocates is the
+ * text, at most SMS_TEMPLATE_OUTPUT_MAX bytes, whatever the number of
+ * placeholders or the size of the values. */
 apr_status_t sms_template_render_in(const char **out, sms_error_t **err,
                                     const char *body, json_t *const *layers,
                                     int n, apr_pool_t *p)
 {
-    apr_array_header_t *pieces;
-    apr_size_t total = 0, o = 0;
+    char num[NUMBER_MAX], *buf;
+    apr_size_t total, at = 0, o = 0, len;
+    const char *text;
     apr_status_t rv;
-    piece_t *pc;
-    char *buf;
+    piece_t pc;
     int i;
 
     *out = NULL;
-    if ((rv = parse(&pieces, err, body, p)) != APR_SUCCESS) {
+    if ((rv = check(err, body, p)) != APR_SUCCESS) {
         return rv;
     }
     for (i = 0; i < n; i++) {
@@ -298,39 +371,17 @@ apr_status_t sms_template_render_in(const char **out, sms_error_t **err,
             return APR_EINVAL;
         }
     }
-    pc = (piece_t *)pieces->elts;
-    for (i = 0; i < pieces->nelts; i++) {
-        json_t *v;
-
-        if (pc[i].is_name) {
-            if (!(v = lookup(layers, n, pc[i].text))) {
-                *err =
-                    sms_error_make(p, 400, "unknown_placeholder",
-                                   apr_pstrcat(p, "context.", pc[i].text, NULL),
-                                   "template placeholder {%s} has no "
-                                   "value",
-                                   pc[i].text);
-                return APR_EINVAL;
-            }
-            rv = value_text(&pc[i].text, &pc[i].len, err, v, pc[i].text, p);
-            if (rv != APR_SUCCESS) {
-                return rv;
-            }
-        }
-        /* stop as soon as the text is longer than any SMS can carry: the
-         * work and memory stay bounded whatever the template and values */
-        if ((total += pc[i].len) > SMS_TEMPLATE_OUTPUT_MAX) {
-            *err = sms_error_make(p, 400, "message_too_long", "message",
-                                  "the rendered message would be longer "
-                                  "than any SMS can carry (over %d bytes)",
-                                  SMS_TEMPLATE_OUTPUT_MAX);
-            return APR_EINVAL;
-        }
+    if ((rv = rendered_length(&total, err, body, layers, n, p)) !=
+        APR_SUCCESS) {
+        return rv;
     }
     buf = apr_palloc(p, total + 1);
-    for (i = 0; i < pieces->nelts; i++) {
-        memcpy(buf + o, pc[i].text, pc[i].len);
-        o += pc[i].len;
+    while (next_piece(&pc, body, &at) &&
+           piece_text(&text, &len, num, err, &pc, layers, n, p) ==
+               APR_SUCCESS &&
+           o + len <= total) {
+        memcpy(buf + o, text, len);
+        o += len;
     }
     buf[o] = '\0';
     *out = buf;
@@ -345,23 +396,22 @@ apr_status_t sms_template_render(const char **out, sms_error_t **err,
 
 apr_array_header_t *sms_template_names(const char *body, apr_pool_t *p)
 {
-    apr_array_header_t *pieces, *names;
+    apr_array_header_t *names;
     apr_hash_t *seen;
     sms_error_t *err;
-    piece_t *pc;
-    int i;
+    apr_size_t at = 0;
+    piece_t pc;
 
-    if (parse(&pieces, &err, body, p) != APR_SUCCESS) {
+    if (check(&err, body, p) != APR_SUCCESS) {
         return NULL;
     }
     names = apr_array_make(p, 4, sizeof(const char *));
     seen = apr_hash_make(p);
-    pc = (piece_t *)pieces->elts;
-    for (i = 0; i < pieces->nelts; i++) {
-        if (pc[i].is_name &&
-            !apr_hash_get(seen, pc[i].text, APR_HASH_KEY_STRING)) {
-            apr_hash_set(seen, pc[i].text, APR_HASH_KEY_STRING, "");
-            APR_ARRAY_PUSH(names, const char *) = pc[i].text;
+    while (next_piece(&pc, body, &at)) {
+        if (pc.is_name && !apr_hash_get(seen, pc.text, pc.len)) {
+            const char *name = apr_pstrmemdup(p, pc.text, pc.len);
+            apr_hash_set(seen, name, pc.len, "");
+            APR_ARRAY_PUSH(names, const char *) = name;
         }
     }
     return names;

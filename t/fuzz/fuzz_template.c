@@ -8,9 +8,17 @@
  * value, render succeeds and equals an independent reference rendering
  * ("{{" -> "{", "}}" -> "}", "{name}" -> value); with the first name
  * missing it is unknown_placeholder naming context.<name>; a fuzzed
- * context either renders or fails with a 400 of the documented codes.
+ * context either renders or fails with a 400 of the documented codes;
+ * rendering takes memory of the order of SMS_TEMPLATE_OUTPUT_MAX, never
+ * of the input: the body repeated to 128 KB, its placeholders given
+ * empty or 64 KB values, rendered in a pool of its own, takes at most 4 x
+ * SMS_TEMPLATE_OUTPUT_MAX (heap as AddressSanitizer counts it, and new
+ * mappings: APR maps pool blocks with mmap).
  */
 #include <jansson.h>
+#include <sanitizer/allocator_interface.h>
+
+#include <apr_allocator.h>
 
 #include <apr_strings.h>
 
@@ -60,6 +68,84 @@ static int is_name(const char *s)
                              "qrstuvwxyz0123456789_");
 
     return n >= 1 && n <= 64 && !s[n] && !(s[0] >= '0' && s[0] <= '9');
+}
+
+/* Memory the process holds: the heap AddressSanitizer counts, and its
+ * mappings (/proc/self/statm). */
+static size_t mapped_bytes(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long pages = 0;
+
+    if (f) {
+        if (fscanf(f, "%lu", &pages) != 1) {
+            pages = 0;
+        }
+        fclose(f);
+    }
+    return (size_t)pages * 4096;
+}
+
+/* The property of bounded memory: body (well formed, names its
+ * placeholders) repeated to 128 KB, rendered with each name given an
+ * empty or a 64 KB value (by the bits of pick). */
+static void check_memory(const char *body, apr_array_header_t *names,
+                         unsigned pick, apr_pool_t *p)
+{
+    static json_t *big;
+    size_t len = strlen(body), heap, mapped, cost;
+    apr_allocator_t *a;
+    apr_pool_t *rp;
+    const char *out = NULL;
+    sms_error_t *err;
+    json_t *vars = json_object();
+    char *many;
+    size_t i, reps;
+
+    if (!len) {
+        json_decref(vars);
+        return;
+    }
+    if (!big) {
+        char *v = calloc(65537, 1);
+        memset(v, 'v', 65536);
+        big = json_string(v);
+        free(v);
+    }
+    for (i = 0; i < (size_t)names->nelts; i++) {
+        const char *name = APR_ARRAY_IDX(names, i, const char *);
+
+        if ((pick >> (i % 8)) & 1) {
+            json_object_set(vars, name, big);
+        }
+        else {
+            json_object_set_new(vars, name, json_string(""));
+        }
+    }
+    reps = (131072 + len - 1) / len;
+    many = apr_palloc(p, len * reps + 1);
+    for (i = 0; i < reps; i++) {
+        memcpy(many + i * len, body, len);
+    }
+    many[len * reps] = '\0';
+    apr_allocator_create(&a);
+    apr_pool_create_ex(&rp, NULL, NULL, a);
+    apr_allocator_owner_set(a, rp);
+    heap = __sanitizer_get_current_allocated_bytes();
+    mapped = mapped_bytes();
+    if (sms_template_render(&out, &err, many, vars, rp) == APR_SUCCESS) {
+        FUZZ_CHECK(strlen(out) <= SMS_TEMPLATE_OUTPUT_MAX);
+    }
+    heap = __sanitizer_get_current_allocated_bytes() - heap;
+    mapped = mapped_bytes() - mapped;
+    cost = heap > mapped ? heap : mapped;
+    if (cost > 4 * SMS_TEMPLATE_OUTPUT_MAX) {
+        fprintf(stderr, "render of %zu bytes took %zu bytes\n", len * reps,
+                cost);
+    }
+    FUZZ_CHECK(cost <= 4 * SMS_TEMPLATE_OUTPUT_MAX);
+    apr_pool_destroy(rp);
+    json_decref(vars);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -112,6 +198,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(sms_template_render(&out, &err, body, vars, p)
                == APR_SUCCESS);
     FUZZ_CHECK(!strcmp(out, reference(body, p)));
+    check_memory(body, names, size ? data[0] : 0, p);
     if (!names->nelts) {
         /* no placeholders: no context is needed at all */
         FUZZ_CHECK(sms_template_render(&out, &err, body, NULL, p)

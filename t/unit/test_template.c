@@ -1,10 +1,14 @@
 /*
  * test_template.c - template checking, rendering and placeholder listing
  * against the shared vectors of t/data/template_vectors.json, plus the
- * error details the vectors do not cover.
+ * error details the vectors do not cover, and the memory rendering takes
+ * (bounded by the output limit, whatever the template and values).
  */
+#include <malloc.h>
+#include <stdio.h>
 #include <stdlib.h>
 
+#include <apr_allocator.h>
 #include <apr_general.h>
 #include <apr_strings.h>
 #include <apr_tables.h>
@@ -239,6 +243,129 @@ static void check_layers_and_limit(apr_pool_t *p)
     json_decref(big);
 }
 
+/* Memory the process holds: the C heap (glibc's count) and its mappings
+ * (/proc/self/statm: Debian's APR maps each pool block with mmap). */
+static apr_size_t heap_bytes(void)
+{
+    struct mallinfo2 mi = mallinfo2();
+
+    return mi.uordblks + mi.hblkhd;
+}
+
+static apr_size_t mapped_bytes(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long pages = 0;
+
+    if (f) {
+        if (fscanf(f, "%lu", &pages) != 1) {
+            pages = 0;
+        }
+        fclose(f);
+    }
+    return (apr_size_t)pages * 4096;
+}
+
+/* The memory a render of body with vars takes: in a pool of a new
+ * allocator, so every block it gets is new (none reused from a free list);
+ * the larger of the heap's and the mappings' growth. */
+static apr_size_t render_cost(apr_status_t *rv, const char *body, json_t *vars)
+{
+    apr_allocator_t *a;
+    apr_pool_t *p;
+    const char *out;
+    sms_error_t *err;
+    apr_size_t heap, mapped, cost;
+
+    apr_allocator_create(&a);
+    apr_pool_create_ex(&p, NULL, NULL, a);
+    apr_allocator_owner_set(a, p);
+    heap = heap_bytes();
+    mapped = mapped_bytes();
+    *rv = sms_template_render(&out, &err, body, vars, p);
+    heap = heap_bytes() - heap;
+    mapped = mapped_bytes() - mapped;
+    cost = heap > mapped ? heap : mapped;
+    apr_pool_destroy(p);
+    return cost;
+}
+
+/* body: piece repeated n times. */
+static char *repeat(const char *piece, int n, apr_pool_t *p)
+{
+    apr_size_t len = strlen(piece);
+    char *s = apr_palloc(p, len * (apr_size_t)n + 1);
+    int i;
+
+    for (i = 0; i < n; i++) {
+        memcpy(s + len * (apr_size_t)i, piece, len);
+    }
+    s[len * (apr_size_t)n] = '\0';
+    return s;
+}
+
+/* Rendering takes memory of the order of SMS_TEMPLATE_OUTPUT_MAX, never of
+ * the template or the values: many placeholders, huge values, a huge
+ * literal, numbers, in templates from 3 KB to 1.3 MB, rendered or refused,
+ * each under 4 x SMS_TEMPLATE_OUTPUT_MAX of heap. */
+static void check_memory_bound(apr_pool_t *p)
+{
+    const apr_size_t bound = 4 * SMS_TEMPLATE_OUTPUT_MAX;
+    char *huge = apr_palloc(p, 1000001);
+    json_t *vars;
+    apr_status_t rv;
+    int n;
+
+    memset(huge, 'x', 1000000);
+    huge[1000000] = '\0';
+    vars = json_pack("{s:s, s:s, s:s, s:I, s:f}", "empty", "", "one", "y",
+                     "huge", huge, "n", (json_int_t)7, "r", 0.5);
+    for (n = 1000; n <= 100000; n *= 10) {
+        /* bytes each piece renders to (-1: never renders), and the
+         * refusal when it does not */
+        static const struct {
+            const char *piece;
+            long bytes;
+            const char *code;
+        } cases[] = {
+            {"{empty}", 0, NULL},
+            {"{empty}{{", 1, "message_too_long"},
+            {"{one}", 1, "message_too_long"},
+            {"{huge}", 1000000, "message_too_long"},
+            {"{n}", 1, "message_too_long"},
+            {"{r}", 3, "message_too_long"},
+            {"literal text ", 13, "message_too_long"},
+            {"{nobody}", -1, "unknown_placeholder"},
+        };
+        apr_size_t i;
+
+        for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+            const char *body = repeat(cases[i].piece, n, p);
+            apr_size_t cost = render_cost(&rv, body, vars);
+            int renders = cases[i].bytes >= 0 &&
+                          cases[i].bytes * n <= SMS_TEMPLATE_OUTPUT_MAX;
+
+            if (!tap_ok(cost <= bound && (rv == APR_SUCCESS) == renders,
+                        "render_of_%d_x_%s_takes_%" APR_SIZE_T_FMT
+                        "_bytes_at_most_%" APR_SIZE_T_FMT,
+                        n, cases[i].piece, cost, bound)) {
+                tap_diag("rv %d, took %" APR_SIZE_T_FMT " bytes", rv, cost);
+            }
+        }
+    }
+    /* and one that fills the limit: the text itself is the cost (the
+     * meter sees it, so the bounds above are measured, not assumed) */
+    vars = (json_decref(vars), json_pack("{s:s}", "a", "abc"));
+    {
+        apr_size_t cost = render_cost(
+            &rv, repeat("{a}", SMS_TEMPLATE_OUTPUT_MAX / 3, p), vars);
+        tap_ok(rv == APR_SUCCESS && cost >= SMS_TEMPLATE_OUTPUT_MAX - 2 &&
+                   cost <= bound,
+               "a_render_at_the_limit_takes_its_text_%" APR_SIZE_T_FMT, cost);
+    }
+    json_decref(vars);
+}
+
 int main(void)
 {
     apr_pool_t *p;
@@ -249,6 +376,7 @@ int main(void)
     check_names(p);
     check_errors(p);
     check_layers_and_limit(p);
+    check_memory_bound(p);
     apr_pool_destroy(p);
     apr_terminate();
     return tap_done();
