@@ -57,11 +57,10 @@ static int same_words(const apr_array_header_t *a, const char *defaults,
     return i == a->nelts;
 }
 
-int sms_route_settings(sms_req *rq)
+/* The provider and whom to send to: SMSProvider ... SMSAllowNumberTypes. */
+static void put_provider(json_t *o, const sms_server_conf *c)
 {
-    const sms_server_conf *c = rq->sc;
-    apr_pool_t *p = rq->r->pool;
-    json_t *o = json_object(), *kw = json_array();
+    json_t *types = json_array();
     int i;
 
     put(o, "SMSProvider",
@@ -77,17 +76,18 @@ int sms_route_settings(sms_req *rq)
     put(o, "SMSSenderID", str_or_null(c->sender_id), !c->sender_id);
     put(o, "SMSDefaultCountryCode", str_or_null(c->country_code),
         !c->country_code || !strcmp(c->country_code, SMS_DEFAULT_COUNTRY));
-    {
-        json_t *types = json_array();
-        for (i = 0; i < SMS_PHONE_N_TYPES; i++) {
-            if (sms_phone_type_allowed(i, c->allow_types)) {
-                json_array_append_new(types,
-                                      json_string(sms_phone_type_name(i)));
-            }
+    for (i = 0; i < SMS_PHONE_N_TYPES; i++) {
+        if (sms_phone_type_allowed(i, c->allow_types)) {
+            json_array_append_new(types, json_string(sms_phone_type_name(i)));
         }
-        put(o, "SMSAllowNumberTypes", types,
-            c->allow_types == SMS_PHONE_TYPES_SMS_DEFAULT);
     }
+    put(o, "SMSAllowNumberTypes", types,
+        c->allow_types == SMS_PHONE_TYPES_SMS_DEFAULT);
+}
+
+/* How messages go: SMSMaxParts ... SMSProviderTimeout. */
+static void put_sending(json_t *o, const sms_server_conf *c, apr_pool_t *p)
+{
     put(o, "SMSMaxParts", json_integer(c->max_parts),
         c->max_parts == SMS_DEFAULT_MAX_PARTS);
     put(o, "SMSSmartEncoding", json_string(c->smart_encoding ? "On" : "Off"),
@@ -106,6 +106,16 @@ int sms_route_settings(sms_req *rq)
         c->queue_interval == SMS_DEFAULT_QUEUE_INTERVAL);
     put(o, "SMSProviderTimeout", interval(c->provider_timeout, p),
         c->provider_timeout == apr_time_from_sec(30));
+}
+
+/* Secrets, limits, keywords, patient queries, windows and events. */
+static void put_others(json_t *o, sms_req *rq)
+{
+    const sms_server_conf *c = rq->sc;
+    apr_pool_t *p = rq->r->pool;
+    json_t *kw = json_array();
+    int i;
+
     put(o, "SMSWebhookSecret", secret(c->webhook_secret), !c->webhook_secret);
     put(o, "SMSSecret", secret(c->secret), 0);
     put(o, "SMSCSRF", json_string(rq->dc->csrf == 0 ? "Off" : "On"),
@@ -137,6 +147,15 @@ int sms_route_settings(sms_req *rq)
     put(o, "SMSLowBalance",
         c->low_balance ? json_integer(c->low_balance) : json_null(),
         !c->low_balance);
+}
+
+int sms_route_settings(sms_req *rq)
+{
+    json_t *o = json_object();
+
+    put_provider(o, rq->sc);
+    put_sending(o, rq->sc, rq->r->pool);
+    put_others(o, rq);
     return sms_reply(rq, HTTP_OK,
                      json_pack("{s:o, s:s}", "settings", o, "server",
                                rq->r->server->server_hostname
