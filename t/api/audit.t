@@ -169,15 +169,15 @@ for my $bad ('limit=0', 'limit=501', 'cursor=abc', 'since=yesterday', 'colour=re
 ok is_envelope($r, $d, 401, 'unauthenticated');
 
 # A send and its audit row commit together: the database refuses the
-# audit rows of sends filed with patient 44 (t/data/audit_refuse_*.sql), so
+# audit rows of sends filed with patient 45 (t/data/audit_refuse_*.sql), so
 # those sends answer 503 and store nothing, single or bulk; the same sends
 # filed with patient 41 go.
 my ($m0, $a0) = ($messages->(), $rows->());
-($r, $d) = api($alice, POST => '/api/sms/send/', {to => '0412 004 444', message => 'x', patient_id => '44'});
+($r, $d) = api($alice, POST => '/api/sms/send/', {to => '0412 004 545', message => 'x', patient_id => '45'});
 ok is_envelope($r, $d, 503, 'storage_unavailable');
-($r, $d) = api($alice, POST => '/api/sms/patient/44/send/', {message => 'x'});
+($r, $d) = api($alice, POST => '/api/sms/patient/45/send/', {message => 'x'});
 ok is_envelope($r, $d, 503, 'storage_unavailable');
-($r, $d) = api($alice, POST => '/api/sms/send-bulk/', {recipients => ['0412 004 444'], message => 'x', patient_id => '44'});
+($r, $d) = api($alice, POST => '/api/sms/send-bulk/', {recipients => ['0412 004 545'], message => 'x', patient_id => '45'});
 ok is_envelope($r, $d, 503, 'storage_unavailable');
 ok t_cmp($messages->() - $m0, 0, 'no_message_without_its_audit_row');
 ok t_cmp($rows->() - $a0, 0, 'no_audit_row_of_the_failed_sends');

@@ -1,4 +1,4 @@
--- t/api/audit.t: the audit row of a send or bulk filed with patient 44
+-- t/api/audit.t: the audit row of a send or bulk filed with patient 45
 -- cannot be written, so the send itself must not be stored (a message and
 -- its audit row commit together). Loaded by t/run-suite before httpd
 -- starts.
@@ -8,5 +8,5 @@ BEGIN
 END
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER audit_refuse BEFORE INSERT ON sms_audit FOR EACH ROW
-WHEN (NEW.patient_id = '44' AND NEW.action IN ('message.send', 'bulk.send'))
+WHEN (NEW.patient_id = '45' AND NEW.action IN ('message.send', 'bulk.send'))
 EXECUTE FUNCTION audit_refuse();

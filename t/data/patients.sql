@@ -34,8 +34,8 @@ INSERT INTO sms_patient_phone (patient_id, label, number, is_default) VALUES
 -- bob every patient, carol Jay Audit (42) only, dora Ina Inbox (51) only.
 INSERT INTO sms_patient_access (username, patient_id) VALUES
     ('alice', '*'), ('bob', '*'), ('carol', '42'), ('dora', '51');
--- audit.t's patient whose audit rows the database refuses (t/data/
+-- audit.t's patient (45) whose audit rows the database refuses (t/data/
 -- audit_refuse_*.sql): a send filed with her must store nothing.
-INSERT INTO sms_patient (id, first_name, last_name) VALUES ('44', 'Noa', 'Refused');
+INSERT INTO sms_patient (id, first_name, last_name) VALUES ('45', 'Noa', 'Refused');
 INSERT INTO sms_patient_phone (patient_id, label, number, is_default) VALUES
-    ('44', 'Mobile', '0412 004 444', 1);
+    ('45', 'Mobile', '0412 004 545', 1);
