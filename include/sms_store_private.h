@@ -20,14 +20,16 @@
 #define SMS_ACCESS_QUERY 3
 
 
-/* Numbers travel as text parameters; CAST states their type for pgsql,
- * which cannot infer it for "x IS NULL" alone. */
-#define BIG(n) "CAST(%s AS BIGINT)"
-#define INT(n) "CAST(%s AS INTEGER)"
-#define ANY(col, cmp, val) "(CAST(%s AS TEXT) IS NULL OR " col " " cmp " " val ")"
+/* Typed markers: apr_dbd declares %lld as bigint and %d as integer to
+ * PostgreSQL (PREPARE name (bigint, ...)), and SQLite gives the value the
+ * column's affinity, so no statement casts its parameters. */
+#define BIG(n) "%lld"
+#define INT(n) "%d"
+/* An optional filter: the value twice, NULL matches every row. */
+#define ANY(col, cmp, val) "(" val " IS NULL OR " col " " cmp " " val ")"
 /* The same two arguments, for the filter a statement is chosen by: a plain
  * comparison its index serves. */
-#define EQ(col, cmp, val) "(CAST(%s AS TEXT) IS NOT NULL AND " col " " cmp " " val ")"
+#define EQ(col, cmp, val) "(" val " IS NOT NULL AND " col " " cmp " " val ")"
 /* The history list; st, pt, ph, bt say how status, patient_id, to_number
  * and batch_id are compared (ANY or EQ). */
 #define MSG_LIST(st, pt, ph, bt) \
@@ -122,22 +124,21 @@
     "UPDATE sms_message SET status = v.column1," \
     " external_id = COALESCE(v.column2, external_id), error = v.column3," \
     " provider_ref = COALESCE(v.column4, provider_ref)," \
-    " sent_at = COALESCE(CAST(v.column5 AS BIGINT), sent_at)," \
-    " delivered_at = COALESCE(CAST(v.column6 AS BIGINT), delivered_at)," \
-    " next_attempt_at = CAST(v.column7 AS BIGINT)," \
-    " attempts = attempts + CAST(v.column8 AS INTEGER)," \
-    " lease_owner = v.column9, lease_until = CAST(v.column10 AS BIGINT)," \
-    " updated_at = CAST(v.column11 AS BIGINT) FROM (VALUES "
-#define TRANSITION_MANY_ROW "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    " sent_at = COALESCE(v.column5, sent_at)," \
+    " delivered_at = COALESCE(v.column6, delivered_at)," \
+    " next_attempt_at = v.column7, attempts = attempts + v.column8," \
+    " lease_owner = v.column9, lease_until = v.column10," \
+    " updated_at = v.column11 FROM (VALUES "
+#define TRANSITION_MANY_ROW "(%s, %s, %s, %s, " BIG() ", " BIG() ", " BIG() \
+    ", " INT() ", %s, " BIG() ", " BIG() ", " BIG() ", %s)"
 #define TRANSITION_MANY_TAIL \
-    ") AS v WHERE sms_message.id = CAST(v.column12 AS BIGINT)" \
+    ") AS v WHERE sms_message.id = v.column12" \
     " AND sms_message.status = v.column13 RETURNING id"
 #define EVENT_ARGS 4
 #define EVENT_MANY_HEAD \
     "INSERT INTO sms_event (message_id, status, detail, created_at)" \
-    " SELECT CAST(v.column1 AS BIGINT), v.column2, v.column3," \
-    " CAST(v.column4 AS BIGINT) FROM (VALUES "
-#define EVENT_MANY_ROW "(%s, %s, %s, %s)"
+    " SELECT v.column1, v.column2, v.column3, v.column4 FROM (VALUES "
+#define EVENT_MANY_ROW "(" BIG() ", %s, %s, " BIG() ")"
 #define EVENT_MANY_TAIL ") AS v WHERE v.column1 IS NOT NULL"
 
 /* The host application's events: message.final for up to MANY_ROWS
