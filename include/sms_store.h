@@ -36,13 +36,15 @@ typedef struct sms_db_t {
     apr_dbd_transaction_t *trans; /* open transaction, or NULL */
     int random;                   /* fetch select results whole (pgsql) */
     int serialize;                /* one writer per process (sqlite3) */
-    int locked;      /* the open transaction holds the write lock */
-    int plain_tx;    /* BEGIN/COMMIT as plain statements (pgsql) */
-    int quiet;       /* statement errors at debug level: the caller
-                      * has already said the database fails */
-    int in_plain_tx; /* such a transaction is open */
-    int hostevents;  /* write the host application's events (SMSEventURL
-                      * is set: sms_hostevent.h) */
+    int locked;           /* the open transaction holds the write lock */
+    int plain_tx;         /* BEGIN/COMMIT as plain statements (pgsql) */
+    int quiet;            /* statement errors at debug level: the caller
+                           * has already said the database fails */
+    int in_plain_tx;      /* such a transaction is open */
+    const char *database; /* which database (set by sms_store_ready):
+                           * group commit groups writes per database */
+    int hostevents;       /* write the host application's events (SMSEventURL
+                           * is set: sms_hostevent.h) */
 } sms_db_t;
 
 /* Once per child process: the lock that keeps SQLite writers of this

@@ -337,6 +337,38 @@ static apr_status_t prepare_one(sms_db_t *db, const char *label,
     return APR_SUCCESS;
 }
 
+/* Beside the statements in a connection's table: its database's name. */
+#define DATABASE_KEY "sms:database"
+
+/* Which database a connection writes to, in the connection's pool: the
+ * SQLite file, or the PostgreSQL database with its server's address and
+ * port; NULL when the driver does not say (its writes are then not
+ * grouped). */
+static const char *database_name(sms_db_t *db, int pgsql)
+{
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    const char *name = NULL;
+    const char *sql =
+        pgsql ? "SELECT current_database() || '@' ||"
+                " COALESCE(host(inet_server_addr()), 'socket') || ':' ||"
+                " COALESCE(CAST(inet_server_port() AS TEXT), '')"
+              : "PRAGMA database_list";
+
+    if (select_once(&res, db, sql, db->pool) != 0) {
+        return NULL;
+    }
+    while (apr_dbd_get_row(db->driver, db->pool, res, &row, -1) == 0) {
+        const char *v = sms_st_col(db, row, pgsql ? 0 : 2);
+        if (!name && v && *v &&
+            (pgsql || !strcmp(sms_st_col(db, row, 1), "main"))) {
+            name =
+                apr_pstrcat(db->pool, pgsql ? "pgsql:" : "sqlite3:", v, NULL);
+        }
+    }
+    return name;
+}
+
 apr_status_t sms_store_ready(sms_db_t *db, const char **why, apr_pool_t *p)
 {
     apr_status_t rv = APR_SUCCESS;
@@ -350,6 +382,8 @@ apr_status_t sms_store_ready(sms_db_t *db, const char **why, apr_pool_t *p)
     db->serialize = !strcmp(apr_dbd_name(db->driver), "sqlite3");
     db->plain_tx = pgsql;
     if (db->prepared && sms_st_stmt(db, SMS_READY_LABEL)) {
+        db->database =
+            apr_hash_get(db->prepared, DATABASE_KEY, APR_HASH_KEY_STRING);
         return APR_SUCCESS;
     }
     if ((rv = check_version(db, why, p)) != APR_SUCCESS) {
@@ -361,6 +395,8 @@ apr_status_t sms_store_ready(sms_db_t *db, const char **why, apr_pool_t *p)
     if (db->serialize) { /* once per connection: it is not ready yet */
         sqlite_busy_split(db, p);
     }
+    db->database = database_name(db, pgsql);
+    apr_hash_set(db->prepared, DATABASE_KEY, APR_HASH_KEY_STRING, db->database);
     for (i = 0; rv == APR_SUCCESS && i < sms_st_npatient_queries; i++) {
         const sms_patient_query_t *q = &sms_st_patient_queries[i];
         if (!q->sql) {

@@ -18,6 +18,9 @@
  * cache invalidations of the other connections); on PostgreSQL one commit
  * (one WAL flush) serves the whole group.
  */
+#include <stdlib.h>
+#include <string.h>
+
 #include <apr_thread_cond.h>
 #include <apr_thread_mutex.h>
 
@@ -37,10 +40,20 @@ typedef struct group_job {
     struct group_job *next;
 } group_job;
 
+/* One queue per database (sms_db_t.database: the SQLite file, the
+ * PostgreSQL database and server): a group runs on one connection, so its
+ * members must all write to that connection's database, whatever virtual
+ * host (and DBDParams) their request came through. */
+typedef struct group_queue {
+    const char *database;
+    group_job *head, **tail;
+    int leader_busy;
+    struct group_queue *next;
+} group_queue;
+
 static apr_thread_mutex_t *group_mutex;
 static apr_thread_cond_t *group_cond;
-static group_job *queue_head, **queue_tail = &queue_head;
-static int leader_busy;
+static group_queue *queues;
 static long stat_groups, stat_writes; /* commits made, writes in them */
 
 int sms_store_in_transaction(const sms_db_t *db)
@@ -153,19 +166,41 @@ static void run_group(sms_db_t *db, group_job *first, apr_pool_t *p)
     }
 }
 
-/* Take up to GROUP_MAX queued writes (the caller holds group_mutex). */
-static group_job *take_group(void)
+/* The queue of a database (the caller holds group_mutex); made at the
+ * first write to it, kept for the life of the process (one per database
+ * the configuration names). */
+static group_queue *queue_of(const char *database)
 {
-    group_job *first = queue_head, *last = first;
+    group_queue *q;
+
+    for (q = queues; q; q = q->next) {
+        if (!strcmp(q->database, database)) {
+            return q;
+        }
+    }
+    if (!(q = calloc(1, sizeof(*q))) || !(q->database = strdup(database))) {
+        free(q);
+        return NULL;
+    }
+    q->tail = &q->head;
+    q->next = queues;
+    queues = q;
+    return q;
+}
+
+/* Take up to GROUP_MAX queued writes (the caller holds group_mutex). */
+static group_job *take_group(group_queue *q)
+{
+    group_job *first = q->head, *last = first;
     int n = 1;
 
     while (last->next && n < GROUP_MAX) {
         last = last->next;
         n++;
     }
-    queue_head = last->next;
-    if (!queue_head) {
-        queue_tail = &queue_head;
+    q->head = last->next;
+    if (!q->head) {
+        q->tail = &q->head;
     }
     last->next = NULL;
     return first;
@@ -175,20 +210,25 @@ apr_status_t sms_store_write(sms_db_t *db, sms_store_write_fn fn, void *ctx,
                              apr_pool_t *p)
 {
     group_job me = {fn, ctx, p, APR_SUCCESS, 0, db->hostevents, NULL}, *g, *j;
+    group_queue *q;
 
-    if (!group_mutex) { /* no child (unit tests, tools): on its own */
+    if (!group_mutex || !db->database) { /* no child, or no name: alone */
         return run_alone(db, &me);
     }
     apr_thread_mutex_lock(group_mutex);
-    *queue_tail = &me;
-    queue_tail = &me.next;
+    if (!(q = queue_of(db->database))) {
+        apr_thread_mutex_unlock(group_mutex);
+        return run_alone(db, &me);
+    }
+    *q->tail = &me;
+    q->tail = &me.next;
     while (!me.done) {
-        if (leader_busy) {
+        if (q->leader_busy) {
             apr_thread_cond_wait(group_cond, group_mutex);
             continue;
         }
-        leader_busy = 1;
-        g = take_group();
+        q->leader_busy = 1;
+        g = take_group(q);
         apr_thread_mutex_unlock(group_mutex);
         if (!g->next) {
             g->rv = run_alone(db, g);
@@ -202,7 +242,7 @@ apr_status_t sms_store_write(sms_db_t *db, sms_store_write_fn fn, void *ctx,
             j->done = 1;
             stat_writes++;
         }
-        leader_busy = 0;
+        q->leader_busy = 0;
         apr_thread_cond_broadcast(group_cond);
     }
     apr_thread_mutex_unlock(group_mutex);

@@ -45,7 +45,14 @@ static int make_database(apr_pool_t *p)
 }
 
 /* A connection made ready the way the glue makes mod_dbd's. */
+static sms_db_t *open_db_at(const char *path, apr_pool_t *p);
+
 static sms_db_t *open_db(apr_pool_t *p)
+{
+    return open_db_at(db_path, p);
+}
+
+static sms_db_t *open_db_at(const char *path, apr_pool_t *p)
 {
     const apr_dbd_driver_t *driver;
     apr_dbd_t *handle;
@@ -53,7 +60,7 @@ static sms_db_t *open_db(apr_pool_t *p)
     const char *why = NULL;
 
     if (apr_dbd_get_driver(p, "sqlite3", &driver) != APR_SUCCESS ||
-        apr_dbd_open(driver, p, db_path, &handle) != APR_SUCCESS) {
+        apr_dbd_open(driver, p, path, &handle) != APR_SUCCESS) {
         return NULL;
     }
     db->driver = driver;
@@ -705,6 +712,79 @@ static void check_group_commit(sms_db_t *db, apr_pool_t *p)
     tap_diag("%d writes in %ld commits", total, groups - groups0);
 }
 
+/* Writes to two databases at once (two virtual hosts with their own
+ * DBDParams): group commit groups them per database, so each lands in its
+ * own, never on the other's connection. */
+typedef struct {
+    const char *path, *body;
+} two_db_writer;
+
+static void *APR_THREAD_FUNC db_writer(apr_thread_t *th, void *data)
+{
+    two_db_writer *w = data;
+    apr_pool_t *p;
+    sms_db_t *db;
+    apr_status_t bad = APR_SUCCESS;
+    int i;
+
+    apr_pool_create(&p, NULL);
+    if (!(db = open_db_at(w->path, p))) {
+        apr_thread_exit(th, APR_EGENERAL);
+        return NULL;
+    }
+    for (i = 0; i < GROUP_WRITES; i++) {
+        group_write gw;
+        gw.m = message(p, "61412777100", w->body, apr_time_now());
+        gw.fail = 0;
+        if (sms_store_write(db, write_one, &gw, p) != APR_SUCCESS) {
+            bad = APR_EGENERAL;
+        }
+    }
+    apr_dbd_close(db->driver, db->handle);
+    apr_pool_destroy(p);
+    apr_thread_exit(th, bad);
+    return NULL;
+}
+
+static void check_group_per_database(sms_db_t *db, apr_pool_t *p)
+{
+    const char *other = apr_psprintf(p, "%s.other", db_path);
+    two_db_writer w[2] = {{db_path, "db-one"}, {other, "db-two"}};
+    apr_thread_t *th[8];
+    apr_status_t trv;
+    sms_db_t *db2;
+    int i, ok = 1;
+
+    unlink(other);
+    if (system(apr_psprintf(p, "cp '%s' '%s'", db_path, other)) != 0 ||
+        !(db2 = open_db_at(other, p))) {
+        tap_ok(0, "a second database");
+        return;
+    }
+    tap_ok(db->database && db2->database && strcmp(db->database, db2->database),
+           "two_databases_have_two_names");
+    for (i = 0; i < 8; i++) {
+        apr_thread_create(&th[i], NULL, db_writer, &w[i % 2], p);
+    }
+    for (i = 0; i < 8; i++) {
+        apr_thread_join(&trv, th[i]);
+        ok = ok && trv == APR_SUCCESS;
+    }
+    tap_ok(ok, "writes_to_two_databases_all_commit");
+    tap_is_int(count_body(db, "db-one", p), 4 * GROUP_WRITES,
+               "the_first_database_has_its_writes");
+    tap_is_int(count_body(db, "db-two", p), 0,
+               "and_none_of_the_other_database");
+    tap_is_int(count_body(db2, "db-two", p), 4 * GROUP_WRITES,
+               "the_second_database_has_its_writes");
+    tap_is_int(count_body(db2, "db-one", p), 0,
+               "and_none_of_the_first_database");
+    apr_dbd_close(db2->driver, db2->handle);
+    unlink(other);
+    unlink(apr_pstrcat(p, other, "-wal", NULL));
+    unlink(apr_pstrcat(p, other, "-shm", NULL));
+}
+
 int main(void)
 {
     apr_pool_t *p;
@@ -733,6 +813,7 @@ int main(void)
     check_stop_at_hand_over(db, p);
     check_idempotency(db, p);
     check_group_commit(db, p);
+    check_group_per_database(db, p);
     check_history_plans(db, p);
     check_inbox_plans(db, p);
     check_thread_page_plans(db, p);
