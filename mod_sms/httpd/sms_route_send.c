@@ -213,28 +213,18 @@ static apr_status_t write_batch(sms_db_t *db, void *ctx, apr_pool_t *p)
                : rv;
 }
 
-static int send_bulk(sms_req *rq, sms_db_t *db)
+/* The shape of a bulk request: known fields, 1 to BULK_MAX recipients,
+ * dry_run a boolean; DECLINED to go on, else the answer. */
+static int bulk_shape(sms_req *rq)
 {
     static const char *const fields[] = {
         "recipients", "message", "template_id", "context", "sender_id",
         "max_parts",  "send_at", "patient_id",  "dry_run", NULL};
-    apr_pool_t *p = rq->r->pool;
     json_t *list = json_object_get(rq->body, "recipients");
     json_t *dry_run = json_object_get(rq->body, "dry_run");
-    json_t *rejected = json_array();
-    apr_array_header_t *msgs, *phones = NULL;
-    apr_hash_t *optouts;
-    bulk_rcpt_t *rc;
     sms_error_t *err;
-    sms_send_opts_t o;
-    sms_text_t *t;
-    apr_time_t now = apr_time_now();
-    apr_int64_t batch_id = 0;
-    batch_write w;
-    int segments = 0, done;
 
-    sms_json_pool(rejected, p);
-    if (sms_json_only(&err, rq->body, fields, p)) {
+    if (sms_json_only(&err, rq->body, fields, rq->r->pool)) {
         return sms_reply_error(rq, err);
     }
     if (!json_is_array(list) || json_array_size(list) == 0 ||
@@ -247,6 +237,58 @@ static int send_bulk(sms_req *rq, sms_db_t *db)
     if (dry_run && !json_is_boolean(dry_run)) {
         return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_json", "dry_run",
                         "'dry_run' must be true or false");
+    }
+    return DECLINED;
+}
+
+/* The accepted messages stored as one batch (or nothing), and the
+ * answer. */
+static int store_batch(sms_req *rq, sms_db_t *db, batch_write *w,
+                       json_t *rejected)
+{
+    apr_pool_t *p = rq->r->pool;
+    const sms_message_t *first;
+
+    if (!w->msgs->nelts) { /* nobody to send to: nothing is stored */
+        return sms_reply(rq, HTTP_ACCEPTED,
+                         json_pack("{s:n, s:i, s:O, s:i, s:i, s:n}", "batch_id",
+                                   "accepted", 0, "rejected", rejected,
+                                   "segments_total", 0, "credits", 0,
+                                   "status"));
+    }
+    if (sms_store_write(db, write_batch, w, p) != APR_SUCCESS) {
+        return sms_reply_error(
+            rq, sms_error_storage(
+                    p, "the batch could not be stored; nothing was queued"));
+    }
+    first = APR_ARRAY_IDX(w->msgs, 0, sms_message_t *);
+    return sms_reply(rq, HTTP_ACCEPTED,
+                     json_pack("{s:I, s:i, s:O, s:i, s:i, s:s, s:o}",
+                               "batch_id", (json_int_t)w->batch_id, "accepted",
+                               w->msgs->nelts, "rejected", rejected,
+                               "segments_total", w->segments, "credits",
+                               w->segments, "status", first->status, "send_at",
+                               sms_render_time(first->send_at, p)));
+}
+
+static int send_bulk(sms_req *rq, sms_db_t *db)
+{
+    apr_pool_t *p = rq->r->pool;
+    json_t *list = json_object_get(rq->body, "recipients");
+    json_t *rejected = json_array();
+    apr_array_header_t *msgs, *phones = NULL;
+    apr_hash_t *optouts;
+    bulk_rcpt_t *rc;
+    sms_error_t *err;
+    sms_send_opts_t o;
+    sms_text_t *t;
+    apr_time_t now = apr_time_now();
+    batch_write w;
+    int segments = 0, done;
+
+    sms_json_pool(rejected, p);
+    if ((done = bulk_shape(rq)) != DECLINED) {
+        return done;
     }
     if (recipient_types(&err, list, p) ||
         sms_send_parse_opts(&o, &err, rq, db)
@@ -268,19 +310,13 @@ static int send_bulk(sms_req *rq, sms_db_t *db)
                           optouts, o.patient_id ? phones : NULL, &o, rq, now);
     /* outside SMSSendWindow they wait as "scheduled" for its opening */
     sms_send_window_hold((sms_message_t **)msgs->elts, msgs->nelts, 1, rq->sc);
-    if (json_is_true(dry_run)) { /* the same checks; nothing stored */
+    if (json_is_true(json_object_get(rq->body, "dry_run"))) {
+        /* the same checks; nothing stored */
         return sms_reply(rq, HTTP_OK,
                          json_pack("{s:b, s:i, s:O, s:i, s:i}", "dry_run", 1,
                                    "accepted", msgs->nelts, "rejected",
                                    rejected, "segments_total", segments,
                                    "credits", segments));
-    }
-    if (!msgs->nelts) { /* nobody to send to: nothing is stored */
-        return sms_reply(rq, HTTP_ACCEPTED,
-                         json_pack("{s:n, s:i, s:O, s:i, s:i, s:n}", "batch_id",
-                                   "accepted", 0, "rejected", rejected,
-                                   "segments_total", 0, "credits", 0,
-                                   "status"));
     }
     /* one transaction: the batch and every accepted message, or nothing */
     w.rq = rq;
@@ -288,21 +324,8 @@ static int send_bulk(sms_req *rq, sms_db_t *db)
     w.segments = segments;
     w.now = now;
     w.patient_id = o.patient_id;
-    if (sms_store_write(db, write_batch, &w, p) != APR_SUCCESS) {
-        return sms_reply_error(
-            rq, sms_error_storage(
-                    p, "the batch could not be stored; nothing was queued"));
-    }
-    batch_id = w.batch_id;
-    return sms_reply(
-        rq, HTTP_ACCEPTED,
-        json_pack("{s:I, s:i, s:O, s:i, s:i, s:s, s:o}", "batch_id",
-                  (json_int_t)batch_id, "accepted", msgs->nelts, "rejected",
-                  rejected, "segments_total", segments, "credits", segments,
-                  "status", APR_ARRAY_IDX(msgs, 0, sms_message_t *)->status,
-                  "send_at",
-                  sms_render_time(
-                      APR_ARRAY_IDX(msgs, 0, sms_message_t *)->send_at, p)));
+    w.batch_id = 0;
+    return store_batch(rq, db, &w, rejected);
 }
 
 int sms_route_send_bulk(sms_req *rq)
