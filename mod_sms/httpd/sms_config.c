@@ -523,30 +523,6 @@ static const char *set_flag(cmd_parms *cmd, void *d, int on)
     return NULL;
 }
 
-static const char *set_secret(cmd_parms *cmd, void *d, const char *arg)
-{
-    sms_server_conf *c = sconf(cmd);
-    const char *err = server_only(cmd);
-
-    (void)d;
-    if (err) {
-        return err;
-    }
-    if (c->secret) {
-        return "SMSSecret: the key is already set (SMSSecret and "
-               "SMSSecretFile are alternatives)";
-    }
-    if (strlen(arg) < SECRET_MIN) {
-        return apr_psprintf(cmd->pool,
-                            "SMSSecret: must be at least %d "
-                            "characters long",
-                            SECRET_MIN);
-    }
-    c->secret = (const unsigned char *)arg;
-    c->secret_len = strlen(arg);
-    return NULL;
-}
-
 /* A key file (SMSSecretFile, SMSEventSecretFile): at least SECRET_MIN
  * bytes, at most 4 KiB, trailing white space ignored. */
 static const char *read_key_file(cmd_parms *cmd, const char *arg,
@@ -596,50 +572,58 @@ static const char *read_key_file(cmd_parms *cmd, const char *arg,
     return NULL;
 }
 
-static const char *set_secret_file(cmd_parms *cmd, void *d, const char *arg)
+/* A key given inline or in a file, one pair of directives per key
+ * (cmd->info). */
+typedef struct key_directive {
+    const char *pair;    /* "SMSSecret and SMSSecretFile" */
+    apr_size_t key, len; /* offsets in sms_server_conf */
+    int file;
+} key_directive;
+
+static const key_directive secret_key = {
+    "SMSSecret and SMSSecretFile", APR_OFFSETOF(sms_server_conf, secret),
+    APR_OFFSETOF(sms_server_conf, secret_len), 0};
+static const key_directive secret_file = {
+    "SMSSecret and SMSSecretFile", APR_OFFSETOF(sms_server_conf, secret),
+    APR_OFFSETOF(sms_server_conf, secret_len), 1};
+static const key_directive event_key = {
+    "SMSEventSecret and SMSEventSecretFile",
+    APR_OFFSETOF(sms_server_conf, event_secret),
+    APR_OFFSETOF(sms_server_conf, event_secret_len), 0};
+static const key_directive event_file = {
+    "SMSEventSecret and SMSEventSecretFile",
+    APR_OFFSETOF(sms_server_conf, event_secret),
+    APR_OFFSETOF(sms_server_conf, event_secret_len), 1};
+
+static const char *set_key(cmd_parms *cmd, void *d, const char *arg)
 {
+    const key_directive *k = cmd->info;
     sms_server_conf *c = sconf(cmd);
+    const unsigned char **key = (const unsigned char **)FIELD(c, k->key);
+    apr_size_t *len = (apr_size_t *)FIELD(c, k->len);
     const char *err = server_only(cmd);
 
     (void)d;
     if (err) {
         return err;
     }
-    if (c->secret) {
-        return "SMSSecretFile: the key is already set (SMSSecret and "
-               "SMSSecretFile are alternatives)";
-    }
-    return read_key_file(cmd, arg, &c->secret, &c->secret_len);
-}
-
-/* SMSEventSecret / SMSEventSecretFile: the events' HMAC key, shared
- * with the host application. */
-static const char *set_event_secret(cmd_parms *cmd, void *d, const char *arg)
-{
-    sms_server_conf *c = sconf(cmd);
-    const char *err = server_only(cmd);
-
-    (void)d;
-    if (err) {
-        return err;
-    }
-    if (c->event_secret) {
+    if (*key) {
         return apr_psprintf(cmd->pool,
-                            "%s: the key is already set (SMSEventSecret and "
-                            "SMSEventSecretFile are alternatives)",
-                            cmd->cmd->name);
+                            "%s: the key is already set (%s are alternatives)",
+                            cmd->cmd->name, k->pair);
     }
-    if (cmd->info) {
-        return read_key_file(cmd, arg, &c->event_secret, &c->event_secret_len);
+    if (k->file) {
+        return read_key_file(cmd, arg, key, len);
     }
     if (strlen(arg) < SECRET_MIN) {
         return apr_psprintf(cmd->pool,
-                            "%s: must be at least %d bytes long (a random "
-                            "string, e.g. from `openssl rand -hex 24`); got %d",
+                            "%s: must be at least %d bytes long (a "
+                            "random string, e.g. from `openssl rand -hex "
+                            "24`); got %d",
                             cmd->cmd->name, SECRET_MIN, (int)strlen(arg));
     }
-    c->event_secret = (const unsigned char *)arg;
-    c->event_secret_len = strlen(arg);
+    *key = (const unsigned char *)arg;
+    *len = strlen(arg);
     return NULL;
 }
 
@@ -880,9 +864,9 @@ const command_rec sms_directives[] = {
     AP_INIT_TAKE1("SMSWebhookSecret", set_webhook_secret, NULL, RSRC_CONF,
                   "secret query parameter of provider callbacks "
                   "(16 bytes or more)"),
-    AP_INIT_TAKE1("SMSSecret", set_secret, NULL, RSRC_CONF,
+    AP_INIT_TAKE1("SMSSecret", set_key, (void *)&secret_key, RSRC_CONF,
                   "key for CSRF tokens and cursors, shared by all servers"),
-    AP_INIT_TAKE1("SMSSecretFile", set_secret_file, NULL, RSRC_CONF,
+    AP_INIT_TAKE1("SMSSecretFile", set_key, (void *)&secret_file, RSRC_CONF,
                   "file holding the SMSSecret key"),
     AP_INIT_FLAG("SMSCSRF", set_csrf, NULL, OR_AUTHCFG | ACCESS_CONF,
                  "require X-CSRFToken on unsafe methods (default On)"),
@@ -922,9 +906,9 @@ const command_rec sms_directives[] = {
                   "window and the sender take as now"),
     AP_INIT_TAKE1("SMSEventURL", set_event_url, NULL, RSRC_CONF,
                   "where the host application's events are POSTed (https)"),
-    AP_INIT_TAKE1("SMSEventSecret", set_event_secret, NULL, RSRC_CONF,
+    AP_INIT_TAKE1("SMSEventSecret", set_key, (void *)&event_key, RSRC_CONF,
                   "HMAC key of the events' SMS-Signature (16 bytes or more)"),
-    AP_INIT_TAKE1("SMSEventSecretFile", set_event_secret, (void *)1, RSRC_CONF,
+    AP_INIT_TAKE1("SMSEventSecretFile", set_key, (void *)&event_file, RSRC_CONF,
                   "file holding the SMSEventSecret key"),
     AP_INIT_TAKE1("SMSEventTimeout", set_number, NULL, RSRC_CONF,
                   "longest wait for the host to take one event (default 10s)"),

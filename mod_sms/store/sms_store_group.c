@@ -36,7 +36,8 @@ typedef struct group_job {
     apr_pool_t *p;
     apr_status_t rv;
     int done;
-    int hostevents; /* the writer's connection's: its SMSEventURL */
+    int hostevents;          /* the writer's connection's: its SMSEventURL */
+    apr_thread_cond_t *wake; /* this writer's own: done, or lead now */
     struct group_job *next;
 } group_job;
 
@@ -206,14 +207,42 @@ static group_job *take_group(group_queue *q)
     return first;
 }
 
+/* Wake the members of a finished group, and the next writer in line to
+ * lead the next one: each waits on its own condition, so a commit wakes
+ * only the threads it concerns (the caller holds group_mutex). */
+static void wake_after(group_queue *q, group_job *g, group_job *me)
+{
+    group_job *j, *next;
+
+    for (j = g; j; j = next) {
+        next = j->next;
+        j->done = 1;
+        stat_writes++;
+        if (j != me) {
+            j->wake ? apr_thread_cond_signal(j->wake)
+                    : apr_thread_cond_broadcast(group_cond);
+        }
+    }
+    stat_groups++;
+    q->leader_busy = 0;
+    if (q->head) {
+        q->head->wake ? apr_thread_cond_signal(q->head->wake)
+                      : apr_thread_cond_broadcast(group_cond);
+    }
+}
+
 apr_status_t sms_store_write(sms_db_t *db, sms_store_write_fn fn, void *ctx,
                              apr_pool_t *p)
 {
-    group_job me = {fn, ctx, p, APR_SUCCESS, 0, db->hostevents, NULL}, *g, *j;
+    group_job me = {fn, ctx, p, APR_SUCCESS, 0, db->hostevents, NULL, NULL};
+    group_job *g;
     group_queue *q;
 
     if (!group_mutex || !db->database) { /* no child, or no name: alone */
         return run_alone(db, &me);
+    }
+    if (apr_thread_cond_create(&me.wake, p) != APR_SUCCESS) {
+        me.wake = NULL; /* then the shared one, woken for everybody */
     }
     apr_thread_mutex_lock(group_mutex);
     if (!(q = queue_of(db->database))) {
@@ -224,7 +253,7 @@ apr_status_t sms_store_write(sms_db_t *db, sms_store_write_fn fn, void *ctx,
     q->tail = &me.next;
     while (!me.done) {
         if (q->leader_busy) {
-            apr_thread_cond_wait(group_cond, group_mutex);
+            apr_thread_cond_wait(me.wake ? me.wake : group_cond, group_mutex);
             continue;
         }
         q->leader_busy = 1;
@@ -237,13 +266,7 @@ apr_status_t sms_store_write(sms_db_t *db, sms_store_write_fn fn, void *ctx,
             run_group(db, g, p);
         }
         apr_thread_mutex_lock(group_mutex);
-        stat_groups++;
-        for (j = g; j; j = j->next) {
-            j->done = 1;
-            stat_writes++;
-        }
-        q->leader_busy = 0;
-        apr_thread_cond_broadcast(group_cond);
+        wake_after(q, g, &me);
     }
     apr_thread_mutex_unlock(group_mutex);
     return me.rv;

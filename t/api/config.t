@@ -39,7 +39,7 @@ my @bad = (
     ['SMSBatchSize 1001', qr/SMSBatchSize: expects a whole number from 1 to 1000/],
     ['SMSRateLimit 1.5', qr/SMSRateLimit: expects a whole number/],
     ['SMSQueueInterval 2h', qr/SMSQueueInterval: expects a duration/],
-    ['SMSSecret short', qr/SMSSecret: must be at least 16 characters/],
+    ['SMSSecret short', qr/SMSSecret: must be at least 16 bytes long.*got 5/],
     ['SMSWebhookSecret hook', qr/SMSWebhookSecret: must be at least 16 bytes long/],
     ['SMSWebhookSecret 0123456789abcde', qr/SMSWebhookSecret: must be at least 16 bytes long.*got 15/],
     ["SMSSecret 0123456789abcdef0\nSMSSecretFile /etc/hostname",
