@@ -19,6 +19,7 @@
 #include "sms_provider.h"
 #include "sms_events.h"
 #include "sms_sender.h"
+#include "sms_json.h"
 #include "sms_store.h"
 #include "sms_phone.h"
 #include "sms_text.h"
@@ -150,6 +151,8 @@ int sms_api_handler(request_rec *r);
 void sms_api_init(apr_pool_t *pconf);
 /* Send a JSON value with the given status; returns OK for the handler. */
 int sms_reply(sms_req *rq, int status, json_t *body);
+/* The same with the body already JSON text (of the request's pool). */
+int sms_reply_text(sms_req *rq, int status, const char *text);
 /* Send the error envelope; returns OK for the handler. */
 int sms_reply_error(sms_req *rq, const sms_error_t *e);
 /* Shorthand for sms_reply_error(sms_error_make(...)). */
@@ -209,6 +212,8 @@ apr_status_t sms_audit(sms_req *rq, sms_db_t *db, const char *action,
 /* sms_render.c: JSON of domain objects, ids from paths */
 /* The API's message object. */
 json_t *sms_message_json(const sms_message_t *m, apr_pool_t *p);
+/* The same object as JSON text, onto w (a page of many messages). */
+void sms_message_write(sms_jw_t *w, const sms_message_t *m, apr_pool_t *p);
 /* The patient's placeholder values: patient_name, first_name, last_name. */
 json_t *sms_patient_vars(const sms_patient_t *pt, apr_pool_t *p);
 /* A time as ISO-8601 UTC (null for 0), a string or null, an id or null. */

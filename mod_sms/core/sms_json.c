@@ -148,3 +148,136 @@ char *sms_json_dump(json_t *j, apr_pool_t *p)
     free(s);
     return copy;
 }
+
+/* ---- the JSON text writer ------------------------------------------------ */
+
+static void put(sms_jw_t *w, const char *s, apr_size_t n)
+{
+    apr_array_header_t *b = w->buf;
+
+    if (b->nelts + (int)n > b->nalloc) {
+        /* grow at least twice: amortised O(1) per byte */
+        int want = b->nalloc * 2 > b->nelts + (int)n ? b->nalloc * 2
+                                                     : b->nelts + (int)n;
+        char *bigger = apr_palloc(b->pool, (apr_size_t)want);
+        memcpy(bigger, b->elts, (apr_size_t)b->nelts);
+        b->elts = bigger;
+        b->nalloc = want;
+    }
+    memcpy(b->elts + b->nelts, s, n);
+    b->nelts += (int)n;
+}
+
+void sms_jw_init(sms_jw_t *w, apr_size_t hint, apr_pool_t *p)
+{
+    w->buf = apr_array_make(p, hint ? (int)hint : 256, 1);
+    w->comma = 0;
+}
+
+void sms_jw_open(sms_jw_t *w, char c)
+{
+    if (w->comma) {
+        put(w, ",", 1);
+    }
+    put(w, &c, 1);
+    w->comma = 0;
+}
+
+void sms_jw_close(sms_jw_t *w, char c)
+{
+    put(w, &c, 1);
+    w->comma = 1;
+}
+
+void sms_jw_key(sms_jw_t *w, const char *key)
+{
+    if (w->comma) {
+        put(w, ",", 1);
+    }
+    w->comma = 0;
+    sms_jw_str(w, key);
+    put(w, ":", 1);
+    w->comma = 0;
+}
+
+void sms_jw_str(sms_jw_t *w, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF"; /* as jansson */
+    const char *run;
+
+    if (w->comma) {
+        put(w, ",", 1);
+    }
+    w->comma = 1;
+    if (!s) {
+        put(w, "null", 4);
+        return;
+    }
+    put(w, "\"", 1);
+    for (run = s; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        char esc[6] = {'\\', 'u', '0', '0', 0, 0};
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            continue; /* UTF-8 and printable ASCII as they are */
+        }
+        put(w, run, (apr_size_t)(s - run));
+        run = s + 1;
+        switch (c) {
+        case '"':
+            put(w, "\\\"", 2);
+            break;
+        case '\\':
+            put(w, "\\\\", 2);
+            break;
+        case '\n':
+            put(w, "\\n", 2);
+            break;
+        case '\r':
+            put(w, "\\r", 2);
+            break;
+        case '\t':
+            put(w, "\\t", 2);
+            break;
+        case '\b':
+            put(w, "\\b", 2);
+            break;
+        case '\f':
+            put(w, "\\f", 2);
+            break;
+        default:
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            put(w, esc, 6);
+        }
+    }
+    put(w, run, (apr_size_t)(s - run));
+    put(w, "\"", 1);
+}
+
+void sms_jw_int(sms_jw_t *w, apr_int64_t v)
+{
+    char num[24];
+    int n = apr_snprintf(num, sizeof(num), "%" APR_INT64_T_FMT, v);
+
+    if (w->comma) {
+        put(w, ",", 1);
+    }
+    w->comma = 1;
+    put(w, num, (apr_size_t)n);
+}
+
+void sms_jw_raw(sms_jw_t *w, const char *text)
+{
+    if (w->comma) {
+        put(w, ",", 1);
+    }
+    w->comma = 1;
+    put(w, text, strlen(text));
+}
+
+const char *sms_jw_text(sms_jw_t *w)
+{
+    put(w, "", 1);
+    w->buf->nelts--; /* the NUL ends the text, more may follow */
+    return w->buf->elts;
+}

@@ -37,34 +37,65 @@ json_t *sms_render_id(apr_int64_t id)
     return id ? json_integer((json_int_t)id) : json_null();
 }
 
+/* A member whose value is a string or null, an id or null, a time or
+ * null. */
+static void member_str(sms_jw_t *w, const char *key, const char *v)
+{
+    sms_jw_key(w, key);
+    sms_jw_str(w, v);
+}
+
+static void member_id(sms_jw_t *w, const char *key, apr_int64_t id)
+{
+    sms_jw_key(w, key);
+    id ? sms_jw_int(w, id) : sms_jw_raw(w, "null");
+}
+
+static void member_time(sms_jw_t *w, const char *key, apr_time_t t,
+                        apr_pool_t *p)
+{
+    member_str(w, key, t ? sms_time_format(t, p) : NULL);
+}
+
+void sms_message_write(sms_jw_t *w, const sms_message_t *m, apr_pool_t *p)
+{
+    sms_jw_open(w, '{');
+    member_id(w, "id", m->id);
+    member_str(w, "to", m->to);
+    member_str(w, "patient_id", m->patient_id);
+    member_str(w, "phone_label", m->phone_label);
+    member_str(w, "sender_id", m->sender_id);
+    member_str(w, "body", m->body);
+    member_str(w, "encoding", m->encoding);
+    sms_jw_key(w, "segments");
+    sms_jw_int(w, m->segments);
+    sms_jw_key(w, "max_parts");
+    sms_jw_int(w, m->max_parts);
+    member_str(w, "status", m->status);
+    member_str(w, "error", m->error);
+    member_str(w, "external_id", m->external_id);
+    member_id(w, "batch_id", m->batch_id);
+    member_id(w, "template_id", m->template_id);
+    member_str(w, "sent_by", m->sent_by);
+    member_time(w, "created_at", m->created_at, p);
+    member_time(w, "send_at", m->send_at, p);
+    member_time(w, "sent_at", m->sent_at, p);
+    member_time(w, "delivered_at", m->delivered_at, p);
+    sms_jw_key(w, "attempts");
+    sms_jw_int(w, m->attempts);
+    /* when the outbox next tries it (a retry, or a send window's opening) */
+    member_time(w, "next_attempt_at", m->next_attempt_at, p);
+    sms_jw_close(w, '}');
+}
+
 json_t *sms_message_json(const sms_message_t *m, apr_pool_t *p)
 {
-    json_t *j = json_object();
+    sms_jw_t w;
 
-    json_object_set_new(j, "id", json_integer((json_int_t)m->id));
-    json_object_set_new(j, "to", sms_render_str(m->to));
-    json_object_set_new(j, "patient_id", sms_render_str(m->patient_id));
-    json_object_set_new(j, "phone_label", sms_render_str(m->phone_label));
-    json_object_set_new(j, "sender_id", sms_render_str(m->sender_id));
-    json_object_set_new(j, "body", sms_render_str(m->body));
-    json_object_set_new(j, "encoding", sms_render_str(m->encoding));
-    json_object_set_new(j, "segments", json_integer(m->segments));
-    json_object_set_new(j, "max_parts", json_integer(m->max_parts));
-    json_object_set_new(j, "status", sms_render_str(m->status));
-    json_object_set_new(j, "error", sms_render_str(m->error));
-    json_object_set_new(j, "external_id", sms_render_str(m->external_id));
-    json_object_set_new(j, "batch_id", sms_render_id(m->batch_id));
-    json_object_set_new(j, "template_id", sms_render_id(m->template_id));
-    json_object_set_new(j, "sent_by", sms_render_str(m->sent_by));
-    json_object_set_new(j, "created_at", sms_render_time(m->created_at, p));
-    json_object_set_new(j, "send_at", sms_render_time(m->send_at, p));
-    json_object_set_new(j, "sent_at", sms_render_time(m->sent_at, p));
-    json_object_set_new(j, "delivered_at", sms_render_time(m->delivered_at, p));
-    json_object_set_new(j, "attempts", json_integer(m->attempts));
-    /* when the outbox next tries it (a retry, or a send window's opening) */
-    json_object_set_new(j, "next_attempt_at",
-                        sms_render_time(m->next_attempt_at, p));
-    return j;
+    /* one description of the message object: the text writer's */
+    sms_jw_init(&w, 512, p);
+    sms_message_write(&w, m, p);
+    return json_loads(sms_jw_text(&w), 0, NULL);
 }
 
 json_t *sms_patient_vars(const sms_patient_t *pt, apr_pool_t *p)

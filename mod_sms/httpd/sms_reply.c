@@ -69,6 +69,13 @@ int sms_reply(sms_req *rq, int status, json_t *body)
                       "cannot serialise a JSON response");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    return sms_reply_text(rq, status, text);
+}
+
+int sms_reply_text(sms_req *rq, int status, const char *text)
+{
+    request_rec *r = rq->r;
+
     r->status = status;
     rq->reply_status = status;
     rq->reply_text = text;

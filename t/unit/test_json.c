@@ -146,6 +146,68 @@ static void check_fields(apr_pool_t *p)
            "a string holding a NUL is refused");
 }
 
+/* The text writer writes what jansson would (sms_json_dump's output):
+ * every ASCII byte, UTF-8 of two to four bytes, and an object with an
+ * array of objects, nulls and integers, byte for byte. */
+static void check_writer(apr_pool_t *p)
+{
+    static const char *const samples[] = {"plain",
+                                          "",
+                                          "quote \" and \\ backslash",
+                                          "tab\tnew\nline\rcr",
+                                          "\b\f\x01\x1f\x7f",
+                                          "slash / stays",
+                                          "caf\xc3\xa9 \xe2\x80\x94 "
+                                          "\xf0\x9f\x91\x8d",
+                                          "\xe2\x80\xa8 line separator",
+                                          NULL};
+    char ascii[128];
+    sms_jw_t w;
+    json_t *j;
+    int i, same = 1;
+
+    for (i = 1; i < 128; i++) {
+        ascii[i - 1] = (char)i;
+    }
+    ascii[127] = 0;
+    for (i = 0; i == 0 || samples[i - 1]; i++) {
+        const char *s = samples[i] ? samples[i] : ascii; /* ascii last */
+        sms_jw_init(&w, 4, p);
+        sms_jw_str(&w, s);
+        j = json_string(s);
+        if (strcmp(sms_jw_text(&w), sms_json_dump(j, p))) {
+            tap_diag("writer %s, jansson %s", sms_jw_text(&w),
+                     sms_json_dump(j, p));
+            same = 0;
+        }
+        json_decref(j);
+    }
+    tap_ok(same, "the writer escapes strings as jansson does");
+    sms_jw_init(&w, 1, p);
+    sms_jw_open(&w, '{');
+    sms_jw_key(&w, "messages");
+    sms_jw_open(&w, '[');
+    for (i = 0; i < 3; i++) {
+        sms_jw_open(&w, '{');
+        sms_jw_key(&w, "id");
+        sms_jw_int(&w, (apr_int64_t)i - 1);
+        sms_jw_key(&w, "to");
+        sms_jw_str(&w, i ? "614" : NULL);
+        sms_jw_key(&w, "raw");
+        sms_jw_raw(&w, "null");
+        sms_jw_close(&w, '}');
+    }
+    sms_jw_close(&w, ']');
+    sms_jw_key(&w, "next");
+    sms_jw_str(&w, NULL);
+    sms_jw_close(&w, '}');
+    tap_is_str(sms_jw_text(&w),
+               "{\"messages\":[{\"id\":-1,\"to\":null,\"raw\":null},"
+               "{\"id\":0,\"to\":\"614\",\"raw\":null},"
+               "{\"id\":1,\"to\":\"614\",\"raw\":null}],\"next\":null}",
+               "objects, arrays and members are separated as JSON wants");
+}
+
 int main(void)
 {
     apr_pool_t *p;
@@ -154,6 +216,7 @@ int main(void)
     apr_pool_create(&p, NULL);
     check_parse(p);
     check_fields(p);
+    check_writer(p);
     apr_pool_destroy(p);
     apr_terminate();
     return tap_done();
