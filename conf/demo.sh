@@ -53,7 +53,6 @@ cp "$SMS_SRCDIR"/conf/htdocs/* "$SMS_RUNDIR/htdocs/"
 
 random_key() { od -An -N24 -tx1 /dev/urandom | tr -d ' \n'; }
 [ -s "$state/sms.key" ] || random_key > "$state/sms.key"
-[ -s "$state/session.key" ] || random_key > "$state/session.key"
 [ -s "$state/webhook.secret" ] || random_key > "$state/webhook.secret"
 [ -s "$state/site.passphrase" ] || random_key > "$state/site.passphrase"
 # three users, one per role (conf/mod_sms-roles.conf.example): demo is
