@@ -31,15 +31,16 @@ INSERT INTO sms_event (message_id, status, detail, created_at)
 SELECT id, status, CASE status WHEN 'failed' THEN error ELSE 'delivery receipt' END, updated_at
 FROM sms_message WHERE status IN ('delivered', 'failed');
 
+-- the replies' intents as the webhook gives them (API.md section 7)
 INSERT INTO sms_inbound (from_number, to_number, body, ref, message_id, keyword,
-    received_at, dedup_key, dedup_bucket)
+    received_at, dedup_key, dedup_bucket, intent)
 SELECT '61412345678', 'WalkEasy', 'Y', CAST(id AS TEXT), id, NULL,
-       1795603500000000, 'demo-inbound-1', 0
+       1795603500000000, 'demo-inbound-1', 0, 'confirm'
 FROM sms_message WHERE external_id = 'demo-1';
 INSERT INTO sms_inbound (from_number, to_number, body, ref, message_id, keyword,
-    received_at, dedup_key, dedup_bucket)
+    received_at, dedup_key, dedup_bucket, intent)
 SELECT '61412345678', 'WalkEasy', 'Will do. Can I park out the front?', CAST(id AS TEXT), id, NULL,
-       1795607400000000, 'demo-inbound-2', 0
+       1795607400000000, 'demo-inbound-2', 0, 'unclear'
 FROM sms_message WHERE external_id = 'demo-3';
 INSERT INTO sms_inbound_patient (inbound_id, patient_id)
 SELECT id, '17' FROM sms_inbound WHERE dedup_key LIKE 'demo-inbound-%';

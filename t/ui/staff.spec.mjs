@@ -347,6 +347,7 @@ test('inbox: the unread badge, the Replies table, mark read/unread, a row opens 
     await expect(row).toContainText('Unclear');
     await expect(row).toContainText('Bob, see you Friday');
     await expect(row).toContainText('Unread');
+    await page.screenshot({ path: `${shots}/inbox-light-desktop.png`, fullPage: true });
     // mark read: the row says who, the server agrees, the badge counts one fewer
     await row.getByRole('button', { name: 'Mark read' }).click();
     await expect(row).toContainText('Read by demo');
