@@ -200,6 +200,44 @@ void sms_jw_key(sms_jw_t *w, const char *key)
     w->comma = 0;
 }
 
+/* The length of the well-formed UTF-8 sequence at s (1 to 4), or 0 when
+ * the bytes there are not one (RFC 3629: no overlong forms, no
+ * surrogates, nothing above U+10FFFF). */
+static int utf8_len(const unsigned char *s)
+{
+    unsigned char c = s[0], lo = 0x80, hi = 0xBF;
+    int n, i;
+
+    if (c < 0x80) {
+        return 1;
+    }
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;
+    }
+    else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        lo = c == 0xE0 ? 0xA0 : 0x80;
+        hi = c == 0xED ? 0x9F : 0xBF;
+    }
+    else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        lo = c == 0xF0 ? 0x90 : 0x80;
+        hi = c == 0xF4 ? 0x8F : 0xBF;
+    }
+    else {
+        return 0;
+    }
+    if (s[1] < lo || s[1] > hi) {
+        return 0;
+    }
+    for (i = 2; i < n; i++) {
+        if (s[i] < 0x80 || s[i] > 0xBF) {
+            return 0;
+        }
+    }
+    return n;
+}
+
 void sms_jw_str(sms_jw_t *w, const char *s)
 {
     static const char hex[] = "0123456789ABCDEF"; /* as jansson */
@@ -214,15 +252,20 @@ void sms_jw_str(sms_jw_t *w, const char *s)
         return;
     }
     put(w, "\"", 1);
-    for (run = s; *s; s++) {
+    for (run = s; *s;) {
         unsigned char c = (unsigned char)*s;
         char esc[6] = {'\\', 'u', '0', '0', 0, 0};
-        if (c >= 0x20 && c != '"' && c != '\\') {
-            continue; /* UTF-8 and printable ASCII as they are */
+        int n = utf8_len((const unsigned char *)s);
+        if (n > 1 || (n == 1 && c >= 0x20 && c != '"' && c != '\\')) {
+            s += n; /* UTF-8 and printable ASCII as they are */
+            continue;
         }
         put(w, run, (apr_size_t)(s - run));
-        run = s + 1;
-        switch (c) {
+        run = ++s;
+        switch (n ? c : 0) {
+        case 0: /* not UTF-8 (a provider's text, say): U+FFFD */
+            put(w, "\xEF\xBF\xBD", 3);
+            break;
         case '"':
             put(w, "\\\"", 2);
             break;

@@ -4,6 +4,7 @@
  * durations and enums are described once, in tables that hold their
  * limits, their accepted values and their defaults.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <string.h>
 
@@ -259,6 +260,23 @@ static const char *set_login_url(cmd_parms *cmd, void *d, const char *arg)
     return NULL;
 }
 
+/* A loopback host: localhost, an IPv4 address of 127.0.0.0/8 (a real
+ * address, not a name that starts with "127."), or ::1. */
+static int loopback_host(const char *h)
+{
+    unsigned char a4[4], a6[16];
+    static const unsigned char one6[16] = {0, 0, 0, 0, 0, 0, 0, 0,
+                                           0, 0, 0, 0, 0, 0, 0, 1};
+
+    if (!strcasecmp(h, "localhost")) {
+        return 1;
+    }
+    if (inet_pton(AF_INET, h, a4) == 1) {
+        return a4[0] == 127;
+    }
+    return inet_pton(AF_INET6, h, a6) == 1 && !memcmp(a6, one6, 16);
+}
+
 /* SMSEventURL: https, or http to this machine only (the events carry
  * patients' numbers). */
 static const char *set_event_url(cmd_parms *cmd, void *d, const char *arg)
@@ -276,8 +294,7 @@ static const char *set_event_url(cmd_parms *cmd, void *d, const char *arg)
         return bad(cmd, "expects an absolute https:// URL", arg);
     }
     h = uri.hostname;
-    if (!strcasecmp(uri.scheme, "http") && strcasecmp(h, "localhost") &&
-        strncmp(h, "127.", 4) && strcmp(h, "::1")) {
+    if (!strcasecmp(uri.scheme, "http") && !loopback_host(h)) {
         return bad(cmd,
                    "expects an https:// URL (http:// only to a loopback "
                    "host: localhost, 127.0.0.1, [::1])",

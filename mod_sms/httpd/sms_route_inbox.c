@@ -41,7 +41,8 @@ static int bad_param(sms_req *rq, const char *name, const char *what)
 }
 
 /* The patients of it this user may see (const char *), and whether the
- * reply is shown at all (some patient visible, or none linked). */
+ * reply is shown at all (some patient visible; when none is linked, the
+ * patient of the message it answers). */
 static apr_status_t shown_patients(apr_array_header_t **shown, int *visible,
                                    inbox_ctx *c, const sms_inbox_item_t *it)
 {
@@ -59,7 +60,17 @@ static apr_status_t shown_patients(apr_array_header_t **shown, int *visible,
             APR_ARRAY_PUSH(*shown, const char *) = id;
         }
     }
-    *visible = !it->patients->nelts || (*shown)->nelts > 0;
+    *visible = (*shown)->nelts > 0;
+    if (!it->patients->nelts) {
+        /* linked to no patient (a number no patient has now): shown as
+         * the message it answers is, to whoever may see that message's
+         * patient; a reply to nothing filed, to everyone */
+        const char *of = it->reply_to ? it->reply_to->patient_id : NULL;
+        if (sms_patient_visible(visible, c->rq, c->db, c->access, of) !=
+            APR_SUCCESS) {
+            return APR_EGENERAL;
+        }
+    }
     return APR_SUCCESS;
 }
 

@@ -342,8 +342,9 @@ static apr_status_t prepare_one(sms_db_t *db, const char *label,
 
 /* Which database a connection writes to, in the connection's pool: the
  * SQLite file, or the PostgreSQL database with its server's address and
- * port; NULL when the driver does not say (its writes are then not
- * grouped). */
+ * port, the role and the schema search path (two virtual hosts on one
+ * database with other roles or schemas are not grouped together); NULL
+ * when the driver does not say (its writes are then not grouped). */
 static const char *database_name(sms_db_t *db, int pgsql)
 {
     apr_dbd_results_t *res = NULL;
@@ -352,7 +353,8 @@ static const char *database_name(sms_db_t *db, int pgsql)
     const char *sql =
         pgsql ? "SELECT current_database() || '@' ||"
                 " COALESCE(host(inet_server_addr()), 'socket') || ':' ||"
-                " COALESCE(CAST(inet_server_port() AS TEXT), '')"
+                " COALESCE(CAST(inet_server_port() AS TEXT), '') || '/' ||"
+                " current_user || '/' || CAST(current_schemas(true) AS TEXT)"
               : "PRAGMA database_list";
 
     if (select_once(&res, db, sql, db->pool) != 0) {

@@ -157,6 +157,10 @@ static void run_group(sms_db_t *db, group_job *first, apr_pool_t *p)
             run_member(db, j, &broken);
         }
         if (sms_store_end(db, !broken, p) != APR_SUCCESS) {
+            int rows = 0;
+            /* SQLite may keep the transaction open after a failed COMMIT
+             * (apr_dbd forgets it): end it before the members rerun */
+            apr_dbd_query(db->driver, db->handle, &rows, "ROLLBACK");
             broken = 1;
         }
     }
@@ -238,6 +242,9 @@ apr_status_t sms_store_write(sms_db_t *db, sms_store_write_fn fn, void *ctx,
     group_job *g;
     group_queue *q;
 
+    if (sms_store_in_transaction(db)) { /* part of the caller's write */
+        return run_fn(db, &me);
+    }
     if (!group_mutex || !db->database) { /* no child, or no name: alone */
         return run_alone(db, &me);
     }

@@ -61,6 +61,8 @@ my @bad = (
     ['SMSEventURL not-a-url', qr/SMSEventURL: expects an absolute https:\/\/ URL/],
     ['SMSEventURL http://host.example/events', qr/SMSEventURL: expects an https:\/\/ URL \(http:\/\/ only to a loopback host/],
     ['SMSEventURL http://10.0.0.5/events', qr/SMSEventURL: expects an https:\/\/ URL/],
+    # a name that starts with "127." is not a loopback address
+    ['SMSEventURL http://127.evil.example/events', qr/SMSEventURL: expects an https:\/\/ URL/],
     ['SMSEventURL https://host.example/events', qr/SMSEventURL needs SMSEventSecret or SMSEventSecretFile/],
     ['SMSEventSecret short', qr/SMSEventSecret: must be at least 16 bytes long.*got 5/],
     ['SMSEventSecret 0123456789abcde', qr/SMSEventSecret: must be at least 16 bytes long.*got 15/],

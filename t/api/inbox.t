@@ -15,7 +15,7 @@ use lib 't/lib';
 use SMSTest;
 use URI::Escape qw(uri_escape_utf8);
 
-plan tests => 90;
+plan tests => 93;
 
 my $S = 'suite-hook-secret';
 my $hook = client();
@@ -247,3 +247,13 @@ ok is_envelope($r, $d, 401, 'unauthenticated');
 ok t_cmp(sql_value('sms.db', "SELECT count(*) || ':' || count(read_at) FROM sms_inbound"), $before,
          'the_refused_requests_changed_nothing');
 ok t_cmp($audit->('1 = 1'), $audit_before, 'and_left_no_audit_row');
+
+# ---- a reply whose patient links are gone (the number has left the
+# patient) is shown as the message it answers: Ole's, not to dora ---------
+my $before = $counts->($dora);
+sql_value('sms.db', "DELETE FROM sms_inbound_patient WHERE inbound_id = $B_id");
+($r, $d) = $list->($dora, 'state=all&limit=500');
+ok !$find->($d, $B_id);   # an_unlinked_reply_to_oles_message_is_absent_for_dora
+ok t_cmp($counts->($dora)->{unread}, $before->{unread}, 'nor_counted_for_dora');
+($r, $d) = $list->($alice, 'state=all&limit=500');
+ok $find->($d, $B_id);    # alice_who_may_see_ole_still_sees_it

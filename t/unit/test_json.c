@@ -183,6 +183,18 @@ static void check_writer(apr_pool_t *p)
         json_decref(j);
     }
     tap_ok(same, "the writer escapes strings as jansson does");
+    /* bytes that are not UTF-8 (jansson refuses them) become U+FFFD, and
+     * the text stays JSON that jansson reads */
+    sms_jw_init(&w, 4, p);
+    sms_jw_str(&w, "a\xff b\xc3 c\xed\xa0\x80 d\xe2\x82 e\xf5 \xc3\xa9");
+    tap_is_str(sms_jw_text(&w),
+               "\"a\xef\xbf\xbd b\xef\xbf\xbd c\xef\xbf\xbd\xef\xbf\xbd"
+               "\xef\xbf\xbd d\xef\xbf\xbd\xef\xbf\xbd e\xef\xbf\xbd "
+               "\xc3\xa9\"",
+               "bytes that are not UTF-8 are written as U+FFFD");
+    j = json_loads(sms_jw_text(&w), JSON_DECODE_ANY, NULL);
+    tap_ok(j != NULL, "and the text is JSON jansson reads");
+    json_decref(j);
     sms_jw_init(&w, 1, p);
     sms_jw_open(&w, '{');
     sms_jw_key(&w, "messages");
