@@ -48,7 +48,8 @@ typedef struct sms_db_t {
 } sms_db_t;
 
 /* Once per child process: the lock that keeps SQLite writers of this
- * process from waiting inside the driver. */
+ * process from waiting inside the driver, and the queues of group commit
+ * (sms_store_group.c). */
 apr_status_t sms_store_child_init(apr_pool_t *pchild);
 
 /* Make this connection ready: check the schema version and prepare every
@@ -93,9 +94,6 @@ int sms_store_in_transaction(const sms_db_t *db);
 
 /* This process's group commit so far: commits made, writes they held. */
 void sms_store_group_stats(long *groups, long *writes);
-
-/* Once per child: the queue of group commit. */
-apr_status_t sms_store_group_init(apr_pool_t *pchild);
 
 /* --- messages ------------------------------------------------------------ */
 

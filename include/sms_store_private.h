@@ -225,6 +225,12 @@ const char *sms_st_dup_or_null(apr_pool_t *p, const char *v);
 /* Log a driver error for label; always APR_EGENERAL. */
 apr_status_t sms_st_db_error(sms_db_t *db, const char *label, int rc,
                              apr_pool_t *p);
+/* Transaction control (BEGIN, COMMIT, ROLLBACK, SAVEPOINT ...) as a plain
+ * statement: the only statements not prepared, as apr-util prepares with
+ * SQL PREPARE, which takes no transaction control (sms_store_db.c). */
+apr_status_t sms_st_plain(sms_db_t *db, const char *sql, apr_pool_t *p);
+/* The process's SQLite write lock (sms_store_child_init). */
+apr_status_t sms_st_lock_init(apr_pool_t *pchild);
 /* Run a prepared write with text arguments. */
 apr_status_t sms_st_run(int *nrows, sms_db_t *db, const char *label,
                         apr_pool_t *p, int nargs, const char **args);

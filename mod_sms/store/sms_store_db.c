@@ -492,12 +492,10 @@ apr_status_t sms_st_db_error(sms_db_t *db, const char *label, int rc,
  * they reach the driver. Other processes still wait in busy_timeout. */
 static apr_thread_mutex_t *write_mutex;
 
-apr_status_t sms_store_child_init(apr_pool_t *pchild)
+apr_status_t sms_st_lock_init(apr_pool_t *pchild)
 {
-    apr_status_t rv =
-        apr_thread_mutex_create(&write_mutex, APR_THREAD_MUTEX_DEFAULT, pchild);
-
-    return rv == APR_SUCCESS ? sms_store_group_init(pchild) : rv;
+    return apr_thread_mutex_create(&write_mutex, APR_THREAD_MUTEX_DEFAULT,
+                                   pchild);
 }
 
 /* Take the write lock for a statement outside a transaction; returns
@@ -590,7 +588,7 @@ apr_status_t sms_st_returning_id(apr_int64_t *id, sms_db_t *db,
  * are the only statements not prepared: apr-util prepares with SQL
  * PREPARE, which takes no transaction control ("PREPARE x AS BEGIN" is a
  * syntax error). */
-static apr_status_t plain_tx(sms_db_t *db, const char *sql, apr_pool_t *p)
+apr_status_t sms_st_plain(sms_db_t *db, const char *sql, apr_pool_t *p)
 {
     int rows = 0;
     int rc = apr_dbd_query(db->driver, db->handle, &rows, sql);
@@ -603,7 +601,7 @@ apr_status_t sms_store_begin(sms_db_t *db, apr_pool_t *p)
     int locked = sms_st_write_lock(db), rc;
 
     if (db->plain_tx) {
-        apr_status_t rv = plain_tx(db, "BEGIN", p);
+        apr_status_t rv = sms_st_plain(db, "BEGIN", p);
         if (rv != APR_SUCCESS) {
             sms_st_write_unlock(locked);
             return rv;
@@ -627,7 +625,7 @@ apr_status_t sms_store_end(sms_db_t *db, int ok, apr_pool_t *p)
     int rc;
 
     if (db->in_plain_tx) {
-        apr_status_t rv = plain_tx(db, ok ? "COMMIT" : "ROLLBACK", p);
+        apr_status_t rv = sms_st_plain(db, ok ? "COMMIT" : "ROLLBACK", p);
         db->in_plain_tx = 0;
         sms_st_write_unlock(db->locked);
         db->locked = 0;

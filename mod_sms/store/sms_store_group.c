@@ -74,11 +74,16 @@ void sms_store_group_stats(long *groups, long *writes)
     apr_thread_mutex_unlock(group_mutex);
 }
 
-apr_status_t sms_store_group_init(apr_pool_t *pchild)
+/* Once per child: SQLite's write lock (sms_store_db.c) and the queues of
+ * group commit. */
+apr_status_t sms_store_child_init(apr_pool_t *pchild)
 {
-    apr_status_t rv =
-        apr_thread_mutex_create(&group_mutex, APR_THREAD_MUTEX_DEFAULT, pchild);
+    apr_status_t rv = sms_st_lock_init(pchild);
 
+    if (rv == APR_SUCCESS) {
+        rv = apr_thread_mutex_create(&group_mutex, APR_THREAD_MUTEX_DEFAULT,
+                                     pchild);
+    }
     return rv == APR_SUCCESS ? apr_thread_cond_create(&group_cond, pchild) : rv;
 }
 
@@ -108,30 +113,23 @@ static apr_status_t run_alone(sms_db_t *db, group_job *j)
     return rv == APR_SUCCESS ? end : rv;
 }
 
-static apr_status_t plain(sms_db_t *db, const char *sql, apr_pool_t *p)
-{
-    int rows = 0;
-    int rc = apr_dbd_query(db->driver, db->handle, &rows, sql);
-
-    return rc ? sms_st_db_error(db, sql, rc, p) : APR_SUCCESS;
-}
-
 /* One member inside the group's transaction, undone alone on failure;
  * APR_EGENERAL (not the member's code) when the savepoint itself fails:
  * the transaction is then unusable. */
 static apr_status_t run_member(sms_db_t *db, group_job *j, int *broken)
 {
-    if (plain(db, "SAVEPOINT sms_member", j->p) != APR_SUCCESS) {
+    if (sms_st_plain(db, "SAVEPOINT sms_member", j->p) != APR_SUCCESS) {
         *broken = 1;
         return APR_EGENERAL;
     }
     j->rv = run_fn(db, j);
     if (j->rv != APR_SUCCESS &&
-        plain(db, "ROLLBACK TO SAVEPOINT sms_member", j->p) != APR_SUCCESS) {
+        sms_st_plain(db, "ROLLBACK TO SAVEPOINT sms_member", j->p) !=
+            APR_SUCCESS) {
         *broken = 1;
     }
     if (!*broken &&
-        plain(db, "RELEASE SAVEPOINT sms_member", j->p) != APR_SUCCESS) {
+        sms_st_plain(db, "RELEASE SAVEPOINT sms_member", j->p) != APR_SUCCESS) {
         *broken = 1;
     }
     return j->rv;
@@ -157,10 +155,13 @@ static void run_group(sms_db_t *db, group_job *first, apr_pool_t *p)
             run_member(db, j, &broken);
         }
         if (sms_store_end(db, !broken, p) != APR_SUCCESS) {
-            int rows = 0;
+            int quiet = db->quiet;
             /* SQLite may keep the transaction open after a failed COMMIT
-             * (apr_dbd forgets it): end it before the members rerun */
-            apr_dbd_query(db->driver, db->handle, &rows, "ROLLBACK");
+             * (apr_dbd forgets it): end it before the members rerun; "no
+             * transaction is active" is the usual, quiet answer */
+            db->quiet = 1;
+            sms_st_plain(db, "ROLLBACK", p);
+            db->quiet = quiet;
             broken = 1;
         }
     }
