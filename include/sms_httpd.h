@@ -153,6 +153,11 @@ void sms_api_init(apr_pool_t *pconf);
 int sms_reply(sms_req *rq, int status, json_t *body);
 /* The same with the body already JSON text (of the request's pool). */
 int sms_reply_text(sms_req *rq, int status, const char *text);
+/* 400 invalid_parameter for query parameter name: "'name' what". */
+int sms_bad_param(sms_req *rq, const char *name, const char *what);
+/* An optional ISO-8601 time parameter into *t: DECLINED, or the 400 sent. */
+int sms_time_param(apr_time_t *t, sms_req *rq, apr_table_t *args,
+                   const char *name);
 /* Send the error envelope; returns OK for the handler. */
 int sms_reply_error(sms_req *rq, const sms_error_t *e);
 /* Shorthand for sms_reply_error(sms_error_make(...)). */

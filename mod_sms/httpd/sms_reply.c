@@ -259,3 +259,25 @@ int sms_etag_matches(const char *header, const char *etag)
     }
     return 0;
 }
+
+int sms_bad_param(sms_req *rq, const char *name, const char *what)
+{
+    return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_parameter", name, "'%s' %s",
+                    name, what);
+}
+
+int sms_time_param(apr_time_t *t, sms_req *rq, apr_table_t *args,
+                   const char *name)
+{
+    const char *v = apr_table_get(args, name);
+
+    if (v && sms_time_parse(t, v) != APR_SUCCESS) {
+        return sms_bad_param(
+            rq, name,
+            apr_pstrcat(rq->r->pool, "must be an ISO-8601 time such as ",
+                        strcmp(name, "until") ? "2026-11-01T00:00:00Z"
+                                              : "2026-12-01T00:00:00Z",
+                        NULL));
+    }
+    return DECLINED;
+}

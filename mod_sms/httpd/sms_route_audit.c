@@ -14,12 +14,6 @@
 #define AUDIT_MAX 500
 #define CURSOR_KIND "audit"
 
-static int bad_param(sms_req *rq, const char *name, const char *what)
-{
-    return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_parameter", name, "'%s' %s",
-                    name, what);
-}
-
 /* A text filter: 1 to 64 characters. */
 static int text_param(const char **out, apr_table_t *args, const char *name)
 {
@@ -37,6 +31,7 @@ static int parse_filter(sms_audit_filter_t *f, sms_req *rq)
                                           "cursor", NULL};
     apr_pool_t *p = rq->r->pool;
     apr_table_t *args;
+    int done;
     sms_error_t *err;
     const char *v;
 
@@ -46,30 +41,23 @@ static int parse_filter(sms_audit_filter_t *f, sms_req *rq)
     memset(f, 0, sizeof(*f));
     f->limit = AUDIT_DEFAULT;
     if (!text_param(&f->user, args, "user")) {
-        return bad_param(rq, "user", "must be 1 to 64 characters");
+        return sms_bad_param(rq, "user", "must be 1 to 64 characters");
     }
     if (!text_param(&f->patient_id, args, "patient_id")) {
-        return bad_param(rq, "patient_id", "must be 1 to 64 characters");
+        return sms_bad_param(rq, "patient_id", "must be 1 to 64 characters");
     }
     if (!text_param(&f->action, args, "action")) {
-        return bad_param(rq, "action", "must be 1 to 64 characters");
+        return sms_bad_param(rq, "action", "must be 1 to 64 characters");
     }
-    if ((v = apr_table_get(args, "since")) &&
-        sms_time_parse(&f->since, v) != APR_SUCCESS) {
-        return bad_param(rq, "since",
-                         "must be an ISO-8601 time such as "
-                         "2026-11-01T00:00:00Z");
-    }
-    if ((v = apr_table_get(args, "until")) &&
-        sms_time_parse(&f->until, v) != APR_SUCCESS) {
-        return bad_param(rq, "until",
-                         "must be an ISO-8601 time such as "
-                         "2026-12-01T00:00:00Z");
+    if ((done = sms_time_param(&f->since, rq, args, "since")) != DECLINED ||
+        (done = sms_time_param(&f->until, rq, args, "until")) != DECLINED) {
+        return done;
     }
     if ((v = apr_table_get(args, "limit"))) {
         apr_int64_t n = sms_parse_id(v);
         if (n < 1 || n > AUDIT_MAX) {
-            return bad_param(rq, "limit", "must be an integer from 1 to 500");
+            return sms_bad_param(rq, "limit",
+                                 "must be an integer from 1 to 500");
         }
         f->limit = (int)n;
     }
@@ -78,9 +66,9 @@ static int parse_filter(sms_audit_filter_t *f, sms_req *rq)
         if (sms_cursor_open(&pos, rq->sc->secret, rq->sc->secret_len,
                             CURSOR_KIND, v, p) != APR_SUCCESS ||
             !(f->before_id = sms_parse_id(pos))) {
-            return bad_param(rq, "cursor",
-                             "is not a cursor this server "
-                             "issued (use 'next' of a previous page)");
+            return sms_bad_param(rq, "cursor",
+                                 "is not a cursor this server "
+                                 "issued (use 'next' of a previous page)");
         }
     }
     return DECLINED;

@@ -34,12 +34,6 @@ typedef struct inbox_ctx {
     apr_hash_t *names;  /* patient id -> json_t * name (or null) */
 } inbox_ctx;
 
-static int bad_param(sms_req *rq, const char *name, const char *what)
-{
-    return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_parameter", name, "'%s' %s",
-                    name, what);
-}
-
 /* The patients of it this user may see (const char *), and whether the
  * reply is shown at all (some patient visible; when none is linked, the
  * patient of the message it answers). */
@@ -192,15 +186,16 @@ static int parse_query(inbox_query *q, sms_req *rq)
         for (i = 0; state_names[i] && strcmp(state_names[i], v); i++)
             ;
         if (!state_names[i]) {
-            return bad_param(rq, "state",
-                             "must be one of unread, unclear, all");
+            return sms_bad_param(rq, "state",
+                                 "must be one of unread, unclear, all");
         }
         q->state = (sms_inbox_state_e)i;
     }
     if ((v = apr_table_get(args, "limit"))) {
         apr_int64_t n = sms_parse_id(v);
         if (n < 1 || n > INBOX_MAX) {
-            return bad_param(rq, "limit", "must be an integer from 1 to 500");
+            return sms_bad_param(rq, "limit",
+                                 "must be an integer from 1 to 500");
         }
         q->limit = (int)n;
     }
@@ -210,9 +205,9 @@ static int parse_query(inbox_query *q, sms_req *rq)
              apr_pstrcat(p, CURSOR_KIND, state_names[q->state], NULL), v,
              p) != APR_SUCCESS ||
          !(q->before_id = sms_parse_id(pos)))) {
-        return bad_param(rq, "cursor",
-                         "is not a cursor this server issued for this "
-                         "state (use 'next' of a previous page)");
+        return sms_bad_param(rq, "cursor",
+                             "is not a cursor this server issued for this "
+                             "state (use 'next' of a previous page)");
     }
     return DECLINED;
 }

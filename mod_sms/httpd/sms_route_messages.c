@@ -18,12 +18,6 @@
 #define CURSOR_KIND "messages"
 #define FILL_ROUNDS 4
 
-static int bad_param(sms_req *rq, const char *name, const char *what)
-{
-    return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_parameter", name, "'%s' %s",
-                    name, what);
-}
-
 /* The history filters of the query string; DECLINED, or the 400 sent. */
 static int parse_filter(sms_filter_t *f, sms_req *rq)
 {
@@ -32,6 +26,7 @@ static int parse_filter(sms_filter_t *f, sms_req *rq)
                                           "limit",    "cursor",     NULL};
     apr_pool_t *p = rq->r->pool;
     apr_table_t *args;
+    int done;
     sms_error_t *err;
     const char *v;
     sms_status_e st;
@@ -44,13 +39,13 @@ static int parse_filter(sms_filter_t *f, sms_req *rq)
     f->limit = LIST_DEFAULT;
     if ((f->status = apr_table_get(args, "status")) &&
         sms_status_parse(&st, f->status) != APR_SUCCESS) {
-        return bad_param(
+        return sms_bad_param(
             rq, "status",
             apr_pstrcat(p, "must be one of ", sms_status_list(p), NULL));
     }
     if ((f->patient_id = apr_table_get(args, "patient_id")) &&
         (!*f->patient_id || strlen(f->patient_id) > 64)) {
-        return bad_param(rq, "patient_id", "must be 1 to 64 characters");
+        return sms_bad_param(rq, "patient_id", "must be 1 to 64 characters");
     }
     if ((v = apr_table_get(args, "phone")) &&
         sms_phone_normalise(&f->phone, &err, v, rq->sc->country_code, "phone",
@@ -60,24 +55,17 @@ static int parse_filter(sms_filter_t *f, sms_req *rq)
     }
     if ((v = apr_table_get(args, "batch_id")) &&
         !(f->batch_id = sms_parse_id(v))) {
-        return bad_param(rq, "batch_id", "must be a positive integer");
+        return sms_bad_param(rq, "batch_id", "must be a positive integer");
     }
-    if ((v = apr_table_get(args, "since")) &&
-        sms_time_parse(&f->since, v) != APR_SUCCESS) {
-        return bad_param(rq, "since",
-                         "must be an ISO-8601 time such as "
-                         "2026-11-01T00:00:00Z");
-    }
-    if ((v = apr_table_get(args, "until")) &&
-        sms_time_parse(&f->until, v) != APR_SUCCESS) {
-        return bad_param(rq, "until",
-                         "must be an ISO-8601 time such as "
-                         "2026-12-01T00:00:00Z");
+    if ((done = sms_time_param(&f->since, rq, args, "since")) != DECLINED ||
+        (done = sms_time_param(&f->until, rq, args, "until")) != DECLINED) {
+        return done;
     }
     if ((v = apr_table_get(args, "limit"))) {
         n = sms_parse_id(v);
         if (n < 1 || n > LIST_MAX) {
-            return bad_param(rq, "limit", "must be an integer from 1 to 500");
+            return sms_bad_param(rq, "limit",
+                                 "must be an integer from 1 to 500");
         }
         f->limit = (int)n;
     }
@@ -85,9 +73,9 @@ static int parse_filter(sms_filter_t *f, sms_req *rq)
         (sms_cursor_open(&v, rq->sc->secret, rq->sc->secret_len, CURSOR_KIND, v,
                          p) != APR_SUCCESS ||
          !(f->before_id = sms_parse_id(v)))) {
-        return bad_param(rq, "cursor",
-                         "is not a cursor this server issued "
-                         "(use 'next' of a previous page)");
+        return sms_bad_param(rq, "cursor",
+                             "is not a cursor this server issued "
+                             "(use 'next' of a previous page)");
     }
     return DECLINED;
 }

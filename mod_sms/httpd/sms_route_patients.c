@@ -139,12 +139,6 @@ static int parse_pair(apr_int64_t *a, apr_int64_t *b, const char *pos)
     return !*end && errno != ERANGE && *a >= 0 && *b >= 0;
 }
 
-static int bad_param(sms_req *rq, const char *name, const char *what)
-{
-    return sms_fail(rq, HTTP_BAD_REQUEST, "invalid_parameter", name, "'%s' %s",
-                    name, what);
-}
-
 /* since, or limit and before, of the query string; DECLINED, or the 400
  * sent. Cursors are bound to the patient: another's is refused. */
 static int parse_conv_query(conv_query_t *q, sms_req *rq, const char *id)
@@ -165,9 +159,9 @@ static int parse_conv_query(conv_query_t *q, sms_req *rq, const char *id)
         if (sms_cursor_open(&pos, rq->sc->secret, rq->sc->secret_len,
                             apr_pstrcat(p, CONV_PREFIX, id, NULL), q->since,
                             p) != APR_SUCCESS) {
-            return bad_param(rq, "since",
-                             "is not a cursor this server issued for this "
-                             "patient");
+            return sms_bad_param(rq, "since",
+                                 "is not a cursor this server issued for this "
+                                 "patient");
         }
         q->after_updated = apr_strtoi64(pos, &end, 10);
         q->after_inbound = *end == ':' ? apr_strtoi64(end + 1, NULL, 10) : 0;
@@ -175,24 +169,24 @@ static int parse_conv_query(conv_query_t *q, sms_req *rq, const char *id)
     if ((v = apr_table_get(args, "limit"))) {
         apr_int64_t n = sms_parse_id(v);
         if (q->since || n < 1 || n > CONV_PAGE_MAX) {
-            return bad_param(rq, "limit",
-                             q->since ? "pages the thread; a poll with "
-                                        "'since' answers every change"
-                                      : "must be an integer from 1 to 200");
+            return sms_bad_param(rq, "limit",
+                                 q->since ? "pages the thread; a poll with "
+                                            "'since' answers every change"
+                                          : "must be an integer from 1 to 200");
         }
         q->limit = (int)n;
     }
     if ((before = apr_table_get(args, "before"))) {
         if (q->since) {
-            return bad_param(rq, "before", "cannot be used with 'since'");
+            return sms_bad_param(rq, "before", "cannot be used with 'since'");
         }
         if (sms_cursor_open(&pos, rq->sc->secret, rq->sc->secret_len,
                             apr_pstrcat(p, OLDER_PREFIX, id, NULL), before,
                             p) != APR_SUCCESS ||
             !parse_pair(&q->before_out, &q->before_in, pos)) {
-            return bad_param(rq, "before",
-                             "is not a cursor this server issued for this "
-                             "patient (use 'before' of a previous answer)");
+            return sms_bad_param(rq, "before",
+                                 "is not a cursor this server issued for this "
+                                 "patient (use 'before' of a previous answer)");
         }
     }
     return DECLINED;
