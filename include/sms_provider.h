@@ -51,6 +51,12 @@ typedef struct sms_provider_conf_t {
 
 typedef struct sms_provider_t sms_provider_t;
 
+/* The rules of every HTTP call mod_sms makes (the provider, the host
+ * application's events) on a libcurl easy handle (CURL *): HTTPS or HTTP
+ * only, no redirects, TLS peer and host verified, no signals, these
+ * timeouts in milliseconds. */
+void sms_http_rules(void *curl, long connect_ms, long total_ms);
+
 /* Once per process, before any thread: libcurl's global state. */
 apr_status_t sms_provider_global_init(void);
 

@@ -644,18 +644,7 @@ static void post(exchange_t *x, broadcast_t *bc, const char *form,
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(form));
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, bc->headers);
     curl_easy_setopt(h, CURLOPT_USERAGENT, BROADCAST_USER_AGENT);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, bc->connect_ms);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, bc->total_ms);
-#if LIBCURL_VERSION_NUM >= 0x075500
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https,http");
-#else
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS,
-                     (long)(CURLPROTO_HTTPS | CURLPROTO_HTTP));
-#endif
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    sms_http_rules(h, bc->connect_ms, bc->total_ms);
     /* HTTP/1.1 keep-alive is all a one-line API needs; it also keeps the
      * request accounting of retry_guard() plain */
     curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);

@@ -19,6 +19,7 @@
 #include <openssl/hmac.h>
 
 #include "sms_events.h"
+#include "sms_provider.h"
 
 #define CLAIM_LIMIT 100
 #define BACKOFF_BASE apr_time_from_sec(1)
@@ -143,22 +144,11 @@ static const char *post(sms_events_conf_t *c, const sms_hostevent_t *e,
                                           e->id, (apr_int64_t)e->created_at));
     h = curl_slist_append(h, "Expect:");
     curl_easy_setopt(curl, CURLOPT_URL, c->url);
-#if LIBCURL_VERSION_NUM >= 0x075500
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https,http");
-#else
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS,
-                     (long)(CURLPROTO_HTTPS | CURLPROTO_HTTP));
-#endif
-    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
-                     (long)apr_time_as_msec(c->timeout));
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
-                     (long)apr_time_as_msec(c->timeout < apr_time_from_sec(10)
-                                                ? c->timeout
-                                                : apr_time_from_sec(10)));
+    sms_http_rules(curl,
+                   (long)apr_time_as_msec(c->timeout < apr_time_from_sec(10)
+                                              ? c->timeout
+                                              : apr_time_from_sec(10)),
+                   (long)apr_time_as_msec(c->timeout));
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
