@@ -8,8 +8,9 @@ use Apache::TestUtil;
 use POSIX qw(strftime);
 use lib 't/lib';
 use SMSTest;
+use SMSFault qw(httpd_children);
 
-plan tests => 36;
+plan tests => 39;
 
 my $ua = client();
 login($ua, 'alice', 'alice-password');
@@ -115,3 +116,32 @@ ok t_cmp(join(',', map { $_->{error}{code} } @{$b->{rejected}}), 'invalid_phone'
     patient_id => 'nobody', message => 'x', recipients => ['0412345678']});
 ok is_envelope($res, $b, 404, 'unknown_patient');
 
+
+# ---- bounded memory (issue 13): a 65 KB bulk of 400 recipients, each with
+# a context of its own, and a shared context of 5,000 keys once grew a
+# child by 202 MB (the shared context copied for every recipient); each
+# recipient's text is now rendered from the contexts in layers, not copies
+sub children_rss_kb {
+    my $kb = 0;
+    for my $pid (httpd_children()) {
+        open my $fh, '<', "/proc/$pid/status" or next;
+        while (<$fh>) { $kb += $1 if /^VmRSS:\s+(\d+)/ }
+    }
+    return $kb;
+}
+my (undef, $mem_tpl) = api($ua, POST => '/api/sms/templates/',
+                       {name => 'bulk.t memory', body => 'Hi {name}, {k1} {k4999}'});
+my %shared = map { ("k$_" => "v$_") } 0 .. 4999;
+my @rcpts = map { {to => sprintf('0413 962 %03d', $_), context => {name => "P$_"}} } 1 .. 400;
+my $rss_before = children_rss_kb();
+for (1 .. 3) {
+    ($res, $b) = api($ua, POST => '/api/sms/send-bulk/', {
+        template_id => $mem_tpl->{id}, context => \%shared, recipients => \@rcpts,
+        dry_run => JSON::PP::true()});
+}
+ok t_cmp($res->code . ' ' . ($b->{accepted} // '-'), '200 400', 'bulk_of_400_with_5000_keys_checked')
+    or diag $res->content;
+ok t_cmp($b->{segments_total}, 400, 'each_recipient_rendered');
+my $grown = children_rss_kb() - $rss_before;
+ok t_cmp($grown < 16 * 1024 ? 1 : 0, 1,
+         "bulk_of_400_with_5000_keys_grows_the_children_under_16_MB (grew ${grown} kB)");

@@ -338,6 +338,9 @@ for my $b ([{}, 'message_empty'], [{message => 1}, 'invalid_json'],
            [{template_id => $tid, patient_id => $sqli}, 'unknown_patient'],
            [{template_id => $tid, patient_id => "17\r\nX-Injected: yes"}, 'unknown_patient'],
            [{template_id => $tid, patient_id => [17]}, 'invalid_json'],
+           # patient_id as send checks it (issue 12: preview once took any length)
+           [{template_id => $tid, patient_id => 'p' x 65}, 'invalid_json', 'patient_id'],
+           [{template_id => $tid, patient_id => ''}, 'invalid_json', 'patient_id'],
            [{template_id => $tid, context => 'x'}, 'invalid_json'],
            [{template_id => $tid}, 'unknown_placeholder'],
            [{message => 'x', context => {a => 1}}, 'invalid_json'],
@@ -346,7 +349,7 @@ for my $b ([{}, 'message_empty'], [{message => 1}, 'invalid_json'],
            [{message => "a\x{1b}b"}, 'invalid_message'],
            [{message => 'x', colour => 'red'}, 'invalid_json']) {
     case('preview: ' . printable($b->[0]), 'user', POST => '/api/sms/preview/',
-         $b->[0], 400, $b->[1]);
+         $b->[0], 400, $b->[1], $b->[2] ? (field => $b->[2]) : ());
 }
 
 # templates

@@ -23,6 +23,7 @@ my @pasted = (
     ["0412–345–678", 'send_accepts_en_dashes'],
     ['+61 (0)412 345 678', 'send_accepts_bracketed_trunk_zero'],
     ['+61 0412 345 678', 'send_drops_the_trunk_zero_after_the_country_code'],
+    ['61 0412 345 678', 'send_drops_the_trunk_zero_after_61_without_plus'],
 );
 my @invalid = (
     ['0412 345', 'send_refuses_a_short_mobile'],
@@ -42,9 +43,10 @@ my @not_sms = (
     ['+44 800 123 4567', 'toll_free', 'send_refuses_a_uk_freephone'],
     ['+1 (800) 225-5288', 'toll_free', 'send_refuses_a_us_toll_free'],
     ['+44 20 7946 0958', 'fixed_line', 'send_refuses_a_london_landline'],
+    ['+61 (02) 9876 5432', 'fixed_line', 'send_reads_a_bracketed_trunk_zero_after_61_as_a_landline'],
 );
 
-plan tests => 2 * @pasted + @invalid + 2 * @not_sms + 35;
+plan tests => 2 * @pasted + @invalid + 2 * @not_sms + 42;
 
 my $ua = client();
 login($ua, 'alice', 'alice-password');
@@ -77,6 +79,22 @@ my ($res, $m) = api($ua, POST => '/api/sms/send/', {to => '+1 201 555 0123', mes
 ok t_cmp($res->code, 201, 'send_accepts_fixed_line_or_mobile (NANP)');
 ($res, $m) = api($ua, POST => '/api/sms/send/', {to => '+86 132 9876 5432', message => 'phones.t'});
 ok t_cmp($res->code, 201, 'send_accepts_a_foreign_mobile');
+
+# a trunk 0 after another country code is dropped too (issue 13)
+for my $case (['+44 07400 123456', '447400123456', 'send_drops_the_uk_trunk_zero_after_44'],
+              ['+64 021 123 4567', '64211234567', 'send_drops_the_nz_trunk_zero_after_64']) {
+    my ($to, $want, $name) = @$case;
+    ($res, $m) = api($ua, POST => '/api/sms/send/', {to => $to, message => 'phones.t'});
+    ok t_cmp($res->code, 201, $name);
+    ok t_cmp($m->{to} // '', $want, "$name: E.164 digits");
+}
+# an opt-out stored from one form stops the others: the same E.164 digits
+($res, $m) = api($ua, POST => '/api/sms/optouts/', {number => '0412 963 001'});
+ok t_cmp($res->code, 201, 'optout_added') or diag $res->content;
+for my $to ('+61 0412 963 001', '61 0412 963 001') {
+    ($res, $m) = api($ua, POST => '/api/sms/send/', {to => $to, message => 'phones.t'});
+    ok is_envelope($res, $m, 422, 'opted_out', 'to') or diag("$to: ", $res->content);
+}
 
 # ---- /send-bulk/: per-recipient rejects ----
 my $recipients = ['0412 770 001', '(02) 9876 5432', '1800 123 456', '0412 345',
