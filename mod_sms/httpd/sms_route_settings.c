@@ -1,8 +1,9 @@
 /*
  * sms_route_settings.c - GET /settings/ (API.md section 8): the effective
  * configuration of this server, every directive with its value and
- * whether that is the default. Secrets never leave the server: they show
- * as "set" or null.
+ * whether that is the default, and the module's version (configure.ac's,
+ * as in the Server header under ServerTokens Full). Secrets never leave
+ * the server: they show as "set" or null.
  */
 #include <string.h>
 
@@ -157,8 +158,9 @@ int sms_route_settings(sms_req *rq)
     put_sending(o, rq->sc, rq->r->pool);
     put_others(o, rq);
     return sms_reply(rq, HTTP_OK,
-                     json_pack("{s:o, s:s}", "settings", o, "server",
+                     json_pack("{s:o, s:s, s:s}", "settings", o, "server",
                                rq->r->server->server_hostname
                                    ? rq->r->server->server_hostname
-                                   : ""));
+                                   : "",
+                               "version", MOD_SMS_VERSION));
 }

@@ -1,6 +1,6 @@
-// <sms-settings>: provider, sender ID, send window, health and balance; the server's
-// effective configuration, read-only (GET /settings/; secrets only say
-// "set"); and "Send test SMS".
+// <sms-settings>: provider, sender ID, send window, health, balance and the
+// module's version; the server's effective configuration, read-only (GET
+// /settings/; secrets only say "set"); and "Send test SMS".
 import { api, newIdempotencyKey } from './sms-api.js';
 import { formatPhone, statusWord, h, nextId } from './sms-format.js';
 
@@ -72,7 +72,9 @@ export class SmsSettings extends HTMLElement {
                 ? `${val('SMSSendWindow')} (${val('SMSTimeZone')})` : 'any time'),
             ...this.fact('Health', healthText
                 + (health.queue_depth !== undefined ? ` · ${health.queue_depth} waiting` : '')),
-            ...this.fact('Balance', `Balance: ${credits}`));
+            ...this.fact('Balance', `Balance: ${credits}`),
+            // the module's version (configure.ac's; GET /settings/)
+            ...this.fact('Module', settings.version ? `mod_sms ${settings.version}` : 'unknown'));
         if (settings.error) {
             this.configNote.textContent = `The configuration could not be read: ${settings.error.message}`;
             this.config.replaceChildren();

@@ -7,7 +7,7 @@ use Apache::TestUtil;
 use lib 't/lib';
 use SMSTest;
 
-plan tests => 32;
+plan tests => 33;
 
 my $ua = client();
 login($ua, 'alice', 'alice-password');
@@ -77,6 +77,10 @@ ok t_cmp($set->{SMSWebhookSecret}{value}, 'set', 'a secret shows as "set"');
 ok t_cmp($set->{SMSSecret}{value}, 'set', 'SMSSecret too');
 ok $sres->content !~ /suite-hook-secret|suite-secret-0123456789abcdef/;
 ok t_cmp($set->{SMSMaxParts}{value}, qr/^\d+$/, 'values as configured');
+# the module's version is configure.ac's (as in Server under ServerTokens Full)
+my ($ac_version) = do { local (@ARGV, $/) = "$ENV{SMS_SRCDIR}/configure.ac"; <> }
+    =~ /AC_INIT\(\[mod_sms\],\s*\[([^\]]+)\]/;
+ok t_cmp($s->{version}, $ac_version // 'configure.ac has no version', 'settings_show_the_version');
 my $bad = grep { ref $set->{$_} ne 'HASH' || !exists $set->{$_}{default} } keys %$set;
 ok t_cmp($bad, 0, 'every directive says whether it is the default');
 ($anon, $adata) = api(client(), 'GET', '/api/sms/settings/');

@@ -533,6 +533,8 @@ test('settings: provider, balance, configuration without secrets, test SMS', asy
     await expect(page.getByText(/OK · \d+ waiting/)).toBeVisible();
     // the demo sets no SMSSendWindow: messages go at any time
     await expect(page.getByRole('definition').filter({ hasText: 'any time' })).toBeVisible();
+    // the module's version, configure.ac's (GET /settings/ "version")
+    await expect(page.getByRole('definition').filter({ hasText: /^mod_sms \d+\.\d+\.\d+/ })).toBeVisible();
     const config = page.getByRole('table', { name: 'Configuration' });
     await expect(config.getByRole('row').filter({ hasText: 'SMSSendWindow' })).toContainText('(unset)');
     await expect(config.getByRole('row').filter({ hasText: 'SMSWebhookSecret' })).toContainText('set');
