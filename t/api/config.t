@@ -112,7 +112,7 @@ SMSLowBalance 500 1min
 </Location>
 CONF
 
-plan tests => 2 * @bad + 5;
+plan tests => 2 * @bad + 6;
 
 my $n = 0;
 sub httpd_t {
@@ -145,21 +145,22 @@ close $fh;
 $out = `"$httpd" -t -f "$logs/nodbd.conf" 2>&1`;
 ok t_cmp($out, qr/mod_sms needs mod_dbd/, 'missing_mod_dbd_named');
 
-# A patient query with the wrong columns: the error log of a real start
-# names the directive (checked when a child starts).
-{
+# A real start with one more line: whether the error log comes to say
+# what $want matches (the patient queries are checked when a child starts).
+sub start_logs {
+    my ($name, $line, $want) = @_;
     my $port = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
                                      Listen => 1)->sockport;
-    my $conf = "$logs/badquery.conf";
-    my $log = "$logs/badquery_error_log";
+    my $conf = "$logs/$name.conf";
+    my $log = "$logs/${name}_error_log";
     unlink $log;
     open my $fh, '>', $conf or die;
-    print $fh "Include \"$system\"\nServerName badquery.test\nListen 127.0.0.1:$port\n"
-        . "PidFile \"$logs/badquery.pid\"\nErrorLog \"$log\"\n"
+    print $fh "Include \"$system\"\nServerName $name.test\nListen 127.0.0.1:$port\n"
+        . "PidFile \"$logs/$name.pid\"\nErrorLog \"$log\"\n"
         . "TypesConfig /dev/null\nDefaultRuntimeDir \"$logs\"\n"
         . "DBDriver $ENV{SMS_DBD_DRIVER}\nDBDParams \"$ENV{SMS_DB_SMS}\"\n"
         . "SMSSecret suite-secret-0123456789abcdef\nSMSWebhookSecret suite-hook-secret\n"
-        . "SMSPatientQuery \"SELECT id, first_name FROM sms_patient WHERE id = %s\"\n";
+        . "$line\n";
     close $fh;
     system("\"$httpd\" -f \"$conf\" -k start");
     my $found = 0;
@@ -167,7 +168,7 @@ ok t_cmp($out, qr/mod_sms needs mod_dbd/, 'missing_mod_dbd_named');
         if (open my $l, '<', $log) {
             local $/;
             my $text = <$l>;
-            if ($text =~ /SMSPatientQuery: the query answers 2 column\(s\); it must answer \(id, first_name, last_name\)/) {
+            if ($text =~ $want) {
                 $found = 1;
                 last;
             }
@@ -175,8 +176,24 @@ ok t_cmp($out, qr/mod_sms needs mod_dbd/, 'missing_mod_dbd_named');
         select undef, undef, undef, 0.1;
     }
     system("\"$httpd\" -f \"$conf\" -k stop");
+    return $found;
+}
+
+# A patient query with the wrong columns: the error log of a real start
+# names the directive (checked when a child starts).
+{
+    my $found = start_logs('badquery',
+        'SMSPatientQuery "SELECT id, first_name FROM sms_patient WHERE id = %s"',
+        qr/SMSPatientQuery: the query answers 2 column\(s\); it must answer \(id, first_name, last_name\)/);
     ok t_cmp($found, 1, 'wrong_patient_query_columns_named_at_start');
     # an SMSPatientQuery naming a missing table, through -t, is still syntax
     my ($rc2) = httpd_t('SMSPatientQuery "SELECT a, b, c FROM nowhere WHERE id = %s"');
     ok t_cmp($rc2, 0, 'queries_are_checked_against_the_database_not_by_t');
 }
+# SMSPatientAccessQuery is checked the same way: one naming a table the
+# database does not have is named at start
+ok t_cmp(start_logs('badaccess',
+                    'SMSPatientAccessQuery "SELECT 1 FROM no_such_care_team WHERE login = %s AND patient = %s"',
+                    qr/SMSPatientAccessQuery: cannot prepare the query/),
+         1, 'wrong_access_query_named_at_start');
+
