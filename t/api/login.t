@@ -7,7 +7,7 @@ use Apache::TestUtil;
 use lib 't/lib';
 use SMSTest;
 
-plan tests => 11;
+plan tests => 12;
 
 my $ua = client();
 my $res = login($ua, 'alice', 'wrong-password');
@@ -43,3 +43,5 @@ my $wrong = client(base => $url,
 ($r2, $data) = api($wrong, POST => '/api/sms/preview/', {message => 'a'});
 ok t_cmp($r2->code, 401, 'basic_auth_wrong_password_is_401');
 ok t_cmp($r2->header('WWW-Authenticate') // '', qr/^Basic/, 'basic_challenge_sent');
+# httpd's 401 in the envelope (ErrorDocument, as the Basic example does)
+ok is_envelope($r2, $data, 401, 'unauthenticated') or diag $r2->content;
