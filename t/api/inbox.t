@@ -250,10 +250,10 @@ ok t_cmp($audit->('1 = 1'), $audit_before, 'and_left_no_audit_row');
 
 # ---- a reply whose patient links are gone (the number has left the
 # patient) is shown as the message it answers: Ole's, not to dora ---------
-my $before = $counts->($dora);
+my $dora_before = $counts->($dora);
 sql_value('sms.db', "DELETE FROM sms_inbound_patient WHERE inbound_id = $B_id");
 ($r, $d) = $list->($dora, 'state=all&limit=500');
 ok !$find->($d, $B_id);   # an_unlinked_reply_to_oles_message_is_absent_for_dora
-ok t_cmp($counts->($dora)->{unread}, $before->{unread}, 'nor_counted_for_dora');
+ok t_cmp($counts->($dora)->{unread}, $dora_before->{unread}, 'nor_counted_for_dora');
 ($r, $d) = $list->($alice, 'state=all&limit=500');
 ok $find->($d, $B_id);    # alice_who_may_see_ole_still_sees_it
