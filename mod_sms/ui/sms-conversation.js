@@ -128,6 +128,12 @@ export class SmsConversation extends HTMLElement {
         this.resetPages();
         this.key = null;
         this.showError(null);
+        // nothing of the patient shown before stays: no number, no template,
+        // no way to send until this patient's numbers are read
+        this.phones = [];
+        this.phoneSelect.replaceChildren();
+        this.fillTemplates([]);
+        this.setReady(false);
         if (!id) {
             this.heading.textContent = 'SMS';
             return;
@@ -144,6 +150,7 @@ export class SmsConversation extends HTMLElement {
             }
             this.fillPhones(phones.body);
             this.fillTemplates(templates.body.templates || []);
+            this.setReady(true);
             await this.poll(false, true);
         }
         catch (e) {
@@ -155,6 +162,14 @@ export class SmsConversation extends HTMLElement {
         if (gen === this.generation) {
             this.startPolling();
             this.maybeLoadOlder();      // a first page that does not fill the thread
+        }
+    }
+
+    /** The composer works only for a patient whose numbers were read. */
+    setReady(on) {
+        this.ready = on;
+        for (const el of [this.phoneSelect, this.templateSelect, this.textarea, this.sendButton]) {
+            el.disabled = !on;
         }
     }
 
@@ -277,7 +292,7 @@ export class SmsConversation extends HTMLElement {
 
     async send() {
         const message = this.textarea.value;
-        if (this.sending) {
+        if (this.sending || !this.ready) {
             return;
         }
         if (!message.trim()) {
@@ -316,7 +331,7 @@ export class SmsConversation extends HTMLElement {
         }
         finally {
             this.sending = false;
-            this.sendButton.disabled = false;
+            this.sendButton.disabled = !this.ready;
             this.sendButton.textContent = 'Send';
         }
     }

@@ -6,6 +6,14 @@ import { STATUS_WORDS, formatPhone, formatTime, statusWord, h, nextId } from './
 
 const PAGE = 20;
 
+/** The local midnight that starts the day `days` after the date "YYYY-MM-DD". */
+function localMidnight(date, days) {
+    const [y, m, d] = date.split('-').map(Number);
+    return new Date(y, m - 1, d + days);
+}
+
+const utc = (d) => d.toISOString().replace(/\.\d+Z$/, 'Z');
+
 export class SmsHistory extends HTMLElement {
     connectedCallback() {
         if (this.built) {
@@ -64,13 +72,12 @@ export class SmsHistory extends HTMLElement {
         if (this.patient.value.trim()) {
             q.set('patient_id', this.patient.value.trim());
         }
+        // days of the clinic's clock (the browser's time zone), not UTC days
         if (this.since.value) {
-            q.set('since', `${this.since.value}T00:00:00Z`);
+            q.set('since', utc(localMidnight(this.since.value, 0)));
         }
         if (this.until.value) {
-            const d = new Date(`${this.until.value}T00:00:00Z`);
-            d.setUTCDate(d.getUTCDate() + 1);
-            q.set('until', d.toISOString().replace(/\.\d+Z$/, 'Z'));
+            q.set('until', utc(localMidnight(this.until.value, 1)));
         }
         if (cursor) {
             q.set('cursor', cursor);
@@ -95,6 +102,11 @@ export class SmsHistory extends HTMLElement {
             this.pageInfo.textContent = `Page ${this.page}, ${list.length} message${list.length === 1 ? '' : 's'}`;
         }
         catch (e) {
+            // no rows of an earlier filter under the error of this one
+            this.body.replaceChildren();
+            this.next = null;
+            this.nextButton.disabled = true;
+            this.pageInfo.textContent = '';
             this.alert.textContent = e.message;
             this.alert.hidden = false;
         }

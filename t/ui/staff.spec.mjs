@@ -144,6 +144,10 @@ test('the dialog shows the demo thread: sent right in blue, received left in gra
     await expect(phone).toHaveValue('61412345678');
     // a message to another number says which
     await expect(log.getByRole('article').filter({ hasText: 'referral' })).toContainText('Phone');
+    // a reply says what it means: the demo's "Y" confirms, the question is unclear
+    await expect(log.getByRole('article').filter({ has: page.locator('.sms-body', { hasText: /^Y$/ }) }))
+        .toContainText('Confirms');
+    await expect(received).toContainText('Unclear reply');
 });
 
 test('numbers that cannot take an SMS are disabled options that say why', async ({ page }) => {
@@ -162,6 +166,14 @@ test('numbers that cannot take an SMS are disabled options that say why', async 
             await expect(options.nth(i)).toBeEnabled();
         }
     }
+    // a patient who does not exist: the error, and nothing of the patient
+    // before to send to
+    await page.getByRole('textbox', { name: 'Patient' }).fill('9999');
+    await page.getByRole('button', { name: 'Open' }).click();
+    await expect(conv.getByRole('alert')).toContainText('no patient');
+    await expect(options).toHaveCount(0);
+    await expect(conv.getByRole('button', { name: 'Send' })).toBeDisabled();
+    await expect(conv.getByRole('textbox', { name: 'Message' })).toBeDisabled();
 });
 
 test('keyboard: Phone, Template, Message, Send in that order; Ctrl+Enter sends; new messages are announced @browser-only', async ({ page }) => {
@@ -469,7 +481,10 @@ test('bulk: an uploaded CSV fills a template per row', async ({ page }) => {
     await apiCall(page, 'DELETE', `templates/${t.body.id}/`);
 });
 
-test('history: the status filter and paging', async ({ page }) => {
+test.describe('in Sydney', () => {
+test.use({ timezoneId: 'Australia/Sydney' });
+
+test('history: the filters and paging; dates are the clinic\'s days', async ({ page }) => {
     await login(page);
     await page.getByRole('link', { name: 'History' }).click();
     const table = page.getByRole('table', { name: 'Messages' });
@@ -491,6 +506,39 @@ test('history: the status filter and paging', async ({ page }) => {
     // a message's status events
     await table.getByRole('row').nth(1).getByRole('button').click();
     await expect(page.getByRole('list', { name: 'Status history' })).toContainText('Queued');
+    // number and patient: every row is theirs
+    const filter = page.getByRole('button', { name: 'Filter' });
+    const everyRow = async (column, text) => {
+        await expect(rows.nth(1).getByRole('cell').nth(column)).toContainText(text);
+        for (let i = 1; i < await rows.count(); i++) {
+            await expect(rows.nth(i).getByRole('cell').nth(column)).toContainText(text);
+        }
+    };
+    await page.getByLabel('Phone number').fill('0413 000 111');
+    await filter.click();
+    await everyRow(0, '0413 000 111');
+    await page.getByLabel('Phone number').fill('');
+    await page.getByLabel('Patient id').fill('18');
+    await filter.click();
+    await everyRow(1, '18');
+    await page.getByLabel('Patient id').fill('');
+    // From and Until are local days: 2 March 2027 in Sydney (AEDT, UTC+11)
+    // is 13:00 UTC on the 1st to 13:00 UTC on the 2nd
+    const asked = page.waitForRequest((r) => r.url().includes('/messages/?') && r.url().includes('since='));
+    await page.getByLabel('From').fill('2027-03-02');
+    await page.getByLabel('Until').fill('2027-03-02');
+    await filter.click();
+    const q = new URL((await asked).url()).searchParams;
+    expect([q.get('since'), q.get('until')]).toEqual(['2027-03-01T13:00:00Z', '2027-03-02T13:00:00Z']);
+    await expect(table).toContainText('No messages match');
+    // a refused filter shows why, and no rows of the filter before
+    await page.getByLabel('From').fill('');
+    await page.getByLabel('Until').fill('');
+    await page.getByLabel('Phone number').fill('garbage');
+    await filter.click();
+    await expect(page.locator('sms-history').getByRole('alert')).toContainText('letter');
+    await expect(rows).toHaveCount(1);
+});
 });
 
 test('templates: create, edit, delete', async ({ page }) => {
