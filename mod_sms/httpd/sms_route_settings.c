@@ -11,6 +11,7 @@
 #include <http_protocol.h>
 
 #include "sms_httpd.h"
+#include "sms_intent.h"
 #include "sms_phone.h"
 
 /* One directive: {"value": v, "default": is_default}. */
@@ -56,6 +57,20 @@ static int same_words(const apr_array_header_t *a, const char *defaults,
         }
     }
     return i == a->nelts;
+}
+
+/* A word list directive: its words, default when it is the default's. */
+static void put_words(json_t *o, const char *name, const apr_array_header_t *a,
+                      const char *defaults, apr_pool_t *p)
+{
+    json_t *words = json_array();
+    int i;
+
+    for (i = 0; a && i < a->nelts; i++) {
+        json_array_append_new(words,
+                              json_string(APR_ARRAY_IDX(a, i, const char *)));
+    }
+    put(o, name, words, !a || same_words(a, defaults, p));
 }
 
 /* The provider and whom to send to: SMSProvider ... SMSAllowNumberTypes. */
@@ -114,8 +129,6 @@ static void put_others(json_t *o, sms_req *rq)
 {
     const sms_server_conf *c = rq->sc;
     apr_pool_t *p = rq->r->pool;
-    json_t *kw = json_array();
-    int i;
 
     put(o, "SMSWebhookSecret", secret(c->webhook_secret), !c->webhook_secret);
     put(o, "SMSSecret", secret(c->secret), 0);
@@ -123,13 +136,12 @@ static void put_others(json_t *o, sms_req *rq)
         rq->dc->csrf != 0);
     put(o, "SMSMaxBodySize", json_integer((json_int_t)c->max_body),
         c->max_body == SMS_DEFAULT_MAX_BODY);
-    for (i = 0; c->optout_keywords && i < c->optout_keywords->nelts; i++) {
-        json_array_append_new(kw, json_string(APR_ARRAY_IDX(c->optout_keywords,
-                                                            i, const char *)));
-    }
-    put(o, "SMSOptOutKeywords", kw,
-        !c->optout_keywords ||
-            same_words(c->optout_keywords, SMS_DEFAULT_OPTOUT, p));
+    put_words(o, "SMSOptOutKeywords", c->optout_keywords, SMS_DEFAULT_OPTOUT,
+              p);
+    put_words(o, "SMSReplyConfirmWords", c->reply_confirm,
+              SMS_INTENT_CONFIRM_DEFAULT, p);
+    put_words(o, "SMSReplyCancelWords", c->reply_cancel,
+              SMS_INTENT_CANCEL_DEFAULT, p);
     put(o, "SMSPatientQuery", str_or_null(c->patient_query), !c->patient_query);
     put(o, "SMSPatientPhonesQuery", str_or_null(c->patient_phones_query),
         !c->patient_phones_query);

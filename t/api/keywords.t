@@ -27,7 +27,7 @@ my @cases = (
     ["Start.", 'in', 'start_with_a_full_stop_opts_in'],
 );
 
-plan tests => @cases + 14;
+plan tests => @cases + 17;
 
 my $S = 'suite-hook-secret';
 my $hook = client();
@@ -87,3 +87,21 @@ my (undef, $thread) = api($ua, GET => '/api/sms/patient/43/conversation/');
 ok t_cmp(join(',', map { $_->{intent} // 'null' } grep { $_->{direction} eq 'in' } @{$thread->{messages}}),
          'confirm,cancel,unclear,null', 'intents_shown_in_the_conversation');
 
+# ---- a site's own words: the suite's Basic host says SMSReplyConfirmWords
+# Y JA and SMSReplyCancelWords NEIN (t/conf/vhosts.include) ----
+my $basic = basic_client('basic');
+my ($br, $bsent) = api($basic, POST => '/api/sms/patient/43/send/', {message => 'Termin Dienstag 10:30: JA oder NEIN?'});
+ok t_cmp($br->code, 201, 'a_reminder_from_the_basic_host') or diag $br->content;
+my $breply = sub {
+    my ($text) = @_;
+    my (undef, $d) = api($basic, GET => "/api/sms/webhook/inbound/?secret=$S&from=0412004343&message="
+                         . uri_escape_utf8($text) . "&ref=$bsent->{id}");
+    return $d->{intent} // 'null';
+};
+ok t_cmp(join(',', map { $breply->($_) } 'Ja!', 'y', 'NEIN.', 'Yes', 'No', 'Cancel'),
+         'confirm,confirm,cancel,unclear,unclear,unclear', 'configured_reply_words_replace_the_defaults');
+my (undef, $set) = api($basic, GET => '/api/sms/settings/');
+ok t_cmp(join(' ', map { "$_:" . join(',', @{$set->{settings}{$_}{value}}) . ':'
+                         . ($set->{settings}{$_}{default} ? 'default' : 'set') }
+                  qw(SMSReplyConfirmWords SMSReplyCancelWords)),
+         'SMSReplyConfirmWords:Y,JA:set SMSReplyCancelWords:NEIN:set', 'settings_show_the_reply_words');
