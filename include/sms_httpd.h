@@ -97,6 +97,10 @@ typedef struct sms_server_conf {
     sms_provider_t *pv;
     sms_sender_conf_t sender;
     sms_events_conf_t events;
+    /* the sender's watchdog thread only: when it last ran, and the count
+     * of messages queued (sms_counters_queued) it has seen */
+    apr_time_t sender_ran;
+    apr_uint64_t sender_seen;
 } sms_server_conf;
 
 typedef struct sms_dir_conf {
@@ -328,6 +332,7 @@ typedef struct sms_counts_t {
     apr_uint64_t micros[SMS_CALL_KINDS]; /* total latency */
     apr_uint64_t credits;    /* the last balance answered (an int64) */
     apr_uint64_t credits_at; /* when (apr_time_t); 0: never */
+    apr_uint64_t queued;     /* messages queued for the sender (a wake-up) */
 } sms_counts_t;
 typedef struct sms_figures_t {
     apr_time_t now;
@@ -344,6 +349,11 @@ extern const char *const sms_latency_labels[SMS_LATENCY_BUCKETS];
 int sms_counters_create(apr_pool_t *pconf, server_rec *s);
 /* child_init: count the requests of server s's provider in its slot. */
 void sms_counters_attach(sms_provider_t *pv, server_rec *s);
+/* n messages of server s were committed as queued: the sender (in
+ * whichever child runs it) takes them at its next check, not at the next
+ * SMSQueueInterval; the count of them so far (0 without counters). */
+void sms_counters_queued(server_rec *s, int n);
+apr_uint64_t sms_counters_queued_total(server_rec *s);
 /* Server s's counters and the database's figures; the database's failure
  * is returned (f->pv is filled all the same). db may be NULL. */
 apr_status_t sms_figures_read(sms_figures_t *f, sms_db_t *db, server_rec *s,

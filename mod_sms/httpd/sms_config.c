@@ -874,7 +874,8 @@ const command_rec sms_directives[] = {
     AP_INIT_TAKE1("SMSRateLimit", set_number, NULL, RSRC_CONF,
                   "messages per second to the provider, 0 = off"),
     AP_INIT_TAKE1("SMSQueueInterval", set_number, NULL, RSRC_CONF,
-                  "how often the sender looks for due work (default 1s)"),
+                  "how often the sender looks for scheduled and retried work "
+                  "(default 1s); queued sends wake it at once"),
     AP_INIT_TAKE1("SMSProviderTimeout", set_number, NULL, RSRC_CONF,
                   "longest wait for one provider request "
                   "(default 30s)"),

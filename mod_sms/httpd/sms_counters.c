@@ -172,6 +172,22 @@ void sms_counters_attach(sms_provider_t *pv, server_rec *s)
     }
 }
 
+void sms_counters_queued(server_rec *s, int n)
+{
+    sms_counts_t *c = slot_of(s);
+
+    if (c && n > 0) {
+        ADD(c->queued, n);
+    }
+}
+
+apr_uint64_t sms_counters_queued_total(server_rec *s)
+{
+    sms_counts_t *c = slot_of(s);
+
+    return c ? LOAD(c->queued) : 0;
+}
+
 /* A copy of server s's slot; 0 when there are no counters. */
 static int counters_read(sms_counts_t *out, server_rec *s)
 {

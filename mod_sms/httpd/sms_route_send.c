@@ -262,6 +262,9 @@ static int store_batch(sms_req *rq, sms_db_t *db, batch_write *w,
                     p, "the batch could not be stored; nothing was queued"));
     }
     first = APR_ARRAY_IDX(w->msgs, 0, sms_message_t *);
+    if (!strcmp(first->status, "queued")) { /* the sender takes them now */
+        sms_counters_queued(rq->r->server, w->msgs->nelts);
+    }
     return sms_reply(rq, HTTP_ACCEPTED,
                      json_pack("{s:I, s:i, s:O, s:i, s:i, s:s, s:o}",
                                "batch_id", (json_int_t)w->batch_id, "accepted",

@@ -289,6 +289,9 @@ int sms_send_to(sms_req *rq, sms_db_t *db, const sms_target_t *target)
     if (sync) {
         return send_now(rq, db, w.m);
     }
+    if (!strcmp(w.m->status, "queued")) { /* the sender takes it now */
+        sms_counters_queued(rq->r->server, 1);
+    }
     return sms_reply(rq, HTTP_ACCEPTED, sms_message_json(w.m, p));
 }
 

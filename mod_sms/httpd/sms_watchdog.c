@@ -18,6 +18,10 @@
  * or unreachable host never holds back the SMS outbox */
 #define SMS_EVENTS_WATCHDOG "mod_sms-events"
 #define RUN_BUDGET apr_time_from_sec(10)
+/* how often the sender looks whether a request queued messages: a queued
+ * send leaves within this, not within SMSQueueInterval (the look is two
+ * loads from shared memory) */
+#define WAKE_CHECK apr_time_from_msec(100)
 
 static APR_OPTIONAL_FN_TYPE(ap_dbd_open) * dbd_open;
 static APR_OPTIONAL_FN_TYPE(ap_dbd_close) * dbd_close;
@@ -100,6 +104,23 @@ static apr_status_t stop_ticks(void *data)
     return APR_SUCCESS;
 }
 
+/* Is a run of server s's sender due: a request queued messages since the
+ * last run (in any child of this httpd), or SMSQueueInterval has passed
+ * (for the scheduled, the retried, and what other servers queued)? */
+static int sender_due(server_rec *s, sms_server_conf *sc)
+{
+    apr_uint64_t queued = sms_counters_queued_total(s);
+    apr_time_t now = apr_time_now();
+
+    if (queued == sc->sender_seen && sc->sender_ran &&
+        now - sc->sender_ran < sc->queue_interval - WAKE_CHECK / 2) {
+        return 0;
+    }
+    sc->sender_seen = queued;
+    sc->sender_ran = now;
+    return 1;
+}
+
 /* One tick of the outbox for server s (its database, its provider). */
 static apr_status_t sender_tick(int state, void *data, apr_pool_t *pool)
 {
@@ -112,7 +133,8 @@ static apr_status_t sender_tick(int state, void *data, apr_pool_t *pool)
     int handed = 0;
     apr_status_t rv;
 
-    if (state != AP_WATCHDOG_STATE_RUNNING || !sc->pv || !tick_mutex) {
+    if (state != AP_WATCHDOG_STATE_RUNNING || !sc->pv || !tick_mutex ||
+        !sender_due(s, sc)) {
         return APR_SUCCESS;
     }
     apr_thread_mutex_lock(tick_mutex);
@@ -245,7 +267,10 @@ void sms_sender_register(apr_pool_t *pconf, server_rec *s)
     for (v = s; v; v = v->next) {
         sms_server_conf *sc =
             ap_get_module_config(v->module_config, &sms_module);
-        rv = register_callback(wd, sc->queue_interval, v, sender_tick);
+        rv = register_callback(
+            wd,
+            sc->queue_interval < WAKE_CHECK ? sc->queue_interval : WAKE_CHECK,
+            v, sender_tick);
         if (rv != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, rv, v,
                          "mod_sms: cannot register the sender");

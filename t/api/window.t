@@ -15,7 +15,6 @@ use Apache::Test;
 use Apache::TestUtil;
 use lib 't/lib';
 use SMSTest;
-use IO::Socket::INET;
 
 my $logs = Apache::Test::vars('t_logs');
 my $httpd = $ENV{SMS_HTTPD} or die 'SMS_HTTPD not set';
@@ -79,50 +78,8 @@ sub set_clock {
     rename "$clock.tmp", $clock or die "rename $clock: $!";
 }
 
-my ($params, $port, $conf);
-if (driver() eq 'pgsql') {
-    my $db = "window_$$";
-    system("$ENV{SMS_PG_BIN}/createdb", '-h', '127.0.0.1', '-p',
-           $ENV{SMS_PG_PORT}, $db) == 0 or die "createdb $db failed";
-    $params = "host=127.0.0.1 port=$ENV{SMS_PG_PORT} user="
-        . scalar(getpwuid($<)) . " dbname=$db";
-    system('sh', "$ENV{SMS_SRCDIR}/sql/migrate.sh", 'pgsql', $params) == 0
-        or die 'migrate failed';
-    system('psql', '-q', '-v', 'ON_ERROR_STOP=1', '-d', $params, '-f',
-           "$ENV{SMS_SRCDIR}/t/data/patients.sql") == 0 or die 'patients failed';
-}
-else {
-    $params = "$ENV{SMS_STATE}/window.db";
-    unlink $params;
-    system('sh', "$ENV{SMS_SRCDIR}/sql/migrate.sh", 'sqlite3', $params) == 0
-        or die 'migrate failed';
-    system("sqlite3 -bail '$params' < '$ENV{SMS_SRCDIR}/t/data/patients.sql'") == 0
-        or die 'patients failed';
-}
 set_clock('2027-03-01T20:55:00Z');
-$port = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-                              Listen => 1)->sockport;
-$conf = "$logs/window.conf";
-my $errlog = "$logs/window_error_log";
-unlink $errlog;
-open my $fh, '>', $conf or die;
-print $fh <<"CONF";
-Include "$system"
-ServerName window.test
-Listen 127.0.0.1:$port
-PidFile "$logs/window.pid"
-ErrorLog "$errlog"
-TypesConfig /dev/null
-DefaultRuntimeDir "$logs"
-DBDriver @{[driver()]}
-DBDParams "$params"
-DBDInitSQL "$ENV{SMS_DB_INIT}"
-SMSSecret suite-secret-0123456789abcdef
-SMSWebhookSecret suite-hook-secret
-SMSProvider broadcast
-SMSBroadcastURL "$ENV{SMS_FAKE_URL}"
-SMSBroadcastUsername suite-user
-SMSBroadcastPassword suite-pass
+my $server = own_server(name => 'window', lines => <<"CONF");
 SMSSendMode sync
 SMSProviderTimeout 2s
 SMSRetryLimit 3
@@ -131,21 +88,8 @@ SMSQueueInterval 100ms
 SMSSendWindow 08:00-20:00
 SMSTimeZone Australia/Sydney
 SMSTestClock "$clock"
-<Location /api/sms>
-    SetHandler sms-api
-    AuthType Basic
-    AuthName "mod_sms"
-    AuthBasicProvider file
-    AuthUserFile "$ENV{SMS_STATE}/htpasswd"
-    Require valid-user
-    SMSCSRF Off
-</Location>
 CONF
-close $fh;
-system("\"$httpd\" -f \"$conf\" -k start") == 0 or die 'httpd did not start';
-END { system("\"$httpd\" -f \"$conf\" -k stop") if $conf }
-my $url = "http://127.0.0.1:$port";
-wait_for(sub { IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port") }, 10);
+my $url = $server->{url};
 my $ua = client(base => $url, basic => ['alice', 'alice-password']);
 
 my $message = sub {
@@ -329,9 +273,9 @@ fake_mode({mode => 'normal'});
 
 # nothing went wrong on the way
 my @errors = do {
-    open my $l, '<', $errlog or die "$errlog: $!";
+    open my $l, '<', $server->{errlog} or die "$server->{errlog}: $!";
     grep { /\[[a-z_]*:(error|crit|alert|emerg)\]/ && !/HTTP 500/ } <$l>;
 };
 ok t_cmp(scalar @errors, 0, 'no_errors_in_the_log') or diag @errors;
-ok t_cmp(scalar(grep { /SMSTestClock is set/ } do { open my $l, '<', $errlog; <$l> }), qr/^[1-9]/,
+ok t_cmp(scalar(grep { /SMSTestClock is set/ } do { open my $l, '<', $server->{errlog}; <$l> }), qr/^[1-9]/,
          'the_test_clock_is_announced_at_start');

@@ -18,7 +18,7 @@ use Apache::TestRequest ();
 our @EXPORT = qw(base_url vhost_url client login api json_body
                  load_vectors error_log_lines is_envelope diag $JSON
                  basic_client fake_log fake_mode fake_calls wait_for sql_value driver
-                 demo_start demo_sql demo_dir);
+                 demo_start demo_sql demo_dir own_server);
 
 our $JSON = JSON::PP->new->utf8->canonical->allow_nonref;
 
@@ -165,6 +165,82 @@ sub sql_value {
     close $fh or die "$cmd[0] failed on: $sql";
     $out =~ s/\s+\z//;
     return $out;
+}
+
+# A server of the test's own (its own httpd -f, port, error log and
+# database: migrated, with the test patients) for settings the suite's
+# servers do not have. %a: name (files and database), lines (directives
+# after the common ones: the database, the secrets, the fake SMS Broadcast
+# as provider, /api/sms behind the suite's Basic users, no CSRF). Returns
+# {url, params, conf, errlog}; stopped at exit.
+my @own_servers;
+END { system(qq{"$ENV{SMS_HTTPD}" -f "$_" -k stop}) for @own_servers }
+sub own_server {
+    my (%a) = @_;
+    my $name = $a{name};
+    my $logs = Apache::Test::vars('t_logs');
+    my $src = $ENV{SMS_SRCDIR};
+    my $params;
+    if (driver() eq 'pgsql') {
+        my $db = "${name}_$$";
+        system("$ENV{SMS_PG_BIN}/createdb", '-h', '127.0.0.1', '-p',
+               $ENV{SMS_PG_PORT}, $db) == 0 or die "createdb $db failed";
+        $params = "host=127.0.0.1 port=$ENV{SMS_PG_PORT} user="
+            . scalar(getpwuid($<)) . " dbname=$db";
+        system('sh', "$src/sql/migrate.sh", 'pgsql', $params) == 0
+            or die 'migrate failed';
+        system('psql', '-q', '-v', 'ON_ERROR_STOP=1', '-d', $params, '-f',
+               "$src/t/data/patients.sql") == 0 or die 'patients failed';
+    }
+    else {
+        $params = "$ENV{SMS_STATE}/$name.db";
+        unlink $params;
+        system('sh', "$src/sql/migrate.sh", 'sqlite3', $params) == 0
+            or die 'migrate failed';
+        system("sqlite3 -bail '$params' < '$src/t/data/patients.sql'") == 0
+            or die 'patients failed';
+    }
+    my $port = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                     Listen => 1)->sockport;
+    my $conf = "$logs/$name.conf";
+    my $errlog = "$logs/${name}_error_log";
+    unlink $errlog;
+    open my $fh, '>', $conf or die "$conf: $!";
+    print $fh <<"CONF";
+Include "$ENV{SMS_SYSTEM_CONF}"
+ServerName $name.test
+Listen 127.0.0.1:$port
+PidFile "$logs/$name.pid"
+ErrorLog "$errlog"
+TypesConfig /dev/null
+DefaultRuntimeDir "$logs"
+DBDriver @{[driver()]}
+DBDParams "$params"
+DBDInitSQL "$ENV{SMS_DB_INIT}"
+SMSSecret suite-secret-0123456789abcdef
+SMSWebhookSecret suite-hook-secret
+SMSProvider broadcast
+SMSBroadcastURL "$ENV{SMS_FAKE_URL}"
+SMSBroadcastUsername suite-user
+SMSBroadcastPassword suite-pass
+$a{lines}
+<Location /api/sms>
+    SetHandler sms-api
+    AuthType Basic
+    AuthName "mod_sms"
+    AuthBasicProvider file
+    AuthUserFile "$ENV{SMS_STATE}/htpasswd"
+    Require valid-user
+    SMSCSRF Off
+</Location>
+CONF
+    close $fh;
+    system(qq{"$ENV{SMS_HTTPD}" -f "$conf" -k start}) == 0
+        or die "httpd $name did not start";
+    push @own_servers, $conf;
+    wait_for(sub { IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port") }, 10);
+    return {url => "http://127.0.0.1:$port", params => $params,
+            conf => $conf, errlog => $errlog};
 }
 
 # The demo (conf/demo.sh start: conf/demo.conf with its three roles,
