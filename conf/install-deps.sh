@@ -14,7 +14,7 @@ set -eu
 pkgs="build-essential autoconf automake libtool pkg-config
       apache2 apache2-dev apache2-utils
       libapr1-dev libaprutil1-dev libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql
-      libcurl4-openssl-dev libssl-dev libjansson-dev sqlite3 ca-certificates
+      libcurl4-openssl-dev libssl-dev libjansson-dev libsqlite3-dev sqlite3 ca-certificates
       g++ libphonenumber-dev libicu-dev"
 test_pkgs="libapache2-mod-perl2 libwww-perl libhttp-daemon-perl
            libjson-pp-perl postgresql postgresql-client python3 chromium

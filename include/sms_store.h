@@ -63,6 +63,14 @@ apr_status_t sms_store_ready(sms_db_t *db, const char **why, apr_pool_t *p);
  * line that says which path and what to run; NULL when access is fine. */
 const char *sms_store_sqlite_denied(const char *file, apr_pool_t *p);
 
+/* SQLite in multi-thread mode instead of serialized: each connection is
+ * used by one thread at a time (mod_dbd lends it to one request or to the
+ * sender), so SQLite's per-connection mutex, taken around each of the
+ * thousand sqlite3_column_* calls apr_dbd makes for a history page, only
+ * costs. Must run before SQLite initialises (when the module loads); 0
+ * when SQLite was initialised already and stays serialized. */
+int sms_store_sqlite_multithread(void);
+
 /* Messages waiting for the provider (queued, scheduled, sending). */
 apr_status_t sms_store_queue_depth(int *depth, sms_db_t *db, apr_pool_t *p);
 

@@ -255,7 +255,12 @@ void sms_jw_str(sms_jw_t *w, const char *s)
     for (run = s; *s;) {
         unsigned char c = (unsigned char)*s;
         char esc[6] = {'\\', 'u', '0', '0', 0, 0};
-        int n = utf8_len((const unsigned char *)s);
+        int n;
+        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+            s++; /* printable ASCII, most of any text: no UTF-8 decoding */
+            continue;
+        }
+        n = utf8_len((const unsigned char *)s);
         if (n > 1 || (n == 1 && c >= 0x20 && c != '"' && c != '\\')) {
             s += n; /* UTF-8 and printable ASCII as they are */
             continue;

@@ -31,6 +31,10 @@ static int sms_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     return sms_conf_finish(pconf, ptemp, s);
 }
 
+/* Whether SQLite runs without its per-connection mutex (set when the
+ * module loads, said in post_config). */
+static int sqlite_multithread;
+
 static int sms_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                            apr_pool_t *ptemp, server_rec *s)
 {
@@ -62,6 +66,8 @@ static int sms_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         sms_store_access_query(sc->patient_access_query);
     }
     sms_conf_announce(s);
+    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, "SQLite in %s mode",
+                 sqlite_multithread ? "multi-thread" : "serialized");
     sms_sender_register(pconf, s);
     return sms_counters_create(pconf, s);
 }
@@ -81,6 +87,7 @@ static void sms_register_hooks(apr_pool_t *p)
     static const char *const after_dbd[] = {"mod_dbd.c", NULL};
     static const char *const before_watchdog[] = {"mod_watchdog.c", NULL};
 
+    sqlite_multithread = sqlite_multithread || sms_store_sqlite_multithread();
     ap_hook_check_config(sms_check_config, after_dbd, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(sms_post_config, after_dbd, before_watchdog,
                         APR_HOOK_MIDDLE);

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include <apr_lib.h>
 #include <apr_strings.h>
 #include <apr_thread_mutex.h>
@@ -169,6 +171,11 @@ static void sqlite_busy_split(sms_db_t *db, apr_pool_t *p)
         while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
         }
     }
+}
+
+int sms_store_sqlite_multithread(void)
+{
+    return sqlite3_config(SQLITE_CONFIG_MULTITHREAD) == SQLITE_OK;
 }
 
 /* "PATH, a directory owned by USER with mode 0755" when this process may

@@ -9,7 +9,7 @@ use Apache::TestUtil;
 use lib 't/lib';
 use SMSTest;
 
-plan tests => 32;
+plan tests => 33;
 
 # Without a user: status and storage only (no queue depth, no provider
 # error text: issue 13).
@@ -101,3 +101,12 @@ my @lines = grep { /refusing to serve: the mod_sms schema is missing/ }
     error_log_lines();
 ok t_cmp(scalar(@lines), 1, 'missing_schema_logged_once_per_process');
 ok t_cmp($lines[0] // '', qr/sql\/migrate\.sh/, 'log_line_says_how_to_fix');
+
+# SQLite without its per-connection mutex: mod_dbd lends each connection
+# to one thread at a time (the module sets it when it loads; sms:debug)
+{
+    my $file = Apache::Test::vars('t_logs') . '/error_log';
+    open my $fh, '<', $file or die "$file: $!";
+    my @mode = grep { /SQLite in [\w-]+ mode/ } <$fh>;
+    ok t_cmp($mode[-1] // '', qr/SQLite in multi-thread mode/, 'sqlite_in_multithread_mode');
+}
