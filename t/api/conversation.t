@@ -174,11 +174,39 @@ ok t_cmp($views->(), $n, 'refused_reads_are_not_views');
 ($res, $c) = api($ua, GET => '/api/sms/patient/nobody/conversation/?limit=5');
 ok t_cmp(is_envelope($res, $c, 404, 'unknown_patient'), 1, 'unknown_patient_is_404');
 
-# ---- the page statements use the indexes (PostgreSQL: with scans off) --------
+# ---- the page statements use the indexes ---------------------------------------
+# SQLite's planner has no statistics here: the page is a walk of
+# sms_message_patient, no sort. PostgreSQL picks by statistics: in this
+# small database, once autovacuum has analysed it, walking the primary key
+# backwards and filtering is as cheap (her thread is a large share of the
+# table), so a check with sequential scans off depended on when autovacuum
+# ran. It is checked on a clinic's proportions instead, with its own
+# choices: 20,000 messages of other patients, analysed, inside a
+# transaction that is rolled back (nobody ever sees them); the page must be
+# found through an index on the patient (a small sort of her rows is its
+# choice to make), never by reading the table.
 my $q = "SELECT id FROM sms_message WHERE patient_id = '$P' AND id < 9223372036854775807"
       . " ORDER BY id DESC LIMIT 51";
-my $plan = driver() eq 'pgsql'
-    ? sql_value('sms.db', "SET enable_seqscan = off; EXPLAIN $q")
-    : sql_value('sms.db', "EXPLAIN QUERY PLAN $q");
-ok t_cmp($plan, qr/sms_message_patient\b/, 'page_uses_the_message_index');
-ok t_cmp($plan, qr/^(?!.*(?:Sort|TEMP B-TREE))/s, 'page_needs_no_sort');
+my $plan;
+if (driver() eq 'pgsql') {
+    my $filler = "INSERT INTO sms_message (to_number, patient_id, body, encoding, segments,"
+        . " max_parts, status, created_at, updated_at) SELECT '61412000000', 'filler-' || (g % 2000),"
+        . " 'x', 'GSM-7', 1, 1, 'cancelled', 0, 0 FROM generate_series(1, 20000) g";
+    open my $fh, '-|', 'psql', '-qtAX', '-v', 'ON_ERROR_STOP=1', '-d', $ENV{SMS_DB_SMS},
+        '-c', 'BEGIN', '-c', $filler, '-c', 'ANALYZE sms_message',
+        '-c', "EXPLAIN $q", '-c', 'ROLLBACK' or die "psql: $!";
+    local $/;
+    $plan = <$fh> // '';
+    close $fh or die 'psql failed on the plan of the page';
+}
+else {
+    $plan = sql_value('sms.db', "EXPLAIN QUERY PLAN $q");
+}
+if (driver() eq 'pgsql') {
+    ok t_cmp($plan, qr/Index Cond: \(+patient_id = /, 'page_found_through_a_patient_index');
+    ok t_cmp($plan, qr/^(?!.*(?:Seq Scan|Filter: \(+patient_id))/s, 'page_never_reads_the_table');
+}
+else {
+    ok t_cmp($plan, qr/sms_message_patient\b/, 'page_uses_the_message_index');
+    ok t_cmp($plan, qr/^(?!.*(?:Sort|TEMP B-TREE))/s, 'page_needs_no_sort');
+}
