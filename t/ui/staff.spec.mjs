@@ -157,10 +157,14 @@ test('numbers that cannot take an SMS are disabled options that say why', async 
     const conv = await openPatient(page, 17);
     const options = conv.getByRole('combobox', { name: 'Phone' }).locator('option');
     await expect(options).toHaveCount(list.length);
+    // patient 17's Home number is a Sydney landline: at least one such option
+    expect(list.some((p) => p.type === 'fixed_line' && p.sms_capable === false)).toBe(true);
     for (let i = 0; i < list.length; i++) {
         if (list[i].sms_capable === false) {
             await expect(options.nth(i)).toBeDisabled();
-            await expect(options.nth(i)).toContainText('cannot take SMS');
+            // the type, as /phones/ gives it (issue 13): a landline says so
+            await expect(options.nth(i)).toContainText(list[i].type === 'fixed_line'
+                ? 'cannot take SMS: landline' : 'cannot take SMS');
         }
         else {
             await expect(options.nth(i)).toBeEnabled();
