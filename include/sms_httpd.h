@@ -381,6 +381,9 @@ int sms_route_patient_phones(sms_req *rq);
 int sms_route_patient_conversation(sms_req *rq);
 int sms_route_patient_send(sms_req *rq);
 int sms_route_csrf_token(sms_req *rq);
+int sms_route_me(sms_req *rq);
+/* sms_route_me.c: its probes log no refusals (an access_checker hook) */
+void sms_me_register_hooks(apr_pool_t *p);
 int sms_route_dlr(sms_req *rq);
 int sms_route_inbound(sms_req *rq);
 int sms_route_optouts(sms_req *rq);

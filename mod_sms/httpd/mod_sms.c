@@ -98,6 +98,7 @@ static void sms_register_hooks(apr_pool_t *p)
     sms_status_register(); /* mod_status's optional hook */
     sms_auth_register_hooks(p);
     sms_session_register_hooks(p);
+    sms_me_register_hooks(p);
 }
 
 /* not AP_DECLARE_MODULE: the private header already did APLOG_USE_MODULE */

@@ -77,6 +77,7 @@ static const sms_route_t routes[] = {
     {POST, "patient/{id}/send", AUTH_USER, BODY_JSON, sms_route_patient_send,
      NULL},
     {GET, "csrf-token", AUTH_USER, BODY_NONE, sms_route_csrf_token, NULL},
+    {GET, "me", AUTH_USER, BODY_NONE, sms_route_me, NULL},
     {GET, "settings", AUTH_USER, BODY_NONE, sms_route_settings, NULL},
     {GET, "metrics", AUTH_USER, BODY_NONE, sms_route_metrics, NULL},
     {GET, "audit", AUTH_USER, BODY_NONE, sms_route_audit, NULL},

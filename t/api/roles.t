@@ -30,6 +30,7 @@ my $n = 0;
 my @routes = (
     [GET => '/api/sms/health/', undef, \@open],
     [GET => '/api/sms/csrf-token/', undef, \@all],
+    [GET => '/api/sms/me/', undef, \@all],
     [GET => '/api/sms/ui/', undef, \@all],
     [GET => '/api/sms/ui/sms.js', undef, \@all],
     [POST => '/api/sms/preview/', {message => 'Hi'}, \@all],
@@ -87,7 +88,32 @@ for my $role (@all) {
         $tests += ($ok{$role} || $ok{anyone}) ? 1 : 2;
     }
 }
-plan tests => $tests + 5;
+# GET /me/: each family's answer is httpd's, by the rows above: the
+# route the module asks about for it (sms_route_me.c) is the row named here
+my %family = (
+    preview => 'POST /api/sms/preview/',
+    send => 'POST /api/sms/send/',
+    send_bulk => 'POST /api/sms/send-bulk/',
+    messages => 'GET /api/sms/messages/',
+    batches => 'GET /api/sms/batches/999999/',
+    patients => 'GET /api/sms/patient/17/conversation/',
+    patient_send => 'POST /api/sms/patient/17/send/',
+    templates => 'GET /api/sms/templates/',
+    templates_write => 'POST /api/sms/templates/',
+    optouts => 'GET /api/sms/optouts/',
+    optouts_add => 'POST /api/sms/optouts/',
+    optouts_remove => 'DELETE /api/sms/optouts/0412000999/',
+    inbox => 'GET /api/sms/inbox/',
+    inbox_mark => 'POST /api/sms/inbox/999999/read',
+    audit => 'GET /api/sms/audit/',
+    settings => 'GET /api/sms/settings/',
+    balance => 'GET /api/sms/balance/',
+    metrics => 'GET /api/sms/metrics',
+);
+my %row = map { ("$_->[0] $_->[1]" => $_) } @routes;
+die "no row for $_" for grep { !$row{$family{$_}} } sort keys %family;
+
+plan tests => $tests + 5 + 3 * @all + 4;
 
 ok t_cmp(join(', ', @missing), '', 'every_route_of_the_table_has_its_roles');
 
@@ -125,11 +151,49 @@ for my $role (@all) {
     }
 }
 
+# /me/ says, for each role, what the rows above allowed and refused: the
+# same set of families, and nothing written to the error log by asking
+my $errlog = demo_dir() . '/logs/error_log';
+my $logged = -s $errlog;
+for my $role (@all) {
+    my $ua = client(base => $base);
+    login($ua, @{$users{$role}});
+    my ($res, $d) = api($ua, GET => '/api/sms/me/');
+    ok t_cmp($res->code, 200, "$role GET /me/");
+    ok t_cmp($d->{user}, $users{$role}[0], "$role: /me/ names the user");
+    my $says = join ' ', map {
+        "$_=" . (!exists $d->{can}{$_} ? 'missing'
+                 : ref $d->{can}{$_} ne 'JSON::PP::Boolean' ? 'not-boolean'
+                 : $d->{can}{$_} ? 'yes' : 'no')
+    } sort(keys %family), sort grep { !$family{$_} } keys %{$d->{can} || {}};
+    my $table = join ' ', map {
+        my %ok = map { $_ => 1 } @{$row{$family{$_}}[3]};
+        "$_=" . ($ok{$role} ? 'yes' : 'no')
+    } sort keys %family;
+    ok t_cmp($says, $table, "$role: /me/ matches the role table");
+}
+my $added = do {
+    open my $fh, '<', $errlog or die "$errlog: $!";
+    seek $fh, $logged, 0;
+    local $/;
+    <$fh> // '';
+};
+ok t_cmp(join('', grep { /authorization failure|error\]/ } split /^/, $added), '',
+         'asking /me/ logs no refusals');
+# without a user: httpd's 401, in the envelope; another method: 405
+my ($res, $d) = api(client(base => $base), GET => '/api/sms/me/');
+ok is_envelope($res, $d, 401, 'unauthenticated');
+my $rita = client(base => $base);
+login($rita, 'reception', 'reception');
+($res, $d) = api($rita, POST => '/api/sms/me/', {});
+ok is_envelope($res, $d, 405, 'method_not_allowed');
+ok t_cmp($res->header('Allow'), 'GET, HEAD, OPTIONS', 'me_allows_get');
+
 # the supervisor's writes above left their audit rows; reception's and the
 # clinician's refused ones none
 my $ua = client(base => $base);
 login($ua, 'demo', 'demo');
-my ($res, $d) = api($ua, GET => '/api/sms/audit/?action=template.create');
+($res, $d) = api($ua, GET => '/api/sms/audit/?action=template.create');
 ok t_cmp(scalar @{$d->{entries} || []}, 1, 'one_template_created_one_audit_row');
 ok t_cmp($d->{entries}[0]{user}, 'demo');
 # a role-less login is no login: the demo's users all have a role

@@ -23,6 +23,7 @@ my @routes = (
     ['PUT',    '/api/sms/templates/1/',  1, {name => "routes put $$", body => 'y'}],
     ['DELETE', '/api/sms/templates/1/',  1, undef],
     ['GET',    '/api/sms/csrf-token/',   1, undef],
+    ['GET',    '/api/sms/me/',           1, undef],
     ['GET',    '/api/sms/patient/17/phones/', 1, undef],
     ['GET',    '/api/sms/patient/17/conversation/', 1, undef],
     ['POST',   '/api/sms/patient/17/send/', 1, {message => 'routes'}],
