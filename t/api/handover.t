@@ -13,89 +13,19 @@ use Apache::Test;
 use Apache::TestUtil;
 use lib 't/lib';
 use SMSTest;
-use IO::Socket::INET;
 
 plan tests => 9;
 
-my $logs = Apache::Test::vars('t_logs');
-my $httpd = $ENV{SMS_HTTPD} or die 'SMS_HTTPD not set';
-my $system = $ENV{SMS_SYSTEM_CONF} or die 'SMS_SYSTEM_CONF not set';
-
-my $params;
-if (driver() eq 'pgsql') {
-    my $db = "handover_$$";
-    system("$ENV{SMS_PG_BIN}/createdb", '-h', '127.0.0.1', '-p',
-           $ENV{SMS_PG_PORT}, $db) == 0 or die "createdb $db failed";
-    $params = "host=127.0.0.1 port=$ENV{SMS_PG_PORT} user="
-        . scalar(getpwuid($<)) . " dbname=$db";
-    system('sh', "$ENV{SMS_SRCDIR}/sql/migrate.sh", 'pgsql', $params) == 0
-        or die 'migrate failed';
-}
-else {
-    $params = "$ENV{SMS_STATE}/handover.db";
-    unlink $params;
-    system('sh', "$ENV{SMS_SRCDIR}/sql/migrate.sh", 'sqlite3', $params) == 0
-        or die 'migrate failed';
-}
-# one value from this test's database
-sub db_value {
-    my ($sql) = @_;
-    my @cmd = driver() eq 'pgsql'
-        ? ('psql', '-qtAX', '-v', 'ON_ERROR_STOP=1', '-d', $params, '-c', $sql)
-        : ('sqlite3', '-cmd', '.timeout 5000', $params, $sql);
-    open my $fh, '-|', @cmd or die "@cmd: $!";
-    local $/;
-    my $out = <$fh> // '';
-    close $fh or die "$cmd[0] failed on: $sql";
-    $out =~ s/\s+\z//;
-    return $out;
-}
-
-my $port = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-                                 Listen => 1)->sockport;
-my $conf = "$logs/handover.conf";
-open my $fh, '>', $conf or die "$conf: $!";
-print $fh <<"CONF";
-Include "$system"
-ServerName handover.test
-Listen 127.0.0.1:$port
-PidFile "$logs/handover.pid"
-ErrorLog "$logs/handover_error_log"
-TypesConfig /dev/null
-DefaultRuntimeDir "$logs"
-DBDriver @{[driver()]}
-DBDParams "$params"
-DBDInitSQL "$ENV{SMS_DB_INIT}"
-SMSSecret suite-secret-0123456789abcdef
-SMSWebhookSecret suite-hook-secret
-SMSProvider broadcast
-SMSBroadcastURL "$ENV{SMS_FAKE_URL}"
-SMSBroadcastUsername suite-user
-SMSBroadcastPassword suite-pass
+my $server = own_server(name => 'handover', lines => <<'CONF');
 SMSSendMode queue
 SMSRateLimit 1
 SMSProviderTimeout 2s
 SMSRetryLimit 3
 SMSRetryBackoff 300ms
 SMSQueueInterval 100ms
-<Location /api/sms>
-    SetHandler sms-api
-    AuthType Basic
-    AuthName "mod_sms"
-    AuthBasicProvider file
-    AuthUserFile "$ENV{SMS_STATE}/htpasswd"
-    Require valid-user
-    SMSCSRF Off
-</Location>
-<Location /api/sms/webhook>
-    Require all granted
-</Location>
 CONF
-close $fh;
-system("\"$httpd\" -f \"$conf\" -k start") == 0 or die 'httpd did not start';
-END { system("\"$httpd\" -f \"$conf\" -k stop") if $conf }
-my $url = "http://127.0.0.1:$port";
-wait_for(sub { IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port") }, 10);
+my $url = $server->{url};
+sub db_value { own_sql($server, $_[0]) }
 my $ua = client(base => $url, basic => ['alice', 'alice-password']);
 my $hook = client(base => $url);
 fake_mode({mode => 'normal'});

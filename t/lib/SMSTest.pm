@@ -18,7 +18,7 @@ use Apache::TestRequest ();
 our @EXPORT = qw(base_url vhost_url client login api json_body
                  load_vectors error_log_lines is_envelope diag $JSON
                  basic_client fake_log fake_mode fake_calls wait_for sql_value driver
-                 demo_start demo_sql demo_dir own_server);
+                 demo_start demo_sql demo_dir own_server own_sql);
 
 our $JSON = JSON::PP->new->utf8->canonical->allow_nonref;
 
@@ -156,6 +156,12 @@ sub sql_value {
     my ($db, $sql) = @_;
     (my $name = $db) =~ s/\.db$//;
     my $params = $ENV{'SMS_DB_' . uc $name} or die "no database $db";
+    return db_value($params, $sql);
+}
+
+# One value from the database of DBDParams $params (the driver under test).
+sub db_value {
+    my ($params, $sql) = @_;
     my @cmd = driver() eq 'pgsql'
         ? ('psql', '-qtAX', '-v', 'ON_ERROR_STOP=1', '-d', $params, '-c', $sql)
         : ('sqlite3', '-cmd', '.timeout 5000', $params, $sql);
@@ -171,8 +177,10 @@ sub sql_value {
 # database: migrated, with the test patients) for settings the suite's
 # servers do not have. %a: name (files and database), lines (directives
 # after the common ones: the database, the secrets, the fake SMS Broadcast
-# as provider, /api/sms behind the suite's Basic users, no CSRF). Returns
-# {url, params, conf, errlog}; stopped at exit.
+# as provider, /api/sms behind the suite's Basic users, no CSRF, webhooks
+# open), setup (called with the database's DBDParams before the server
+# starts: triggers and the like). Returns {url, params, conf, errlog};
+# stopped at exit.
 my @own_servers;
 END { system(qq{"$ENV{SMS_HTTPD}" -f "$_" -k stop}) for @own_servers }
 sub own_server {
@@ -200,6 +208,7 @@ sub own_server {
         system("sqlite3 -bail '$params' < '$src/t/data/patients.sql'") == 0
             or die 'patients failed';
     }
+    $a{setup}->($params) if $a{setup};
     my $port = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
                                      Listen => 1)->sockport;
     my $conf = "$logs/$name.conf";
@@ -233,6 +242,9 @@ $a{lines}
     Require valid-user
     SMSCSRF Off
 </Location>
+<Location /api/sms/webhook>
+    Require all granted
+</Location>
 CONF
     close $fh;
     system(qq{"$ENV{SMS_HTTPD}" -f "$conf" -k start}) == 0
@@ -241,6 +253,12 @@ CONF
     wait_for(sub { IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port") }, 10);
     return {url => "http://127.0.0.1:$port", params => $params,
             conf => $conf, errlog => $errlog};
+}
+
+# One value (rows joined by newlines) from an own_server's database.
+sub own_sql {
+    my ($server, $sql) = @_;
+    return db_value($server->{params}, $sql);
 }
 
 # The demo (conf/demo.sh start: conf/demo.conf with its three roles,
