@@ -223,6 +223,11 @@ apr_status_t sms_audit(sms_req *rq, sms_db_t *db, const char *action,
 json_t *sms_message_json(const sms_message_t *m, apr_pool_t *p);
 /* The same object as JSON text, onto w (a page of many messages). */
 void sms_message_write(sms_jw_t *w, const sms_message_t *m, apr_pool_t *p);
+/* The history's message object: the same members and "reply", the latest
+ * reply linked to it ({"id", "intent", "received_at"} or null, from
+ * m->reply); as text onto w, or as JSON. */
+void sms_history_write(sms_jw_t *w, const sms_message_t *m, apr_pool_t *p);
+json_t *sms_history_json(const sms_message_t *m, apr_pool_t *p);
 /* The patient's placeholder values: patient_name, first_name, last_name. */
 json_t *sms_patient_vars(const sms_patient_t *pt, apr_pool_t *p);
 /* A time as ISO-8601 UTC (null for 0), a string or null, an id or null. */

@@ -18,7 +18,7 @@
 #include "sms_status.h"
 
 /* Schema version this build needs (sql/<driver>/NNN_*.sql). */
-#define SMS_SCHEMA_VERSION 8
+#define SMS_SCHEMA_VERSION 11
 
 /* The schema is missing, or older than SMS_SCHEMA_VERSION. */
 #define SMS_STORE_ENOSCHEMA (APR_OS_START_USERERR + 1)
@@ -131,7 +131,18 @@ typedef struct sms_message_t {
     const char *provider_ref;
     const char *lease_owner; /* insert only: claim it at once (sync) */
     apr_time_t lease_until;  /* insert only */
+    /* the history only (sms_store_list_messages, sms_store_get_reply): the
+     * latest reply linked to the message, NULL when none */
+    const struct sms_reply_t *reply;
 } sms_message_t;
+
+/* The latest reply to a message (sms_inbound.message_id): its id, intent
+ * (confirm, cancel, unclear or NULL) and when it came. */
+typedef struct sms_reply_t {
+    apr_int64_t id;
+    const char *intent;
+    apr_time_t received_at;
+} sms_reply_t;
 
 typedef struct sms_event_t {
     const char *status;
@@ -153,6 +164,9 @@ apr_status_t sms_store_insert_message(apr_int64_t *id, sms_db_t *db,
 apr_status_t sms_store_get_message(sms_message_t **m, sms_db_t *db,
                                    apr_int64_t id, apr_pool_t *p);
 
+/* m->reply: the latest reply linked to message m, or NULL (one statement). */
+apr_status_t sms_store_get_reply(sms_message_t *m, sms_db_t *db, apr_pool_t *p);
+
 /* The status history of a message, oldest first (array of sms_event_t). */
 apr_status_t sms_store_events(apr_array_header_t **events, sms_db_t *db,
                               apr_int64_t id, apr_pool_t *p);
@@ -169,7 +183,8 @@ typedef struct sms_filter_t {
     int limit;
 } sms_filter_t;
 
-/* Messages matching f, newest first (array of sms_message_t *). */
+/* Messages matching f, newest first (array of sms_message_t *), each with
+ * its latest reply (m->reply) from the same statement. */
 apr_status_t sms_store_list_messages(apr_array_header_t **msgs, sms_db_t *db,
                                      const sms_filter_t *f, apr_pool_t *p);
 

@@ -31,14 +31,23 @@
  * comparison its index serves. */
 #define EQ(col, cmp, val) "(" val " IS NOT NULL AND " col " " cmp " " val ")"
 /* The history list; st, pt, ph, bt say how status, patient_id, to_number
- * and batch_id are compared (ANY or EQ). */
+ * and batch_id are compared (ANY or EQ). The page is chosen first, on the
+ * filter's index; then each of its messages gains its latest reply: the
+ * highest id of its replies (one step down sms_inbound_message, schema
+ * 11), joined by primary key. Columns: MSG_COLS, then the reply's id,
+ * intent and time (NULL when none). */
+#define REPLY_LATEST(msg_id) \
+    "(SELECT max(x.id) FROM sms_inbound x WHERE x.message_id = " msg_id ")"
 #define MSG_LIST(st, pt, ph, bt) \
-    "SELECT " MSG_COLS " FROM sms_message WHERE " st("status", "=", "%s") \
+    "SELECT m.*, r.intent, r.received_at FROM (SELECT " MSG_COLS ", " \
+    REPLY_LATEST("sms_message.id") " AS reply_id FROM sms_message" \
+    " WHERE " st("status", "=", "%s") \
     " AND " pt("patient_id", "=", "%s") " AND " ph("to_number", "=", "%s") \
     " AND " bt("batch_id", "=", BIG()) \
     " AND " ANY("created_at", ">=", BIG()) \
     " AND " ANY("created_at", "<", BIG()) " AND " ANY("id", "<", BIG()) \
-    " ORDER BY id DESC LIMIT " INT()
+    " ORDER BY id DESC LIMIT " INT() ") m" \
+    " LEFT JOIN sms_inbound r ON r.id = m.reply_id ORDER BY m.id DESC"
 
 /* The inbox: a reply, its patient links (one row each) and the message
  * it answers; INBOX_LIST(where) pages newest first through the replies

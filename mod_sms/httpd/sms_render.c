@@ -57,9 +57,9 @@ static void member_time(sms_jw_t *w, const char *key, apr_time_t t,
     member_str(w, key, t ? sms_time_format(t, p) : NULL);
 }
 
-void sms_message_write(sms_jw_t *w, const sms_message_t *m, apr_pool_t *p)
+/* The members of the message object, without its braces. */
+static void message_members(sms_jw_t *w, const sms_message_t *m, apr_pool_t *p)
 {
-    sms_jw_open(w, '{');
     member_id(w, "id", m->id);
     member_str(w, "to", m->to);
     member_str(w, "patient_id", m->patient_id);
@@ -85,6 +85,31 @@ void sms_message_write(sms_jw_t *w, const sms_message_t *m, apr_pool_t *p)
     sms_jw_int(w, m->attempts);
     /* when the outbox next tries it (a retry, or a send window's opening) */
     member_time(w, "next_attempt_at", m->next_attempt_at, p);
+}
+
+void sms_message_write(sms_jw_t *w, const sms_message_t *m, apr_pool_t *p)
+{
+    sms_jw_open(w, '{');
+    message_members(w, m, p);
+    sms_jw_close(w, '}');
+}
+
+void sms_history_write(sms_jw_t *w, const sms_message_t *m, apr_pool_t *p)
+{
+    sms_jw_open(w, '{');
+    message_members(w, m, p);
+    /* the latest reply linked to the message, or null */
+    sms_jw_key(w, "reply");
+    if (!m->reply) {
+        sms_jw_raw(w, "null");
+    }
+    else {
+        sms_jw_open(w, '{');
+        member_id(w, "id", m->reply->id);
+        member_str(w, "intent", m->reply->intent);
+        member_time(w, "received_at", m->reply->received_at, p);
+        sms_jw_close(w, '}');
+    }
     sms_jw_close(w, '}');
 }
 
@@ -95,6 +120,15 @@ json_t *sms_message_json(const sms_message_t *m, apr_pool_t *p)
     /* one description of the message object: the text writer's */
     sms_jw_init(&w, 512, p);
     sms_message_write(&w, m, p);
+    return json_loads(sms_jw_text(&w), 0, NULL);
+}
+
+json_t *sms_history_json(const sms_message_t *m, apr_pool_t *p)
+{
+    sms_jw_t w;
+
+    sms_jw_init(&w, 640, p);
+    sms_history_write(&w, m, p);
     return json_loads(sms_jw_text(&w), 0, NULL);
 }
 

@@ -1,6 +1,7 @@
 /*
  * sms_route_messages.c - history: GET /messages/ (filters, signed
- * cursor), GET /messages/{id}/ with its events, GET /batches/{id}/.
+ * cursor), GET /messages/{id}/ with its events, each message with its
+ * latest reply; GET /batches/{id}/.
  */
 #include <string.h>
 
@@ -126,7 +127,7 @@ int sms_route_messages(sms_req *rq)
             }
             last_id = m->id;
             if (visible) {
-                sms_message_write(&w, m, p);
+                sms_history_write(&w, m, p);
                 broke = ++shown == want;
             }
         }
@@ -186,12 +187,13 @@ int sms_route_message(sms_req *rq)
         return done;
     }
     if (sms_store_events(&events, db, id, p) != APR_SUCCESS ||
+        sms_store_get_reply(m, db, p) != APR_SUCCESS ||
         sms_audit(rq, db, "message.view",
                   apr_psprintf(p, "%" APR_INT64_T_FMT, id),
                   m->patient_id) != APR_SUCCESS) {
         return sms_storage_failed(rq);
     }
-    j = sms_message_json(m, p);
+    j = sms_history_json(m, p);
     ev = json_array();
     /* the first event is the message's creation */
     json_array_append_new(ev, json_pack("{s:s, s:s, s:o}", "status",

@@ -176,6 +176,25 @@ apr_status_t sms_store_events(apr_array_header_t **events, sms_db_t *db,
     return APR_SUCCESS;
 }
 
+/* m->reply from the columns id, intent, received_at at col of row; NULL
+ * when the id is NULL (no reply). */
+static void read_reply(sms_message_t *m, sms_db_t *db, apr_dbd_row_t *row,
+                       int col, apr_pool_t *p)
+{
+    apr_int64_t id = sms_st_to64(sms_st_col(db, row, col));
+    sms_reply_t *r;
+
+    if (!id) {
+        m->reply = NULL;
+        return;
+    }
+    r = apr_pcalloc(p, sizeof(*r));
+    r->id = id;
+    r->intent = sms_st_dup_or_null(p, sms_st_col(db, row, col + 1));
+    r->received_at = sms_st_to64(sms_st_col(db, row, col + 2));
+    m->reply = r;
+}
+
 apr_status_t sms_store_list_messages(apr_array_header_t **msgs, sms_db_t *db,
                                      const sms_filter_t *f, apr_pool_t *p)
 {
@@ -192,12 +211,41 @@ apr_status_t sms_store_list_messages(apr_array_header_t **msgs, sms_db_t *db,
                                       : "sms_msg_list";
     apr_status_t rv;
 
+    apr_dbd_row_t *row = NULL;
+
     rv =
         sms_st_query(&res, db, label, p,
                      ARGS(f->status, f->status, f->patient_id, f->patient_id,
                           f->phone, f->phone, batch, batch, since, since, until,
                           until, before, before, sms_st_i64(p, f->limit)));
-    return rv == APR_SUCCESS ? sms_st_read_messages(msgs, db, res, p) : rv;
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    /* each row: the message, then its latest reply (MSG_LIST) */
+    *msgs = apr_array_make(p, f->limit, sizeof(sms_message_t *));
+    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+        sms_message_t *m = sms_st_read_message(db, row, p);
+        read_reply(m, db, row, MSG_NCOLS, p);
+        APR_ARRAY_PUSH(*msgs, sms_message_t *) = m;
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t sms_store_get_reply(sms_message_t *m, sms_db_t *db, apr_pool_t *p)
+{
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row = NULL;
+    apr_status_t rv =
+        sms_st_query(&res, db, "sms_msg_reply", p, ARGS(sms_st_i64(p, m->id)));
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    m->reply = NULL;
+    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+        read_reply(m, db, row, 0, p);
+    }
+    return APR_SUCCESS;
 }
 
 apr_status_t sms_st_insert_event(sms_db_t *db, apr_int64_t id,

@@ -22,6 +22,10 @@ const sms_statement_t sms_st_statements[] = {
     {"sms_event_insert",
      "INSERT INTO sms_event (message_id, status, detail, created_at)"
      " VALUES (" BIG() ", %s, %s, " BIG() ")", NULL},
+    /* the message view's reply (the list has it in its own statement) */
+    {"sms_msg_reply",
+     "SELECT id, intent, received_at FROM sms_inbound"
+     " WHERE id = " REPLY_LATEST(BIG()), NULL},
     {"sms_event_list",
      "SELECT status, detail, created_at FROM sms_event"
      " WHERE message_id = " BIG() " ORDER BY id", NULL},

@@ -491,6 +491,34 @@ static void check_inbox_plans(sms_db_t *db, apr_pool_t *p)
     }
 }
 
+/* The history's latest reply of each message on the page, and the
+ * message view's: one step down sms_inbound_message (schema 11), then the
+ * reply by its primary key; never a scan of the replies. Every history
+ * statement has it, and keeps its filter's index. */
+static void check_reply_plans(sms_db_t *db, apr_pool_t *p)
+{
+    static const char *const labels[] = {
+        "sms_msg_list",       "sms_msg_list_patient", "sms_msg_list_phone",
+        "sms_msg_list_batch", "sms_msg_list_status",  "sms_msg_reply",
+    };
+    apr_size_t i;
+
+    for (i = 0; i < sizeof(labels) / sizeof(*labels); i++) {
+        const char *plan = plan_of(db, labels[i], p);
+
+        if (!tap_ok(plan &&
+                        strstr(plan, "USING COVERING INDEX "
+                                     "sms_inbound_message (message_id=?)") &&
+                        strstr(plan, "USING INTEGER PRIMARY KEY (rowid=?)") &&
+                        !strstr(plan, "SCAN sms_inbound") &&
+                        !strstr(plan, "SCAN x") && !strstr(plan, "SCAN r"),
+                    "%s finds the latest reply through sms_inbound_message",
+                    labels[i])) {
+            tap_diag("plan: %s", plan ? plan : "(none)");
+        }
+    }
+}
+
 /* A reply stored as the inbound webhook stores it, linked to patients
  * (NULL-terminated); its id. */
 static apr_int64_t reply(sms_db_t *db, const char *from, const char *intent,
@@ -816,6 +844,7 @@ int main(void)
     check_group_per_database(db, p);
     check_history_plans(db, p);
     check_inbox_plans(db, p);
+    check_reply_plans(db, p);
     check_thread_page_plans(db, p);
     check_inbox(db, p);
     unlink(db_path);
