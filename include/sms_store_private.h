@@ -6,6 +6,8 @@
 #ifndef SMS_STORE_PRIVATE_H
 #define SMS_STORE_PRIVATE_H
 
+#include <stddef.h>
+
 #include <apr_strings.h>
 
 #include "sms_store.h"
@@ -95,14 +97,54 @@
     X(lease_owner, lease_owner, TEXT) X(lease_until, lease_until, OPT) \
     X(attempts, attempts, INT) X(provider_ref, provider_ref, TEXT)
 
+/* What a column entry (col, field, kind) generates: its name (NAME the
+ * first of a list, COMMA_NAME the others; I_ for the alias i.), its marker
+ * (MARK, COMMA_MARK), "col = marker" (SET, COMMA_SET), a count (ONE), and
+ * its descriptor (DESC, in a file that defines SMS_ROW as the struct). */
+#define SMS_COL_NAME(col, field, kind) #col
 #define SMS_COL_COMMA_NAME(col, field, kind) ", " #col
 #define SMS_COL_NAME_COMMA(col, field, kind) #col ", "
+#define SMS_COL_I_NAME(col, field, kind) "i." #col
+#define SMS_COL_COMMA_I_NAME(col, field, kind) ", i." #col
 #define SMS_COL_MARK_TEXT "%s"
 #define SMS_COL_MARK_INT INT()
 #define SMS_COL_MARK_I64 BIG()
 #define SMS_COL_MARK_OPT BIG()
+#define SMS_COL_MARK(col, field, kind) SMS_COL_MARK_##kind
+#define SMS_COL_COMMA_MARK(col, field, kind) ", " SMS_COL_MARK_##kind
 #define SMS_COL_MARK_COMMA(col, field, kind) SMS_COL_MARK_##kind ", "
+#define SMS_COL_SET(col, field, kind) #col " = " SMS_COL_MARK_##kind
+#define SMS_COL_COMMA_SET(col, field, kind) ", " SMS_COL_SET(col, field, kind)
 #define SMS_COL_ONE(col, field, kind) +1
+#define SMS_COL_DESC(col, field, kind) \
+    {SMS_COL_##kind, offsetof(SMS_ROW, field)},
+
+/* The other rows, described once the same way: ROW(F, X) gives the first
+ * column to F and each other one to X, so that a list needs no leading
+ * comma. The SELECT list, INSERT columns and markers, the argument array
+ * and the reader of each are generated from its list. */
+
+/* sms_template_row_t (sms_store_templates.c) */
+#define SMS_TEMPLATE_ROW(F, X) \
+    F(id, id, I64) X(name, name, TEXT) X(body, body, TEXT) \
+    X(created_by, created_by, TEXT) X(created_at, created_at, I64) \
+    X(updated_at, updated_at, I64)
+/* A new template: updated_at is created_at. */
+#define SMS_TEMPLATE_INSERT(F, X) \
+    F(name, name, TEXT) X(body, body, TEXT) X(created_by, created_by, TEXT) \
+    X(created_at, created_at, I64) X(updated_at, created_at, I64)
+/* An edit: these columns, then the id the WHERE names. */
+#define SMS_TEMPLATE_UPDATE(F, X) \
+    F(name, name, TEXT) X(body, body, TEXT) X(updated_at, updated_at, I64)
+#define TPL_COLS SMS_TEMPLATE_ROW(SMS_COL_NAME, SMS_COL_COMMA_NAME)
+#define TPL_INSERT \
+    "INSERT INTO sms_template (" \
+    SMS_TEMPLATE_INSERT(SMS_COL_NAME, SMS_COL_COMMA_NAME) ") VALUES (" \
+    SMS_TEMPLATE_INSERT(SMS_COL_MARK, SMS_COL_COMMA_MARK) ")"
+#define TPL_UPDATE \
+    "UPDATE sms_template SET " \
+    SMS_TEMPLATE_UPDATE(SMS_COL_SET, SMS_COL_COMMA_SET) \
+    " WHERE id = " BIG()
 
 /* Columns of sms_message in the order sms_st_read_message() reads. */
 #define MSG_COLS "id" SMS_MESSAGE_READ(SMS_COL_COMMA_NAME)
@@ -177,6 +219,23 @@
 
 /* clang-format on */
 
+/* A column of a row descriptor: its kind (see SMS_MESSAGE_READ; BOOL, read
+ * only: 1, t, true, y, yes as the host's tables may spell it) and where it
+ * lives in the row's struct. */
+typedef enum {
+    SMS_COL_TEXT,
+    SMS_COL_INT,
+    SMS_COL_I64,
+    SMS_COL_OPT,
+    SMS_COL_BOOL
+} sms_col_kind_e;
+typedef struct {
+    sms_col_kind_e kind;
+    size_t offset;
+} sms_col_t;
+
+#define SMS_NCOLS(cols) ((int)(sizeof(cols) / sizeof(*(cols))))
+
 typedef struct {
     const char *label;
     const char *sql;   /* both drivers, unless pgsql says otherwise */
@@ -231,6 +290,18 @@ const char *sms_st_i64(apr_pool_t *p, apr_int64_t v);
 const char *sms_st_opt64(apr_pool_t *p, apr_int64_t v);
 apr_int64_t sms_st_to64(const char *v);
 const char *sms_st_dup_or_null(apr_pool_t *p, const char *v);
+/* Row descriptors: read columns first.. of row into the struct at out by
+ * cols; write the arguments of a struct's columns by cols (numbers as
+ * text, OPT 0 as NULL); read every row of res into a new array of structs
+ * of size bytes (byref: of pointers to them). */
+void sms_st_read_cols(void *out, const sms_col_t *cols, int n, int first,
+                      sms_db_t *db, apr_dbd_row_t *row, apr_pool_t *p);
+void sms_st_col_args(const char **args, const void *in, const sms_col_t *cols,
+                     int n, apr_pool_t *p);
+apr_array_header_t *sms_st_read_rows(sms_db_t *db, apr_dbd_results_t *res,
+                                     const sms_col_t *cols, int n,
+                                     apr_size_t size, int byref, int nalloc,
+                                     apr_pool_t *p);
 /* Log a driver error for label; always APR_EGENERAL. */
 apr_status_t sms_st_db_error(sms_db_t *db, const char *label, int rc,
                              apr_pool_t *p);

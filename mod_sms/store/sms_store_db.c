@@ -467,6 +467,84 @@ const char *sms_st_dup_or_null(apr_pool_t *p, const char *v)
     return v ? apr_pstrdup(p, v) : NULL;
 }
 
+/* is_default as the host's tables may spell it: 1, t, true, yes. */
+static int truthy(const char *v)
+{
+    return v && (*v == '1' || *v == 't' || *v == 'T' || *v == 'y' || *v == 'Y');
+}
+
+void sms_st_read_cols(void *out, const sms_col_t *cols, int n, int first,
+                      sms_db_t *db, apr_dbd_row_t *row, apr_pool_t *p)
+{
+    int i;
+
+    for (i = 0; i < n; i++) {
+        const char *v = sms_st_col(db, row, first + i);
+        char *at = (char *)out + cols[i].offset;
+
+        switch (cols[i].kind) {
+        case SMS_COL_TEXT:
+            *(const char **)at = sms_st_dup_or_null(p, v);
+            break;
+        case SMS_COL_INT:
+            *(int *)at = (int)sms_st_to64(v);
+            break;
+        case SMS_COL_BOOL:
+            *(int *)at = truthy(v);
+            break;
+        default:
+            *(apr_int64_t *)at = sms_st_to64(v);
+            break;
+        }
+    }
+}
+
+void sms_st_col_args(const char **args, const void *in, const sms_col_t *cols,
+                     int n, apr_pool_t *p)
+{
+    int i;
+
+    for (i = 0; i < n; i++) {
+        const char *at = (const char *)in + cols[i].offset;
+
+        switch (cols[i].kind) {
+        case SMS_COL_TEXT:
+            args[i] = *(const char *const *)at;
+            break;
+        case SMS_COL_INT:
+        case SMS_COL_BOOL:
+            args[i] = sms_st_i64(p, *(const int *)at);
+            break;
+        case SMS_COL_I64:
+            args[i] = sms_st_i64(p, *(const apr_int64_t *)at);
+            break;
+        case SMS_COL_OPT:
+            args[i] = sms_st_opt64(p, *(const apr_int64_t *)at);
+            break;
+        }
+    }
+}
+
+apr_array_header_t *sms_st_read_rows(sms_db_t *db, apr_dbd_results_t *res,
+                                     const sms_col_t *cols, int n,
+                                     apr_size_t size, int byref, int nalloc,
+                                     apr_pool_t *p)
+{
+    apr_array_header_t *out =
+        apr_array_make(p, nalloc, byref ? sizeof(void *) : size);
+    apr_dbd_row_t *row = NULL;
+
+    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+        void *it = byref ? apr_pcalloc(p, size) : apr_array_push(out);
+
+        if (byref) {
+            APR_ARRAY_PUSH(out, void *) = it;
+        }
+        sms_st_read_cols(it, cols, n, 0, db, row, p);
+    }
+    return out;
+}
+
 apr_status_t sms_st_db_error(sms_db_t *db, const char *label, int rc,
                              apr_pool_t *p)
 {

@@ -14,43 +14,20 @@
 
 /* ---- messages ------------------------------------------------------------ */
 
-/* A column of the sms_message row: its kind and where it lives in
- * sms_message_t (generated from SMS_MESSAGE_READ / SMS_MESSAGE_INSERT). */
-typedef enum { COL_TEXT, COL_INT, COL_I64, COL_OPT } col_kind_e;
-typedef struct {
-    col_kind_e kind;
-    size_t offset;
-} col_t;
-
-#define COL_DESC(col, field, kind) {COL_##kind, offsetof(sms_message_t, field)},
-static const col_t read_cols[MSG_NCOLS] = {
-    {COL_I64, offsetof(sms_message_t, id)}, SMS_MESSAGE_READ(COL_DESC)};
-static const col_t insert_cols[MSG_ROW_ARGS - 1] = {
-    SMS_MESSAGE_INSERT(COL_DESC)};
-#undef COL_DESC
+/* The sms_message row's descriptors (SMS_MESSAGE_READ / _INSERT). */
+#define SMS_ROW sms_message_t
+static const sms_col_t read_cols[MSG_NCOLS] = {
+    {SMS_COL_I64, offsetof(sms_message_t, id)}, SMS_MESSAGE_READ(SMS_COL_DESC)};
+static const sms_col_t insert_cols[MSG_ROW_ARGS - 1] = {
+    SMS_MESSAGE_INSERT(SMS_COL_DESC)};
+#undef SMS_ROW
 
 sms_message_t *sms_st_read_message(sms_db_t *db, apr_dbd_row_t *row,
                                    apr_pool_t *p)
 {
     sms_message_t *m = apr_pcalloc(p, sizeof(*m));
-    int i;
 
-    for (i = 0; i < MSG_NCOLS; i++) {
-        const char *v = sms_st_col(db, row, i);
-        char *at = (char *)m + read_cols[i].offset;
-
-        switch (read_cols[i].kind) {
-        case COL_TEXT:
-            *(const char **)at = sms_st_dup_or_null(p, v);
-            break;
-        case COL_INT:
-            *(int *)at = (int)sms_st_to64(v);
-            break;
-        default:
-            *(apr_int64_t *)at = sms_st_to64(v);
-            break;
-        }
-    }
+    sms_st_read_cols(m, read_cols, MSG_NCOLS, 0, db, row, p);
     return m;
 }
 
@@ -58,39 +35,16 @@ sms_message_t *sms_st_read_message(sms_db_t *db, apr_dbd_row_t *row,
 apr_status_t sms_st_read_messages(apr_array_header_t **out, sms_db_t *db,
                                   apr_dbd_results_t *res, apr_pool_t *p)
 {
-    apr_dbd_row_t *row = NULL;
-
-    *out = apr_array_make(p, 16, sizeof(sms_message_t *));
-    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
-        APR_ARRAY_PUSH(*out, sms_message_t *) = sms_st_read_message(db, row, p);
-    }
+    *out = sms_st_read_rows(db, res, read_cols, MSG_NCOLS,
+                            sizeof(sms_message_t), 1, 16, p);
     return APR_SUCCESS;
 }
 
 void sms_st_insert_args(const char **args, const sms_message_t *m,
                         apr_pool_t *p)
 {
-    int i;
-
-    for (i = 0; i < MSG_ROW_ARGS - 1; i++) {
-        const char *at = (const char *)m + insert_cols[i].offset;
-
-        switch (insert_cols[i].kind) {
-        case COL_TEXT:
-            args[i] = *(const char *const *)at;
-            break;
-        case COL_INT:
-            args[i] = sms_st_i64(p, *(const int *)at);
-            break;
-        case COL_I64:
-            args[i] = sms_st_i64(p, *(const apr_int64_t *)at);
-            break;
-        case COL_OPT:
-            args[i] = sms_st_opt64(p, *(const apr_int64_t *)at);
-            break;
-        }
-    }
-    args[i] = sms_st_i64(p, m->created_at); /* updated_at */
+    sms_st_col_args(args, m, insert_cols, MSG_ROW_ARGS - 1, p);
+    args[MSG_ROW_ARGS - 1] = sms_st_i64(p, m->created_at); /* updated_at */
 }
 
 apr_status_t sms_store_insert_message(apr_int64_t *id, sms_db_t *db,

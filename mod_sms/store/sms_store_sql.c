@@ -70,19 +70,12 @@ const sms_statement_t sms_st_statements[] = {
      "SELECT status, count(*) FROM sms_message WHERE batch_id = " BIG()
      " GROUP BY status", NULL},
     {"sms_tpl_by_name", "SELECT id FROM sms_template WHERE name = %s", NULL},
-    {"sms_tpl_insert",
-     "INSERT INTO sms_template (name, body, created_by, created_at,"
-     " updated_at) VALUES (%s, %s, %s, " BIG() ", " BIG() ") RETURNING id",
-     NULL},
+    {"sms_tpl_insert", TPL_INSERT " RETURNING id", NULL},
     {"sms_tpl_get",
-     "SELECT id, name, body, created_by, created_at, updated_at"
-     " FROM sms_template WHERE id = " BIG(), NULL},
+     "SELECT " TPL_COLS " FROM sms_template WHERE id = " BIG(), NULL},
     {"sms_tpl_list",
-     "SELECT id, name, body, created_by, created_at, updated_at"
-     " FROM sms_template ORDER BY name", NULL},
-    {"sms_tpl_update",
-     "UPDATE sms_template SET name = %s, body = %s, updated_at = " BIG()
-     " WHERE id = " BIG(), NULL},
+     "SELECT " TPL_COLS " FROM sms_template ORDER BY name", NULL},
+    {"sms_tpl_update", TPL_UPDATE, NULL},
     {"sms_tpl_delete", "DELETE FROM sms_template WHERE id = " BIG(), NULL},
     {"sms_idem_get",
      "SELECT request_hash, status, response FROM sms_idempotency"

@@ -12,25 +12,26 @@
 /* ---- templates ------------------------------------------------------------
  */
 
+/* The sms_template row's descriptors (SMS_TEMPLATE_ROW / _INSERT /
+ * _UPDATE in sms_store_private.h). */
+#define SMS_ROW sms_template_row_t
+static const sms_col_t row_cols[] = {
+    SMS_TEMPLATE_ROW(SMS_COL_DESC, SMS_COL_DESC)};
+static const sms_col_t insert_cols[] = {
+    SMS_TEMPLATE_INSERT(SMS_COL_DESC, SMS_COL_DESC)};
+static const sms_col_t update_cols[] = {
+    SMS_TEMPLATE_UPDATE(SMS_COL_DESC, SMS_COL_DESC)};
+#undef SMS_ROW
+
 static apr_status_t read_templates(apr_array_header_t **out, sms_db_t *db,
                                    apr_dbd_results_t *res, apr_pool_t *p)
 {
-    apr_dbd_row_t *row = NULL;
-
-    *out = apr_array_make(p, 8, sizeof(sms_template_row_t *));
-    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
-        sms_template_row_t *t = apr_pcalloc(p, sizeof(*t));
-        t->id = sms_st_to64(sms_st_col(db, row, 0));
-        t->name = sms_st_dup_or_null(p, sms_st_col(db, row, 1));
-        t->body = sms_st_dup_or_null(p, sms_st_col(db, row, 2));
-        t->created_by = sms_st_dup_or_null(p, sms_st_col(db, row, 3));
-        t->created_at = sms_st_to64(sms_st_col(db, row, 4));
-        t->updated_at = sms_st_to64(sms_st_col(db, row, 5));
-        APR_ARRAY_PUSH(*out, sms_template_row_t *) = t;
-    }
+    *out = sms_st_read_rows(db, res, row_cols, SMS_NCOLS(row_cols),
+                            sizeof(sms_template_row_t), 1, 8, p);
     return APR_SUCCESS;
 }
 
+/* The id of sms_tpl_by_name is a one-column projection, read as such. */
 /* The id of the template called name, 0 when none. */
 static apr_status_t template_by_name(apr_int64_t *id, sms_db_t *db,
                                      const char *name, apr_pool_t *p)
@@ -52,6 +53,7 @@ apr_status_t sms_store_template_insert(apr_int64_t *id, sms_db_t *db,
                                        const sms_template_row_t *t,
                                        apr_pool_t *p)
 {
+    const char *args[SMS_NCOLS(insert_cols)];
     apr_int64_t other;
     apr_status_t rv = template_by_name(&other, db, t->name, p);
 
@@ -61,10 +63,9 @@ apr_status_t sms_store_template_insert(apr_int64_t *id, sms_db_t *db,
     if (other) {
         return APR_EEXIST;
     }
+    sms_st_col_args(args, t, insert_cols, SMS_NCOLS(insert_cols), p);
     return sms_st_returning_id(id, db, "sms_tpl_insert", p,
-                               ARGS(t->name, t->body, t->created_by,
-                                    sms_st_i64(p, t->created_at),
-                                    sms_st_i64(p, t->created_at)));
+                               SMS_NCOLS(insert_cols), args);
 }
 
 apr_status_t sms_store_template_get(sms_template_row_t **t, sms_db_t *db,
@@ -98,6 +99,7 @@ apr_status_t sms_store_template_update(sms_db_t *db,
                                        const sms_template_row_t *t,
                                        apr_pool_t *p)
 {
+    const char *args[SMS_NCOLS(update_cols) + 1];
     apr_int64_t other;
     int rows = 0;
     apr_status_t rv = template_by_name(&other, db, t->name, p);
@@ -108,9 +110,10 @@ apr_status_t sms_store_template_update(sms_db_t *db,
     if (other && other != t->id) {
         return APR_EEXIST;
     }
-    rv = sms_st_run(&rows, db, "sms_tpl_update", p,
-                    ARGS(t->name, t->body, sms_st_i64(p, t->updated_at),
-                         sms_st_i64(p, t->id)));
+    sms_st_col_args(args, t, update_cols, SMS_NCOLS(update_cols), p);
+    args[SMS_NCOLS(update_cols)] = sms_st_i64(p, t->id); /* WHERE id */
+    rv = sms_st_run(&rows, db, "sms_tpl_update", p, SMS_NCOLS(update_cols) + 1,
+                    args);
     return rv == APR_SUCCESS && !rows ? APR_ENOENT : rv;
 }
 
