@@ -10,78 +10,16 @@ use strict;
 use warnings;
 use Apache::Test;
 use Apache::TestUtil;
-use File::Path qw(make_path);
-use IO::Socket::INET;
 use lib 't/lib';
 use SMSTest;
 
 plan tests => 7;
 
-my $logs = Apache::Test::vars('t_logs');
-my $httpd = $ENV{SMS_HTTPD};
-my $dir = "$logs/loglevel";
-make_path($dir);
-my $log = "$dir/error_log";
+my $server = own_server(name => 'loglevel', provider => 'sandbox',
+                        lines => "LogLevel warn sms:debug");
+my $base = $server->{url};
+my $log = $server->{errlog};
 my $src = $ENV{SMS_SRCDIR};
-
-# ---- a database of its own: migrated, with the suite's patients ----
-my $params;
-if (driver() eq 'pgsql') {
-    system("$ENV{SMS_PG_BIN}/createdb", '-h', '127.0.0.1', '-p', $ENV{SMS_PG_PORT},
-           'loglevel') == 0 or die 'createdb loglevel failed';
-    ($params = $ENV{SMS_DB_SMS}) =~ s/dbname=\S+/dbname=loglevel/;
-    system('sh', "$src/sql/migrate.sh", 'pgsql', $params) == 0 or die 'migrate';
-    system('psql', '-q', '-v', 'ON_ERROR_STOP=1', '-d', $params, '-f',
-           "$src/t/data/patients.sql") == 0 or die 'patients';
-}
-else {
-    $params = "$dir/loglevel.db";
-    system("sh '$src/sql/migrate.sh' sqlite3 '$params' >/dev/null") == 0 or die 'migrate';
-    system("sqlite3 -bail '$params' < '$src/t/data/patients.sql'") == 0 or die 'patients';
-}
-
-my $port = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-                                 Listen => 1)->sockport;
-my $conf = "$dir/loglevel.conf";
-open my $fh, '>', $conf or die "$conf: $!";
-print $fh <<"CONF";
-Include "$ENV{SMS_SYSTEM_CONF}"
-ServerName loglevel.test
-Listen 127.0.0.1:$port
-PidFile "$dir/httpd.pid"
-ErrorLog "$log"
-LogLevel warn sms:debug
-TypesConfig /dev/null
-DefaultRuntimeDir "$dir"
-DBDriver $ENV{SMS_DBD_DRIVER}
-DBDParams "$params"
-DBDInitSQL "$ENV{SMS_DB_INIT}"
-SMSProvider sandbox
-SMSSecret suite-secret-0123456789abcdef
-SMSWebhookSecret suite-hook-secret
-<Location /api/sms>
-    SetHandler sms-api
-    AuthType Basic
-    AuthName "mod_sms"
-    AuthBasicProvider file
-    AuthUserFile "$ENV{SMS_STATE}/htpasswd"
-    Require valid-user
-    SMSCSRF Off
-</Location>
-<Location /api/sms/health>
-    Require all granted
-</Location>
-<Location /api/sms/webhook>
-    Require all granted
-</Location>
-CONF
-close $fh;
-unlink $log;
-system(qq{"$httpd" -f "$conf" -k start}) == 0 or die 'the loglevel server did not start';
-END { system(qq{"$httpd" -f "$conf" -k stop}) if $conf && -e "$dir/httpd.pid" }
-my $base = "http://127.0.0.1:$port";
-wait_for(sub { IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port") }, 10)
-    or die 'the loglevel server does not answer';
 my $ua = client(base => $base, basic => ['alice', 'alice-password']);
 
 sub lines {

@@ -177,8 +177,8 @@ sub db_value {
 # database: migrated, with the test patients) for settings the suite's
 # servers do not have. %a: name (files and database), lines (directives
 # after the common ones: the database, the secrets, the fake SMS Broadcast
-# as provider, /api/sms behind the suite's Basic users, no CSRF, webhooks
-# open), setup (called with the database's DBDParams before the server
+# as provider (provider => 'sandbox': the sandbox), /api/sms behind the suite's Basic users, no CSRF, webhooks
+# and anonymous health open), setup (called with the database's DBDParams before the server
 # starts: triggers and the like). Returns {url, params, conf, errlog};
 # stopped at exit.
 my @own_servers;
@@ -214,6 +214,9 @@ sub own_server {
     my $conf = "$logs/$name.conf";
     my $errlog = "$logs/${name}_error_log";
     unlink $errlog;
+    my $provider = ($a{provider} // '') eq 'sandbox' ? 'SMSProvider sandbox'
+        : "SMSProvider broadcast\nSMSBroadcastURL \"$ENV{SMS_FAKE_URL}\"\n"
+          . "SMSBroadcastUsername suite-user\nSMSBroadcastPassword suite-pass";
     open my $fh, '>', $conf or die "$conf: $!";
     print $fh <<"CONF";
 Include "$ENV{SMS_SYSTEM_CONF}"
@@ -228,10 +231,7 @@ DBDParams "$params"
 DBDInitSQL "$ENV{SMS_DB_INIT}"
 SMSSecret suite-secret-0123456789abcdef
 SMSWebhookSecret suite-hook-secret
-SMSProvider broadcast
-SMSBroadcastURL "$ENV{SMS_FAKE_URL}"
-SMSBroadcastUsername suite-user
-SMSBroadcastPassword suite-pass
+$provider
 $a{lines}
 <Location /api/sms>
     SetHandler sms-api
@@ -243,6 +243,9 @@ $a{lines}
     SMSCSRF Off
 </Location>
 <Location /api/sms/webhook>
+    Require all granted
+</Location>
+<Location /api/sms/health>
     Require all granted
 </Location>
 CONF
