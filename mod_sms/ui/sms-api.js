@@ -44,20 +44,42 @@ function unauthenticated() {
     document.dispatchEvent(new CustomEvent('sms-unauthenticated'));
 }
 
+let who = null;
+/**
+ * Who the user is and what the site lets them use: GET /me/, asked once
+ * per page ({user, can: {family: true|false}}, each answer httpd's own).
+ * When it cannot be had (a network error), {user: null, can: null}:
+ * nothing is hidden and the server still refuses what it refuses.
+ */
+export function me() {
+    if (!who) {
+        who = api('me/').then((r) => ({ user: r.body.user, can: r.body.can || null }),
+                              () => ({ user: null, can: null }));
+    }
+    return who;
+}
+
+/** Whether an answer of me() lets the user use a family ("send_bulk"). */
+export function allows(m, family) {
+    return !m || !m.can || m.can[family] !== false;
+}
+
+const DEFAULT_LIMITS = { smart: false, maxParts: 5 };
 let limits = null;
 /**
  * How this server counts: {smart, maxParts} from GET /settings/
- * (SMSSmartEncoding, SMSMaxParts), asked once; the defaults when a site
- * does not let this user read the settings.
+ * (SMSSmartEncoding, SMSMaxParts), asked once, and only when /me/ says the
+ * user may read the settings; otherwise the engine's defaults, silently.
  */
 export function textLimits() {
     if (!limits) {
-        limits = api('settings/').then((r) => {
-            const s = (r.body && r.body.settings) || {};
-            const v = (k) => (s[k] && typeof s[k] === 'object' ? s[k].value : s[k]);
-            return { smart: v('SMSSmartEncoding') === 'On',
-                     maxParts: Number(v('SMSMaxParts')) || 5 };
-        }, () => ({ smart: false, maxParts: 5 }));
+        limits = me().then((m) => (!allows(m, 'settings') ? DEFAULT_LIMITS
+            : api('settings/').then((r) => {
+                const s = (r.body && r.body.settings) || {};
+                const v = (k) => (s[k] && typeof s[k] === 'object' ? s[k].value : s[k]);
+                return { smart: v('SMSSmartEncoding') === 'On',
+                         maxParts: Number(v('SMSMaxParts')) || 5 };
+            }, () => DEFAULT_LIMITS)));
     }
     return limits;
 }

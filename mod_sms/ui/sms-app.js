@@ -1,20 +1,25 @@
 // <sms-app>: the staff app at /api/sms/ui/. A navigation bar and one view
 // at a time (Conversations, Inbox, Bulk, History, Templates, Opt-outs,
 // Settings; Inbox with its unread count),
-// chosen by the address's #fragment so Back and bookmarks work.
+// chosen by the address's #fragment so Back and bookmarks work. Only the
+// views the user may use are there: GET /me/ is asked once at start, and a
+// view whose family it refuses has no link and cannot be opened (its
+// address shows the first view instead).
 // Attribute login-url: where a 401 sends the browser (default: reload
 // this page, which the site's authentication turns into its login page).
+import { allows, me } from './sms-api.js';
 import { h } from './sms-format.js';
 import { InboxBadge } from './sms-inbox.js';
 
+// [fragment, link text, element, the family of GET /me/ it needs]
 const VIEWS = [
-    ['conversations', 'Conversations', 'sms-conversations'],
-    ['inbox', 'Inbox', 'sms-inbox'],
-    ['bulk', 'Bulk', 'sms-bulk'],
-    ['history', 'History', 'sms-history'],
-    ['templates', 'Templates', 'sms-templates'],
-    ['optouts', 'Opt-outs', 'sms-optouts'],
-    ['settings', 'Settings', 'sms-settings'],
+    ['conversations', 'Conversations', 'sms-conversations', 'patients'],
+    ['inbox', 'Inbox', 'sms-inbox', 'inbox'],
+    ['bulk', 'Bulk', 'sms-bulk', 'send_bulk'],
+    ['history', 'History', 'sms-history', 'messages'],
+    ['templates', 'Templates', 'sms-templates', 'templates'],
+    ['optouts', 'Opt-outs', 'sms-optouts', 'optouts'],
+    ['settings', 'Settings', 'sms-settings', 'settings'],
 ];
 
 export class SmsApp extends HTMLElement {
@@ -26,24 +31,30 @@ export class SmsApp extends HTMLElement {
         this.classList.add('sms-app');
         this.links = new Map();
         this.views = new Map();
-        const nav = h('nav', { 'aria-label': 'SMS', class: 'sms-nav' },
-            h('ul', {}, VIEWS.map(([id, name]) => {
-                const a = h('a', { href: `#${id}` }, name);
-                if (id === 'inbox') {
-                    new InboxBadge(a).start();
-                }
-                this.links.set(id, a);
-                return h('li', {}, a);
-            })));
+        this.shownViews = [];
+        this.nav = h('nav', { 'aria-label': 'SMS', class: 'sms-nav' });
         this.main = h('main', { id: 'sms-main', class: 'sms-main', tabindex: '-1' });
         const skip = h('a', { href: '#sms-main', class: 'sms-skip',
                               onclick: (e) => { e.preventDefault(); this.main.focus(); } },
                        'Skip to content');
         const header = h('header', { class: 'sms-topbar' },
-            h('span', { class: 'sms-brand' }, 'SMS'), nav);
+            h('span', { class: 'sms-brand' }, 'SMS'), this.nav);
         this.replaceChildren(skip, header, this.main);
         window.addEventListener('hashchange', () => this.route(true));
         document.addEventListener('sms-unauthenticated', () => this.toLogin());
+        me().then((m) => this.start(m));
+    }
+
+    start(m) {
+        this.shownViews = VIEWS.filter((v) => allows(m, v[3]));
+        this.nav.replaceChildren(h('ul', {}, this.shownViews.map(([id, name]) => {
+            const a = h('a', { href: `#${id}` }, name);
+            if (id === 'inbox') {
+                new InboxBadge(a).start();
+            }
+            this.links.set(id, a);
+            return h('li', {}, a);
+        })));
         this.route(false);
     }
 
@@ -65,7 +76,10 @@ export class SmsApp extends HTMLElement {
 
     route(focus) {
         const [id, ...rest] = (location.hash.slice(1) || 'conversations').split('/');
-        const view = VIEWS.find((v) => v[0] === id) || VIEWS[0];
+        const view = this.shownViews.find((v) => v[0] === id) || this.shownViews[0];
+        if (!view) {
+            return; // before /me/ answered, or a user the site lets use no view
+        }
         for (const [vid, a] of this.links) {
             if (vid === view[0]) {
                 a.setAttribute('aria-current', 'page');

@@ -1,6 +1,7 @@
 // <sms-optouts>: numbers that must never be sent to (STOP replies and
-// staff entries): list, add, remove.
-import { api } from './sms-api.js';
+// staff entries): list, add, remove. Add and Remove are there only when
+// GET /me/ says the user may use them (optouts_add, optouts_remove).
+import { allows, api, me } from './sms-api.js';
 import { formatPhone, formatTime, h, nextId } from './sms-format.js';
 
 export class SmsOptouts extends HTMLElement {
@@ -21,15 +22,17 @@ export class SmsOptouts extends HTMLElement {
             h('h1', {}, 'Opt-outs'),
             h('p', { class: 'sms-hint' }, 'Nothing is ever sent to these numbers. A patient '
               + 'who texts STOP is added; START removes them.'),
-            h('form', { class: 'sms-inline-form', 'aria-label': 'Add an opt-out',
-                        onsubmit: (e) => { e.preventDefault(); this.add(); } },
+            this.form = h('form', { class: 'sms-inline-form', 'aria-label': 'Add an opt-out',
+                                    hidden: true,
+                                    onsubmit: (e) => { e.preventDefault(); this.add(); } },
               h('div', { class: 'sms-field' }, h('label', { for: id }, 'Number'), this.number),
               h('button', { type: 'submit', class: 'sms-primary' }, 'Add')),
             this.alert, this.note,
             h('div', { class: 'sms-table-wrap' },
               h('table', { 'aria-label': 'Opt-outs', class: 'sms-table' },
-                h('thead', {}, h('tr', {}, ['Number', 'Source', 'Since', 'Actions']
-                    .map((c) => h('th', { scope: 'col' }, c)))),
+                h('thead', {}, h('tr', {}, ['Number', 'Source', 'Since']
+                    .map((c) => h('th', { scope: 'col' }, c)),
+                    this.actionsHead = h('th', { scope: 'col', hidden: true }, 'Actions'))),
                 this.rows)),
             this.moreButton);
     }
@@ -49,6 +52,10 @@ export class SmsOptouts extends HTMLElement {
             if (cursor) {
                 q.set('cursor', cursor);
             }
+            const m = await me();
+            this.form.hidden = !allows(m, 'optouts_add');
+            this.removable = allows(m, 'optouts_remove');
+            this.actionsHead.hidden = !this.removable;
             const r = await api(`optouts/?${q}`);
             const list = r.body.optouts || [];
             const rows = list.map((o) => this.row(o));
@@ -58,7 +65,8 @@ export class SmsOptouts extends HTMLElement {
             else {
                 this.rows.replaceChildren(...rows);
                 if (!list.length) {
-                    this.rows.append(h('tr', {}, h('td', { colspan: '4', class: 'sms-empty' },
+                    this.rows.append(h('tr', {}, h('td', { colspan: this.removable ? '4' : '3',
+                                                           class: 'sms-empty' },
                                                     'No opted-out numbers.')));
                 }
             }
@@ -77,9 +85,9 @@ export class SmsOptouts extends HTMLElement {
             h('td', {}, o.source === 'user' ? `Staff (${o.created_by || '?'})`
                                               : (o.source === 'inbound' ? 'Patient replied STOP' : (o.source || ''))),
             h('td', {}, h('time', { datetime: o.created_at || '' }, formatTime(o.created_at))),
-            h('td', {}, h('button', { type: 'button', class: 'sms-secondary',
-                                      'aria-label': `Remove ${shown}`,
-                                      onclick: () => this.remove(o) }, 'Remove')));
+            this.removable && h('td', {}, h('button', { type: 'button', class: 'sms-secondary',
+                                                        'aria-label': `Remove ${shown}`,
+                                                        onclick: () => this.remove(o) }, 'Remove')));
     }
 
     async add() {

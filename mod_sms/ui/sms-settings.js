@@ -1,7 +1,9 @@
 // <sms-settings>: provider, sender ID, send window, health, balance and the
 // module's version; the server's effective configuration, read-only (GET
-// /settings/; secrets only say "set"); and "Send test SMS".
-import { api, newIdempotencyKey } from './sms-api.js';
+// /settings/; secrets only say "set"); and "Send test SMS". What GET /me/
+// refuses is not asked for (balance, settings) or not offered (the test SMS
+// needs send).
+import { allows, api, me, newIdempotencyKey } from './sms-api.js';
 import { formatPhone, statusWord, h, nextId } from './sms-format.js';
 
 export class SmsSettings extends HTMLElement {
@@ -22,7 +24,7 @@ export class SmsSettings extends HTMLElement {
             h('h1', {}, 'Settings'),
             h('section', { 'aria-labelledby': `${id}-p` },
               h('h2', { id: `${id}-p` }, 'Provider'), this.overview),
-            h('section', { 'aria-labelledby': `${id}-t` },
+            this.testSection = h('section', { 'aria-labelledby': `${id}-t`, hidden: true },
               h('h2', { id: `${id}-t` }, 'Send a test SMS'),
               h('form', { class: 'sms-inline-form', 'aria-labelledby': `${id}-t`,
                           onsubmit: (e) => { e.preventDefault(); this.test(); } },
@@ -50,10 +52,15 @@ export class SmsSettings extends HTMLElement {
     }
 
     async load() {
+        const m = await me();
+        const notYours = 'not for your role';
+        this.testSection.hidden = !allows(m, 'send');
         const [health, balance, settings] = await Promise.all([
             api('health/').then((r) => r.body, (e) => e.body || { status: 'unreachable' }),
-            api('balance/').then((r) => r.body, (e) => ({ error: e.message })),
-            api('settings/').then((r) => r.body, (e) => ({ error: e })),
+            allows(m, 'balance') ? api('balance/').then((r) => r.body, (e) => ({ error: e.message }))
+                : { error: notYours },
+            allows(m, 'settings') ? api('settings/').then((r) => r.body, (e) => ({ error: e }))
+                : { error: { message: notYours } },
         ]);
         const s = (settings && !settings.error && (settings.settings || settings)) || {};
         const val = (k) => (s[k] && typeof s[k] === 'object' && 'value' in s[k] ? s[k].value : s[k]);

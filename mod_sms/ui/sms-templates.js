@@ -1,7 +1,9 @@
 // <sms-templates>: create, edit and delete message templates; each one's
 // placeholders listed ({first_name} etc. come from the patient, others
-// from the send's context).
-import { api } from './sms-api.js';
+// from the send's context). A user whose role may not change templates
+// (GET /me/: templates_write) sees the list only: no form, no Edit or
+// Delete.
+import { allows, api, me } from './sms-api.js';
 import { h, nextId } from './sms-format.js';
 
 export class SmsTemplates extends HTMLElement {
@@ -22,10 +24,9 @@ export class SmsTemplates extends HTMLElement {
         this.alert = h('div', { role: 'alert', class: 'sms-alert', hidden: true });
         this.note = h('p', { role: 'status', class: 'sms-note' });
         this.rows = h('tbody', {});
-        this.append(
-            h('h1', {}, 'Templates'),
-            h('form', { class: 'sms-stack', 'aria-labelledby': ids.head,
-                        onsubmit: (e) => { e.preventDefault(); this.save(); } },
+        this.actionsHead = h('th', { scope: 'col' }, 'Actions');
+        this.form = h('form', { class: 'sms-stack', 'aria-labelledby': ids.head, hidden: true,
+                                onsubmit: (e) => { e.preventDefault(); this.save(); } },
               this.formTitle,
               h('div', { class: 'sms-field' }, h('label', { for: ids.name }, 'Name'), this.name),
               h('div', { class: 'sms-field' }, h('label', { for: ids.body }, 'Body'),
@@ -34,12 +35,15 @@ export class SmsTemplates extends HTMLElement {
                   + '{{ and }} are literal braces.'),
                 this.bodyInput),
               this.counter,
-              h('div', { class: 'sms-actions' }, this.saveButton, this.cancelButton)),
+              h('div', { class: 'sms-actions' }, this.saveButton, this.cancelButton));
+        this.append(
+            h('h1', {}, 'Templates'),
+            this.form,
             this.alert, this.note,
             h('div', { class: 'sms-table-wrap' },
               h('table', { 'aria-label': 'Templates', class: 'sms-table' },
-                h('thead', {}, h('tr', {}, ['Name', 'Body', 'Placeholders', 'Actions']
-                    .map((c) => h('th', { scope: 'col' }, c)))),
+                h('thead', {}, h('tr', {}, ['Name', 'Body', 'Placeholders']
+                    .map((c) => h('th', { scope: 'col' }, c)), this.actionsHead)),
                 this.rows)));
     }
 
@@ -49,11 +53,15 @@ export class SmsTemplates extends HTMLElement {
 
     async load() {
         try {
+            this.writable = allows(await me(), 'templates_write');
+            this.form.hidden = !this.writable;
+            this.actionsHead.hidden = !this.writable;
             const r = await api('templates/');
             const list = r.body.templates || [];
             this.rows.replaceChildren(...list.map((t) => this.row(t)));
             if (!list.length) {
-                this.rows.append(h('tr', {}, h('td', { colspan: '4', class: 'sms-empty' },
+                this.rows.append(h('tr', {}, h('td', { colspan: this.writable ? '4' : '3',
+                                                       class: 'sms-empty' },
                                                 'No templates yet.')));
             }
         }
@@ -63,6 +71,14 @@ export class SmsTemplates extends HTMLElement {
     }
 
     row(t) {
+        const cells = [
+            h('td', {}, t.name),
+            h('td', { class: 'sms-msg-cell' }, t.body),
+            h('td', {}, (t.placeholders || []).map((p) => `{${p}}`).join(' ') || '—'),
+        ];
+        if (!this.writable) {
+            return h('tr', {}, cells);
+        }
         const del = h('button', { type: 'button', class: 'sms-danger',
                                   'aria-label': `Delete ${t.name}` }, 'Delete');
         del.addEventListener('click', () => {
@@ -75,10 +91,7 @@ export class SmsTemplates extends HTMLElement {
                 del.setAttribute('aria-label', `Confirm delete ${t.name}`);
             }
         });
-        return h('tr', {},
-            h('td', {}, t.name),
-            h('td', { class: 'sms-msg-cell' }, t.body),
-            h('td', {}, (t.placeholders || []).map((p) => `{${p}}`).join(' ') || '—'),
+        return h('tr', {}, cells,
             h('td', { class: 'sms-row-actions' },
               h('button', { type: 'button', class: 'sms-secondary', 'aria-label': `Edit ${t.name}`,
                             onclick: () => this.edit(t) }, 'Edit'),

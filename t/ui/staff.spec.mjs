@@ -98,6 +98,38 @@ test('unauthenticated browser is sent to the login page; the form logs in', asyn
         await expect(nav.getByRole('link', { name })).toBeVisible();
     }
 });
+
+test('roles: reception sees Conversations and Inbox, no Bulk, History or Settings, and no error answer', async ({ page }) => {
+    const bad = [];
+    page.on('console', (m) => { if (m.type() === 'error') bad.push(`${m.text()} (${m.location().url})`); });
+    page.on('response', (r) => { if (r.status() >= 400) bad.push(`${r.status()} ${r.url()}`); });
+    const asked = [];
+    page.on('request', (r) => asked.push(new URL(r.url()).pathname));
+    await page.goto('/api/sms/ui/');
+    await page.getByLabel('User').fill('reception');
+    await page.getByLabel('Password').fill('reception');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await expect(page).toHaveURL(/\/api\/sms\/ui\/$/);
+    const nav = page.getByRole('navigation');
+    await expect(nav.getByRole('link', { name: 'Conversations' })).toBeVisible();
+    await expect(nav.getByRole('link', { name: /^Inbox/ })).toBeVisible();
+    await expect(nav.getByRole('link')).toHaveText([/^Conversations/, /^Inbox/, /^Templates/, /^Opt-outs/]);
+    // templates to read, nothing to change them with; opt-outs to add, none to remove
+    await nav.getByRole('link', { name: 'Templates' }).click();
+    await expect(page.getByRole('table', { name: 'Templates' }).getByRole('row').nth(1)).toBeVisible();
+    await expect(page.getByRole('button', { name: /^(Save|Edit|Delete)/ })).toHaveCount(0);
+    expect((await apiCall(page, 'POST', 'optouts/', { number: '0412 000 977' })).status).toBeLessThan(300);
+    await nav.getByRole('link', { name: 'Opt-outs' }).click();
+    await expect(page.getByRole('table', { name: 'Opt-outs' }).getByText(/0412\s?000\s?977/)).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Add' })).toBeVisible();
+    await expect(page.getByRole('button', { name: /^Remove/ })).toHaveCount(0);
+    // her patient's conversation counts with the defaults, not asking for /settings/
+    const conv = await openPatient(page, 17);
+    await conv.getByRole('textbox', { name: 'Message' }).fill('Hello');
+    await expect(conv.getByRole('status', { name: 'Message length' })).toContainText('5 characters');
+    expect(asked.filter((p) => /\/(settings|messages|send-bulk|balance)\//.test(p))).toEqual([]);
+    expect(bad).toEqual([]);
+});
 });
 
 test('the app page has a CSP and the assets an ETag; only this origin is contacted @browser-only', async ({ page }) => {
