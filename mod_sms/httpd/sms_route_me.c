@@ -14,11 +14,12 @@
  *
  * Two details of httpd's request processing are handled here:
  * - httpd skips authentication and authorization for a subrequest whose
- *   merged configuration is the very one of its parent (same sections
- *   match), taking the parent's verdict. Only the method can then differ
- *   (a <Limit POST> or "Require method" in the same section), so for
- *   another method the authorization hooks are asked again on the
- *   subrequest, which carries the probed method.
+ *   merged configuration is the very one of its parent, taking the
+ *   parent's verdict. Only the method could then differ (a <Limit POST>
+ *   or "Require method" in the same section), so in that case, for
+ *   another method, the authorization hooks are asked again on the
+ *   subrequest, which carries the probed method. (With the demo's and the
+ *   suite's layouts httpd authorizes every probe afresh: TRACE1 says so.)
  * - mod_authz_core logs every refusal at level error; a probe is a
  *   question, not a refused call, so a probe logs as /me/ itself does
  *   with mod_authz_core's level lowered to crit (an access_checker hook
@@ -131,9 +132,12 @@ static int allowed(request_rec *r, const char *method, const char *uri,
 {
     request_rec *rr = ap_sub_req_method_uri(method, uri, r, NULL);
     int ok = rr->status == HTTP_OK;
+    int same = rr->per_dir_config == r->per_dir_config;
 
-    if (ok && rr->per_dir_config == r->per_dir_config &&
-        rr->method_number != r->method_number) {
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "me: %s %s answers %d%s",
+                  method, uri, rr->status,
+                  same ? " (the configuration of /me/ itself)" : "");
+    if (ok && same && rr->method_number != r->method_number) {
         /* httpd took this request's verdict (same sections): ask the
          * authorization hooks again, now with the probed method */
         if (quiet) {
