@@ -10,11 +10,10 @@
 // visible; only new or changed bubbles are touched, so the reader keeps
 // their place. Attributes: patient-id, poll-seconds (default 10).
 import { api, ApiError, newIdempotencyKey } from './sms-api.js';
-import { formatPhone, formatTime, statusWord, notCapableReason, h, nextId }
+import { INTENT_WORDS, formatPhone, formatTime, statusWord, notCapableReason, h, nextId }
     from './sms-format.js';
 import { markReadWhenShown } from './sms-inbox.js';
 
-const INTENT_WORDS = { confirm: 'Confirms', cancel: 'Cancels', unclear: 'Unclear reply' };
 const OLDER_MARGIN = 48;    // px from the top of the thread that loads older messages
 
 export class SmsConversation extends HTMLElement {

@@ -10,6 +10,10 @@ export const STATUS_WORDS = {
 export const FINAL_STATUSES = new Set(['delivered', 'expired', 'failed',
                                        'unknown', 'cancelled']);
 
+/** What a reply means (API.md §7), as the conversation's bubbles and the
+ *  history say it. */
+export const INTENT_WORDS = { confirm: 'Confirms', cancel: 'Cancels', unclear: 'Unclear reply' };
+
 export function statusWord(status) {
     return STATUS_WORDS[status] || (status ? String(status) : '');
 }

@@ -1,8 +1,11 @@
 // <sms-history>: sent messages, newest first, filtered by status, phone,
-// patient and dates, a page at a time; a row opens the message's status
-// events (GET /messages/{id}/).
+// patient and dates, a page at a time; beside each status, what the latest
+// reply to the message means (Confirms, Cancels, Unclear reply); a row
+// opens the message's status events and its latest reply (GET
+// /messages/{id}/).
 import { api } from './sms-api.js';
-import { STATUS_WORDS, formatPhone, formatTime, statusWord, h, nextId } from './sms-format.js';
+import { INTENT_WORDS, STATUS_WORDS, formatPhone, formatTime, statusWord, h, nextId }
+    from './sms-format.js';
 
 const PAGE = 20;
 
@@ -13,6 +16,18 @@ function localMidnight(date, days) {
 }
 
 const utc = (d) => d.toISOString().replace(/\.\d+Z$/, 'Z');
+
+/** The latest reply's meaning ("Replied" for one with no intent: a
+ *  keyword), or null when there is no reply. */
+function replyWord(reply) {
+    return reply ? INTENT_WORDS[reply.intent] || 'Replied' : null;
+}
+
+function replyBadge(reply) {
+    const word = replyWord(reply);
+    return word ? h('span', { class: `sms-intent sms-intent-${reply.intent || 'none'}`,
+                             title: `Latest reply, ${formatTime(reply.received_at)}` }, word) : '';
+}
 
 export class SmsHistory extends HTMLElement {
     connectedCallback() {
@@ -121,7 +136,8 @@ export class SmsHistory extends HTMLElement {
               h('button', { type: 'button', class: 'sms-link', title: 'Show status history',
                             onclick: () => this.show(m.id) }, m.body)),
             h('td', {}, h('span', { class: `sms-status sms-status-${m.status}` },
-                          statusWord(m.status) + (err ? `: ${err}` : ''))),
+                          statusWord(m.status) + (err ? `: ${err}` : '')),
+              m.reply ? ' · ' : '', replyBadge(m.reply)),
             h('td', {}, h('time', { datetime: m.sent_at || m.created_at || '' },
                           formatTime(m.sent_at || m.created_at))));
     }
@@ -132,6 +148,9 @@ export class SmsHistory extends HTMLElement {
             this.detail.replaceChildren(
                 h('h2', {}, `Message ${m.id} to ${formatPhone(m.to)}`),
                 h('p', { class: 'sms-body' }, m.body),
+                m.reply ? h('p', { class: 'sms-reply' }, 'Latest reply: ', replyBadge(m.reply), ' — ',
+                            h('time', { datetime: m.reply.received_at }, formatTime(m.reply.received_at)))
+                        : '',
                 h('ol', { class: 'sms-events', 'aria-label': 'Status history' },
                   (m.events || []).map((ev) => h('li', {},
                       h('time', { datetime: ev.at }, formatTime(ev.at)), ' ',

@@ -522,6 +522,15 @@ test.use({ timezoneId: 'Australia/Sydney' });
 
 test('history: the filters and paging; dates are the clinic\'s days', async ({ page }) => {
     await login(page);
+    // a reminder to Bob (18) that he confirms with "Y", through the webhook
+    const reminder = unique('Bob, history reminder. Reply Y or N');
+    if (webhookSecret) {
+        const sent = await apiCall(page, 'POST', 'patient/18/send/', { message: reminder });
+        expect(sent.status).toBe(201);
+        const q = new URLSearchParams({ secret: webhookSecret, to: 'WalkEasy', from: '61413000111',
+                                        message: 'Y', ref: String(sent.body.id) });
+        expect((await page.request.get(`/api/sms/webhook/inbound/?${q}`)).status()).toBe(200);
+    }
     await page.getByRole('link', { name: 'History' }).click();
     const table = page.getByRole('table', { name: 'Messages' });
     for (const col of ['To', 'Patient', 'Message', 'Status', 'Sent']) {
@@ -557,6 +566,10 @@ test('history: the filters and paging; dates are the clinic\'s days', async ({ p
     await page.getByLabel('Patient id').fill('18');
     await filter.click();
     await everyRow(1, '18');
+    if (webhookSecret) {
+        // the latest reply's intent, beside the status, as the conversation says it
+        await expect(rows.filter({ hasText: reminder }).getByRole('cell').nth(3)).toContainText('Confirms');
+    }
     await page.getByLabel('Patient id').fill('');
     // From and Until are local days: 2 March 2027 in Sydney (AEDT, UTC+11)
     // is 13:00 UTC on the 1st to 13:00 UTC on the 2nd
