@@ -217,6 +217,16 @@
     " AND (lease_until IS NULL OR lease_until < " BIG() ")" \
     " ORDER BY next_attempt_at, id LIMIT " INT()
 
+/* sms_optout_t (sms_store_optouts.c): the list reads and an opt-out
+ * writes the same columns. */
+#define SMS_OPTOUT_ROW(F, X) \
+    F(number, number, TEXT) X(source, source, TEXT) \
+    X(created_by, created_by, TEXT) X(created_at, created_at, I64)
+#define OPTOUT_COLS SMS_OPTOUT_ROW(SMS_COL_NAME, SMS_COL_COMMA_NAME)
+#define OPTOUT_INSERT \
+    "INSERT INTO sms_optout (" OPTOUT_COLS ") VALUES (" \
+    SMS_OPTOUT_ROW(SMS_COL_MARK, SMS_COL_COMMA_MARK) ")"
+
 /* clang-format on */
 
 /* A column of a row descriptor: its kind (see SMS_MESSAGE_READ; BOOL, read

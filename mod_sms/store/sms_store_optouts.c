@@ -12,6 +12,15 @@
 /* ---- opt-out
  * ------------------------------------------------------------------- */
 
+/* The sms_optout row's descriptor (SMS_OPTOUT_ROW). */
+#define SMS_ROW sms_optout_t
+static const sms_col_t optout_cols[] = {
+    SMS_OPTOUT_ROW(SMS_COL_DESC, SMS_COL_DESC)};
+#undef SMS_ROW
+
+/* The numbers of sms_optout_many and sms_optout_check are one-column
+ * projections (a set, a presence), read as such. */
+
 apr_status_t sms_store_optout_many(apr_hash_t **opted_out, sms_db_t *db,
                                    const apr_array_header_t *numbers,
                                    apr_pool_t *p)
@@ -53,6 +62,8 @@ apr_status_t sms_store_optout_add(int *added, sms_db_t *db, const char *number,
                                   const char *source, const char *user,
                                   apr_time_t now, apr_pool_t *p)
 {
+    const char *args[SMS_NCOLS(optout_cols)];
+    sms_optout_t o;
     int found = 0;
     apr_status_t rv = sms_store_optout_check(&found, db, number, p);
 
@@ -60,8 +71,13 @@ apr_status_t sms_store_optout_add(int *added, sms_db_t *db, const char *number,
     if (rv != APR_SUCCESS || found) {
         return rv;
     }
-    rv = sms_st_run(NULL, db, "sms_optout_add", p,
-                    ARGS(number, source, user, sms_st_i64(p, now)));
+    o.number = number;
+    o.source = source;
+    o.created_by = user;
+    o.created_at = now;
+    sms_st_col_args(args, &o, optout_cols, SMS_NCOLS(optout_cols), p);
+    rv =
+        sms_st_run(NULL, db, "sms_optout_add", p, SMS_NCOLS(optout_cols), args);
     *added = rv == APR_SUCCESS;
     return rv;
 }
@@ -81,7 +97,6 @@ apr_status_t sms_store_optout_list(apr_array_header_t **list, sms_db_t *db,
                                    const char *after, int limit, apr_pool_t *p)
 {
     apr_dbd_results_t *res;
-    apr_dbd_row_t *row = NULL;
     apr_status_t rv =
         sms_st_query(&res, db, "sms_optout_list", p,
                      ARGS(after ? after : "", sms_st_i64(p, limit)));
@@ -89,13 +104,7 @@ apr_status_t sms_store_optout_list(apr_array_header_t **list, sms_db_t *db,
     if (rv != APR_SUCCESS) {
         return rv;
     }
-    *list = apr_array_make(p, 16, sizeof(sms_optout_t));
-    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
-        sms_optout_t *o = apr_array_push(*list);
-        o->number = sms_st_dup_or_null(p, sms_st_col(db, row, 0));
-        o->source = sms_st_dup_or_null(p, sms_st_col(db, row, 1));
-        o->created_by = sms_st_dup_or_null(p, sms_st_col(db, row, 2));
-        o->created_at = sms_st_to64(sms_st_col(db, row, 3));
-    }
+    *list = sms_st_read_rows(db, res, optout_cols, SMS_NCOLS(optout_cols),
+                             sizeof(sms_optout_t), 0, 16, p);
     return APR_SUCCESS;
 }

@@ -125,12 +125,10 @@ const sms_statement_t sms_st_statements[] = {
      " VALUES (" BIG() ", %s)", NULL},
     {"sms_optout_check", "SELECT number FROM sms_optout WHERE number = %s",
      NULL},
-    {"sms_optout_add",
-     "INSERT INTO sms_optout (number, source, created_by, created_at)"
-     " VALUES (%s, %s, %s, " BIG() ")", NULL},
+    {"sms_optout_add", OPTOUT_INSERT, NULL},
     {"sms_optout_remove", "DELETE FROM sms_optout WHERE number = %s", NULL},
     {"sms_optout_list",
-     "SELECT number, source, created_by, created_at FROM sms_optout"
+     "SELECT " OPTOUT_COLS " FROM sms_optout"
      " WHERE number > %s ORDER BY number LIMIT " INT(), NULL},
     {"sms_optout_pending",
      "SELECT " MSG_COLS " FROM sms_message WHERE status IN ('queued',"
