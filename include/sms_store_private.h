@@ -227,6 +227,19 @@
     "INSERT INTO sms_optout (" OPTOUT_COLS ") VALUES (" \
     SMS_OPTOUT_ROW(SMS_COL_MARK, SMS_COL_COMMA_MARK) ")"
 
+/* sms_audit_t (sms_store_audit.c): a new row's columns; the list reads
+ * the id first. */
+#define SMS_AUDIT_INSERT(F, X) \
+    F(created_at, at, I64) X(username, user, TEXT) X(action, action, TEXT) \
+    X(object, object, TEXT) X(patient_id, patient_id, TEXT) \
+    X(client, client, TEXT)
+#define SMS_AUDIT_ROW(F, X) F(id, id, I64) SMS_AUDIT_INSERT(X, X)
+#define AUDIT_COLS SMS_AUDIT_ROW(SMS_COL_NAME, SMS_COL_COMMA_NAME)
+#define AUDIT_INSERT \
+    "INSERT INTO sms_audit (" \
+    SMS_AUDIT_INSERT(SMS_COL_NAME, SMS_COL_COMMA_NAME) ") VALUES (" \
+    SMS_AUDIT_INSERT(SMS_COL_MARK, SMS_COL_COMMA_MARK) ")"
+
 /* clang-format on */
 
 /* A column of a row descriptor: its kind (see SMS_MESSAGE_READ; BOOL, read

@@ -7,19 +7,31 @@
 
 #include "sms_store_private.h"
 
+/* The sms_audit row's descriptors (SMS_AUDIT_ROW / _INSERT). */
+#define SMS_ROW sms_audit_t
+static const sms_col_t row_cols[] = {SMS_AUDIT_ROW(SMS_COL_DESC, SMS_COL_DESC)};
+static const sms_col_t insert_cols[] = {
+    SMS_AUDIT_INSERT(SMS_COL_DESC, SMS_COL_DESC)};
+#undef SMS_ROW
+
 apr_status_t sms_store_audit_add(sms_db_t *db, const sms_audit_t *a,
                                  apr_pool_t *p)
 {
-    return sms_st_run(NULL, db, "sms_audit_insert", p,
-                      ARGS(sms_st_i64(p, a->at), a->user ? a->user : "",
-                           a->action, a->object, a->patient_id, a->client));
+    const char *args[SMS_NCOLS(insert_cols)];
+    sms_audit_t row = *a;
+
+    if (!row.user) {
+        row.user = ""; /* username is NOT NULL */
+    }
+    sms_st_col_args(args, &row, insert_cols, SMS_NCOLS(insert_cols), p);
+    return sms_st_run(NULL, db, "sms_audit_insert", p, SMS_NCOLS(insert_cols),
+                      args);
 }
 
 apr_status_t sms_store_audit_list(apr_array_header_t **rows, sms_db_t *db,
                                   const sms_audit_filter_t *f, apr_pool_t *p)
 {
     apr_dbd_results_t *res;
-    apr_dbd_row_t *row = NULL;
     const char *since = sms_st_opt64(p, f->since);
     const char *until = sms_st_opt64(p, f->until);
     const char *before = sms_st_opt64(p, f->before_id);
@@ -32,17 +44,8 @@ apr_status_t sms_store_audit_list(apr_array_header_t **rows, sms_db_t *db,
     if (rv != APR_SUCCESS) {
         return rv;
     }
-    *rows =
-        apr_array_make(p, f->limit > 0 ? f->limit : 16, sizeof(sms_audit_t));
-    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
-        sms_audit_t *a = apr_array_push(*rows);
-        a->id = sms_st_to64(sms_st_col(db, row, 0));
-        a->at = sms_st_to64(sms_st_col(db, row, 1));
-        a->user = sms_st_dup_or_null(p, sms_st_col(db, row, 2));
-        a->action = sms_st_dup_or_null(p, sms_st_col(db, row, 3));
-        a->object = sms_st_dup_or_null(p, sms_st_col(db, row, 4));
-        a->patient_id = sms_st_dup_or_null(p, sms_st_col(db, row, 5));
-        a->client = sms_st_dup_or_null(p, sms_st_col(db, row, 6));
-    }
+    *rows = sms_st_read_rows(db, res, row_cols, SMS_NCOLS(row_cols),
+                             sizeof(sms_audit_t), 0,
+                             f->limit > 0 ? f->limit : 16, p);
     return APR_SUCCESS;
 }

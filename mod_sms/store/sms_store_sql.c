@@ -201,12 +201,9 @@ const sms_statement_t sms_st_statements[] = {
     {"sms_phone_e164_set",
      "UPDATE sms_patient_phone SET e164 = %s"
      " WHERE id = " BIG() " AND number = %s AND e164 IS NULL", NULL},
-    {"sms_audit_insert",
-     "INSERT INTO sms_audit (created_at, username, action, object,"
-     " patient_id, client) VALUES (" BIG() ", %s, %s, %s, %s, %s)", NULL},
+    {"sms_audit_insert", AUDIT_INSERT, NULL},
     {"sms_audit_list",
-     "SELECT id, created_at, username, action, object, patient_id, client"
-     " FROM sms_audit WHERE " ANY("username", "=", "%s")
+     "SELECT " AUDIT_COLS " FROM sms_audit WHERE " ANY("username", "=", "%s")
      " AND " ANY("patient_id", "=", "%s") " AND " ANY("action", "=", "%s")
      " AND " ANY("created_at", ">=", BIG())
      " AND " ANY("created_at", "<", BIG())
