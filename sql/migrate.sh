@@ -51,12 +51,12 @@ children_user() {
 case "$driver" in
 sqlite3)
     command -v sqlite3 >/dev/null || { echo "migrate.sh: needs sqlite3 (apt-get install sqlite3)" >&2; exit 1; }
-    current() { sqlite3 "$params" "SELECT coalesce(max(version), 0) FROM sms_schema" 2>/dev/null || echo 0; }
+    applied() { sqlite3 "$params" "SELECT version FROM sms_schema" 2>/dev/null || true; }
     apply() { sqlite3 -bail "$params" < "$1" >/dev/null; }
     dir=$(sqldir sqlite) ;;
 pgsql)
     command -v psql >/dev/null || { echo "migrate.sh: needs psql (apt-get install postgresql-client)" >&2; exit 1; }
-    current() { psql -qtA -d "$params" -c "SELECT coalesce(max(version), 0) FROM sms_schema" 2>/dev/null || echo 0; }
+    applied() { psql -qtA -d "$params" -c "SELECT version FROM sms_schema" 2>/dev/null || true; }
     apply() { psql -q -v ON_ERROR_STOP=1 -d "$params" -f "$1" >/dev/null; }
     dir=$(sqldir pgsql) ;;
 *)
@@ -80,13 +80,17 @@ if [ "$driver" = sqlite3 ]; then
     fi
 fi
 
-have=$(current)
+# every migration the database has not recorded, in order: not only those
+# above its highest version (a database that has 8 but not 7, made while 7
+# was being written elsewhere, gets 7)
+have=" $(applied | tr '\n' ' ') "
 for f in "$dir"/[0-9][0-9][0-9]_*.sql; do
     n=$(basename "$f" | cut -c1-3 | sed 's/^0*//')
-    if [ "${n:-0}" -gt "$have" ]; then
-        apply "$f"
-        echo "migrate.sh: applied $(basename "$f")"
-    fi
+    case $have in
+    *" ${n:-0} "*) ;;
+    *) apply "$f"
+       echo "migrate.sh: applied $(basename "$f")" ;;
+    esac
 done
 [ "$driver" = sqlite3 ] || exit 0
 
