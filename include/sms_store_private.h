@@ -193,7 +193,9 @@
 #define EVENT_MANY_TAIL ") AS v WHERE v.column1 IS NOT NULL"
 
 /* The host application's events: message.final for up to MANY_ROWS
- * messages just made final, from their rows; the pick of due events,
+ * messages just made final, from their rows (an INSERT ... SELECT of
+ * sms_message's columns, not a row of ours: no descriptor); the pick of
+ * due events,
  * the oldest undelivered one of each subject only. */
 #define MANY_HEV_FINAL_LABEL "sms_hev_final_many"
 #define HEV_FINAL_HEAD \
@@ -239,6 +241,28 @@
     "INSERT INTO sms_audit (" \
     SMS_AUDIT_INSERT(SMS_COL_NAME, SMS_COL_COMMA_NAME) ") VALUES (" \
     SMS_AUDIT_INSERT(SMS_COL_MARK, SMS_COL_COMMA_MARK) ")"
+
+/* sms_hostevent_t as the sender claims it (sms_store_events.c) */
+#define SMS_HOSTEVENT_ROW(F, X) \
+    F(id, id, I64) X(type, type, TEXT) X(message_id, message_id, I64) \
+    X(patient_id, patient_id, TEXT) X(status, status, TEXT) \
+    X(number, number, TEXT) X(batch_id, batch_id, I64) \
+    X(detail, detail, TEXT) X(data, data, TEXT) \
+    X(created_at, created_at, I64) X(attempts, attempts, INT)
+/* A new event: fields of hev_insert_t (sms_store_events.c), the event e
+ * with its subject and when it is due. */
+#define SMS_HOSTEVENT_INSERT(F, X) \
+    F(type, e.type, TEXT) X(subject, subject, TEXT) \
+    X(message_id, e.message_id, OPT) X(patient_id, e.patient_id, TEXT) \
+    X(status, e.status, TEXT) X(number, e.number, TEXT) \
+    X(batch_id, e.batch_id, OPT) X(detail, e.detail, TEXT) \
+    X(data, e.data, TEXT) X(created_at, e.created_at, I64) \
+    X(next_attempt_at, next_attempt_at, I64)
+#define HEV_COLS SMS_HOSTEVENT_ROW(SMS_COL_NAME, SMS_COL_COMMA_NAME)
+#define HEV_INSERT \
+    "INSERT INTO sms_hostevent (" \
+    SMS_HOSTEVENT_INSERT(SMS_COL_NAME, SMS_COL_COMMA_NAME) ") VALUES (" \
+    SMS_HOSTEVENT_INSERT(SMS_COL_MARK, SMS_COL_COMMA_MARK) ")"
 
 /* clang-format on */
 

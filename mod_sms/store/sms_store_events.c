@@ -21,16 +21,39 @@ static const char *data_text(json_t *data, apr_pool_t *p)
     return out;
 }
 
+/* A new event row: the event, its subject, when it is due. */
+typedef struct {
+    sms_hostevent_t e;
+    const char *subject;
+    apr_time_t next_attempt_at;
+} hev_insert_t;
+
+/* The sms_hostevent row's descriptors (SMS_HOSTEVENT_ROW / _INSERT). */
+#define SMS_ROW sms_hostevent_t
+static const sms_col_t row_cols[] = {
+    SMS_HOSTEVENT_ROW(SMS_COL_DESC, SMS_COL_DESC)};
+#undef SMS_ROW
+#define SMS_ROW hev_insert_t
+static const sms_col_t insert_cols[] = {
+    SMS_HOSTEVENT_INSERT(SMS_COL_DESC, SMS_COL_DESC)};
+#undef SMS_ROW
+
 /* One event row, due at once. */
 static apr_status_t insert(sms_db_t *db, const char *type, const char *subject,
                            const sms_hostevent_t *e, apr_time_t now,
                            apr_pool_t *p)
 {
-    return sms_st_run(NULL, db, "sms_hev_insert", p,
-                      ARGS(type, subject, sms_st_opt64(p, e->message_id),
-                           e->patient_id, e->status, e->number,
-                           sms_st_opt64(p, e->batch_id), e->detail, e->data,
-                           sms_st_i64(p, now), sms_st_i64(p, now)));
+    const char *args[SMS_NCOLS(insert_cols)];
+    hev_insert_t row;
+
+    row.e = *e;
+    row.e.type = type;
+    row.e.created_at = now;
+    row.subject = subject;
+    row.next_attempt_at = now;
+    sms_st_col_args(args, &row, insert_cols, SMS_NCOLS(insert_cols), p);
+    return sms_st_run(NULL, db, "sms_hev_insert", p, SMS_NCOLS(insert_cols),
+                      args);
 }
 
 apr_status_t sms_store_hostevent_final(sms_db_t *db, const apr_int64_t *ids,
@@ -141,27 +164,13 @@ apr_status_t sms_store_hostevent_claimed(apr_array_header_t **evs, sms_db_t *db,
                                          const char *owner, apr_pool_t *p)
 {
     apr_dbd_results_t *res;
-    apr_dbd_row_t *row = NULL;
     apr_status_t rv = sms_st_query(&res, db, "sms_hev_claimed", p, ARGS(owner));
 
     if (rv != APR_SUCCESS) {
         return rv;
     }
-    *evs = apr_array_make(p, 16, sizeof(sms_hostevent_t));
-    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
-        sms_hostevent_t *e = apr_array_push(*evs);
-        e->id = sms_st_to64(sms_st_col(db, row, 0));
-        e->type = sms_st_dup_or_null(p, sms_st_col(db, row, 1));
-        e->message_id = sms_st_to64(sms_st_col(db, row, 2));
-        e->patient_id = sms_st_dup_or_null(p, sms_st_col(db, row, 3));
-        e->status = sms_st_dup_or_null(p, sms_st_col(db, row, 4));
-        e->number = sms_st_dup_or_null(p, sms_st_col(db, row, 5));
-        e->batch_id = sms_st_to64(sms_st_col(db, row, 6));
-        e->detail = sms_st_dup_or_null(p, sms_st_col(db, row, 7));
-        e->data = sms_st_dup_or_null(p, sms_st_col(db, row, 8));
-        e->created_at = sms_st_to64(sms_st_col(db, row, 9));
-        e->attempts = (int)sms_st_to64(sms_st_col(db, row, 10));
-    }
+    *evs = sms_st_read_rows(db, res, row_cols, SMS_NCOLS(row_cols),
+                            sizeof(sms_hostevent_t), 0, 16, p);
     return APR_SUCCESS;
 }
 

@@ -210,19 +210,14 @@ const sms_statement_t sms_st_statements[] = {
      " AND " ANY("id", "<", BIG())
      " ORDER BY id DESC LIMIT " INT(), NULL},
     /* the host application's events (sms_store_events.c) */
-    {"sms_hev_insert",
-     "INSERT INTO sms_hostevent (type, subject, message_id, patient_id,"
-     " status, number, batch_id, detail, data, created_at, next_attempt_at)"
-     " VALUES (%s, %s, " BIG() ", %s, %s, %s, " BIG() ", %s, %s, " BIG()
-     ", " BIG() ")", NULL},
+    {"sms_hev_insert", HEV_INSERT, NULL},
     {"sms_hev_claim",
      "UPDATE sms_hostevent SET lease_owner = %s, lease_until = " BIG()
      " WHERE id IN (" HEV_PICK ")",
      "UPDATE sms_hostevent SET lease_owner = %s, lease_until = " BIG()
      " WHERE id IN (" HEV_PICK " FOR UPDATE SKIP LOCKED)"},
     {"sms_hev_claimed",
-     "SELECT id, type, message_id, patient_id, status, number, batch_id,"
-     " detail, data, created_at, attempts FROM sms_hostevent"
+     "SELECT " HEV_COLS " FROM sms_hostevent"
      " WHERE lease_owner = %s AND delivered_at IS NULL ORDER BY id", NULL},
     {"sms_hev_done",
      "UPDATE sms_hostevent SET delivered_at = " BIG() ","
