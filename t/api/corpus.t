@@ -457,8 +457,10 @@ case('oversized header', 'user', GET => '/api/sms/messages/', undef, 400, undef,
      httpd => 1, headers => {'X-Big' => 'a' x 10_000});
 case('too many headers', 'user', GET => '/api/sms/messages/', undef, 400, undef,
      httpd => 1, headers => {map { ("X-H$_" => $_) } 1 .. 120});
+# refused before any <Location>: the suite's server-wide ErrorDocument 414
+# (as the demo's) makes it the envelope, and the session survives it
 case('oversized request line', 'user', GET => '/api/sms/messages/?cursor=' . ('a' x 9000),
-     undef, 414, undef, httpd => 1);
+     undef, 414, 'uri_too_long');
 case('bad Content-Length', 'user', POST => '/api/sms/preview/', undef, 400, undef,
      httpd => 1, raw => "POST /api/sms/preview/ HTTP/1.1\r\nHost: localhost\r\n"
          . "Content-Type: application/json\r\nContent-Length: -5\r\nConnection: close\r\n\r\n");

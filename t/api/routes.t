@@ -43,7 +43,7 @@ my @unknown = qw(/api/sms /api/sms/ /api/sms/nope /api/sms/preview/extra
                  /api/sms/bogus/preview /api/sms/healthz /api/sms/preview/x/y
                  /api/sms/Preview);
 
-plan tests => 5 * @routes + 2 * @unknown + 12;
+plan tests => 5 * @routes + 2 * @unknown + 13;
 
 my $ua = client();
 login($ua, 'alice', 'alice-password');
@@ -115,3 +115,7 @@ ok t_cmp($res->code, qr/^4/, 'encoded_traversal_is_a_4xx');
 # never httpd's HTML page
 ($res, $data) = api($ua, GET => '/api/sms/messages/..%2f..%2fetc%2fpasswd');
 ok is_envelope($res, $data, 404, 'not_found') or diag $res->content;
+# A request line too long for httpd: refused before any <Location>, and
+# still the envelope (the server-wide ErrorDocument 414 of the demo)
+($res, $data) = api($ua, GET => '/api/sms/messages/' . ('a' x 9000) . '/');
+ok is_envelope($res, $data, 414, 'uri_too_long') or diag $res->content;
