@@ -51,19 +51,19 @@
     " ORDER BY id DESC LIMIT " INT() ") m" \
     " LEFT JOIN sms_inbound r ON r.id = m.reply_id ORDER BY m.id DESC"
 
-/* The inbox: a reply, its patient links (one row each) and the message
- * it answers; INBOX_LIST(where) pages newest first through the replies
- * where says, on that state's partial index (schema 7). */
+/* The inbox: a reply (SMS_INBOX_ROW), its patient links (one row each)
+ * and the message it answers (SMS_INBOX_REPLY_TO); INBOX_LIST(where)
+ * pages newest first through the replies where says, on that state's
+ * partial index (schema 7). */
 #define INBOX_COLS \
-    "i.id, i.from_number, i.body, i.message_id, i.received_at, i.intent," \
-    " i.keyword, i.read_at, i.read_by, ip.patient_id, m.body, m.status," \
-    " m.created_at, m.patient_id"
+    SMS_INBOX_ROW(SMS_COL_I_NAME, SMS_COL_COMMA_I_NAME) ", ip.patient_id" \
+    SMS_INBOX_REPLY_TO(SMS_COL_COMMA_M_NAME, SMS_COL_COMMA_M_NAME)
 #define INBOX_JOINS \
     " LEFT JOIN sms_inbound_patient ip ON ip.inbound_id = i.id" \
     " LEFT JOIN sms_message m ON m.id = i.message_id"
 #define INBOX_LIST(where) \
-    "SELECT " INBOX_COLS " FROM (SELECT id, from_number, body, message_id," \
-    " received_at, intent, keyword, read_at, read_by FROM sms_inbound" \
+    "SELECT " INBOX_COLS " FROM (SELECT " \
+    SMS_INBOX_ROW(SMS_COL_NAME, SMS_COL_COMMA_NAME) " FROM sms_inbound" \
     " WHERE " where "id < " BIG() " ORDER BY id DESC LIMIT " INT() ") i" \
     INBOX_JOINS " ORDER BY i.id DESC, ip.patient_id"
 
@@ -106,6 +106,7 @@
 #define SMS_COL_NAME_COMMA(col, field, kind) #col ", "
 #define SMS_COL_I_NAME(col, field, kind) "i." #col
 #define SMS_COL_COMMA_I_NAME(col, field, kind) ", i." #col
+#define SMS_COL_COMMA_M_NAME(col, field, kind) ", m." #col
 #define SMS_COL_MARK_TEXT "%s"
 #define SMS_COL_MARK_INT INT()
 #define SMS_COL_MARK_I64 BIG()
@@ -263,6 +264,21 @@
     "INSERT INTO sms_hostevent (" \
     SMS_HOSTEVENT_INSERT(SMS_COL_NAME, SMS_COL_COMMA_NAME) ") VALUES (" \
     SMS_HOSTEVENT_INSERT(SMS_COL_MARK, SMS_COL_COMMA_MARK) ")"
+
+/* sms_inbound_t, a reply (the thread: sms_store_patients.c); in is the
+ * path to it in the struct read (empty, or in. for sms_inbox_item_t). */
+#define SMS_INBOUND_ROW(F, X, in) \
+    F(id, in id, I64) X(from_number, in from, TEXT) X(body, in body, TEXT) \
+    X(message_id, in message_id, I64) X(received_at, in received_at, I64) \
+    X(intent, in intent, TEXT) X(read_at, in read_at, I64) \
+    X(read_by, in read_by, TEXT)
+#define INBOUND_I_COLS SMS_INBOUND_ROW(SMS_COL_I_NAME, SMS_COL_COMMA_I_NAME, )
+/* sms_inbox_item_t (sms_store_inbox.c): the reply and its keyword; then
+ * the sms_message_t it answers (its id is the reply's message_id). */
+#define SMS_INBOX_ROW(F, X) SMS_INBOUND_ROW(F, X, in.) X(keyword, keyword, TEXT)
+#define SMS_INBOX_REPLY_TO(F, X) \
+    F(body, body, TEXT) X(status, status, TEXT) \
+    X(created_at, created_at, I64) X(patient_id, patient_id, TEXT)
 
 /* clang-format on */
 

@@ -9,35 +9,38 @@
 
 #include "sms_store_private.h"
 
+/* The inbox row's descriptors (SMS_INBOX_ROW, then ip.patient_id, then
+ * SMS_INBOX_REPLY_TO: INBOX_COLS). */
+#define SMS_ROW sms_inbox_item_t
+static const sms_col_t item_cols[] = {
+    SMS_INBOX_ROW(SMS_COL_DESC, SMS_COL_DESC)};
+#undef SMS_ROW
+#define SMS_ROW sms_message_t
+static const sms_col_t reply_cols[] = {
+    SMS_INBOX_REPLY_TO(SMS_COL_DESC, SMS_COL_DESC)};
+#undef SMS_ROW
+#define LINK_COL SMS_NCOLS(item_cols) /* ip.patient_id */
+
 /* One row of INBOX_COLS: a reply and one of its links. A row of the same
  * reply as *last adds its patient to it; otherwise a new item is pushed. */
 static void read_row(apr_array_header_t *items, sms_inbox_item_t **last,
                      sms_db_t *db, apr_dbd_row_t *row, apr_pool_t *p)
 {
     apr_int64_t id = sms_st_to64(sms_st_col(db, row, 0));
-    const char *patient = sms_st_col(db, row, 9);
+    const char *patient = sms_st_col(db, row, LINK_COL);
     sms_inbox_item_t *it = *last;
 
     if (!it || it->in.id != id) {
+        sms_message_t *m = apr_pcalloc(p, sizeof(*m));
+
         it = apr_pcalloc(p, sizeof(*it));
-        it->in.id = id;
-        it->in.from = sms_st_dup_or_null(p, sms_st_col(db, row, 1));
-        it->in.body = sms_st_dup_or_null(p, sms_st_col(db, row, 2));
-        it->in.message_id = sms_st_to64(sms_st_col(db, row, 3));
-        it->in.received_at = sms_st_to64(sms_st_col(db, row, 4));
-        it->in.intent = sms_st_dup_or_null(p, sms_st_col(db, row, 5));
-        it->keyword = sms_st_dup_or_null(p, sms_st_col(db, row, 6));
-        it->in.read_at = sms_st_to64(sms_st_col(db, row, 7));
-        it->in.read_by = sms_st_dup_or_null(p, sms_st_col(db, row, 8));
+        sms_st_read_cols(it, item_cols, SMS_NCOLS(item_cols), 0, db, row, p);
         it->patients = apr_array_make(p, 1, sizeof(const char *));
         /* the message replied to: m.status is NOT NULL when it exists */
-        if (it->in.message_id && sms_st_col(db, row, 11)) {
-            sms_message_t *m = apr_pcalloc(p, sizeof(*m));
+        sms_st_read_cols(m, reply_cols, SMS_NCOLS(reply_cols), LINK_COL + 1, db,
+                         row, p);
+        if (it->in.message_id && m->status) {
             m->id = it->in.message_id;
-            m->body = sms_st_dup_or_null(p, sms_st_col(db, row, 10));
-            m->status = sms_st_dup_or_null(p, sms_st_col(db, row, 11));
-            m->created_at = sms_st_to64(sms_st_col(db, row, 12));
-            m->patient_id = sms_st_dup_or_null(p, sms_st_col(db, row, 13));
             it->reply_to = m;
         }
         APR_ARRAY_PUSH(items, sms_inbox_item_t *) = it;
@@ -115,6 +118,8 @@ apr_status_t sms_store_inbox_mark(int *changed, sms_db_t *db, apr_int64_t id,
                              ARGS(sms_st_i64(p, id)));
 }
 
+/* sms_inbox_counts and sms_inbox_unread_links are projections (two
+ * counts; a reply's id, intent and one link), read as such. */
 apr_status_t sms_store_inbox_counts(apr_int64_t *unread, apr_int64_t *unclear,
                                     sms_db_t *db, apr_pool_t *p)
 {

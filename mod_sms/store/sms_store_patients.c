@@ -232,24 +232,18 @@ apr_status_t sms_store_thread_out(apr_array_header_t **msgs, sms_db_t *db,
     return rv == APR_SUCCESS ? sms_st_read_messages(msgs, db, res, p) : rv;
 }
 
+/* The sms_inbound row's descriptor (SMS_INBOUND_ROW). */
+#define SMS_ROW sms_inbound_t
+static const sms_col_t inbound_cols[] = {
+    SMS_INBOUND_ROW(SMS_COL_DESC, SMS_COL_DESC, )};
+#undef SMS_ROW
+
 /* The inbound rows of sms_thread_in or sms_thread_in_page. */
 static void read_inbound(apr_array_header_t **ins, sms_db_t *db,
                          apr_dbd_results_t *res, apr_pool_t *p)
 {
-    apr_dbd_row_t *row = NULL;
-
-    *ins = apr_array_make(p, 8, sizeof(sms_inbound_t));
-    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
-        sms_inbound_t *in = apr_array_push(*ins);
-        in->id = sms_st_to64(sms_st_col(db, row, 0));
-        in->from = sms_st_dup_or_null(p, sms_st_col(db, row, 1));
-        in->body = sms_st_dup_or_null(p, sms_st_col(db, row, 2));
-        in->message_id = sms_st_to64(sms_st_col(db, row, 3));
-        in->received_at = sms_st_to64(sms_st_col(db, row, 4));
-        in->intent = sms_st_dup_or_null(p, sms_st_col(db, row, 5));
-        in->read_at = sms_st_to64(sms_st_col(db, row, 6));
-        in->read_by = sms_st_dup_or_null(p, sms_st_col(db, row, 7));
-    }
+    *ins = sms_st_read_rows(db, res, inbound_cols, SMS_NCOLS(inbound_cols),
+                            sizeof(sms_inbound_t), 0, 8, p);
 }
 
 apr_status_t sms_store_thread_in(apr_array_header_t **ins, sms_db_t *db,

@@ -142,8 +142,7 @@ const sms_statement_t sms_st_statements[] = {
      "SELECT " MSG_COLS " FROM sms_message WHERE patient_id = %s"
      " AND updated_at > " BIG() " ORDER BY id", NULL},
     {"sms_thread_in",
-     "SELECT i.id, i.from_number, i.body, i.message_id, i.received_at,"
-     " i.intent, i.read_at, i.read_by"
+     "SELECT " INBOUND_I_COLS
      " FROM sms_inbound_patient ip JOIN sms_inbound i ON i.id = ip.inbound_id"
      " WHERE ip.patient_id = %s AND ip.inbound_id > " BIG()
      " ORDER BY ip.inbound_id", NULL},
@@ -162,6 +161,8 @@ const sms_statement_t sms_st_statements[] = {
     {"sms_inbox_unread",
      "UPDATE sms_inbound SET read_at = NULL, read_by = NULL"
      " WHERE id = " BIG() " AND read_at IS NOT NULL", NULL},
+    /* one-column projections, not rows: the badge counts; the unread
+     * replies' intents and links (no descriptor) */
     {"sms_inbox_counts",
      "SELECT (SELECT count(*) FROM sms_inbound WHERE read_at IS NULL),"
      " (SELECT count(*) FROM sms_inbound WHERE read_at IS NULL"
@@ -176,8 +177,7 @@ const sms_statement_t sms_st_statements[] = {
      "SELECT " MSG_COLS " FROM sms_message WHERE patient_id = %s"
      " AND id < " BIG() " ORDER BY id DESC LIMIT " INT(), NULL},
     {"sms_thread_in_page",
-     "SELECT i.id, i.from_number, i.body, i.message_id, i.received_at,"
-     " i.intent, i.read_at, i.read_by"
+     "SELECT " INBOUND_I_COLS
      " FROM sms_inbound_patient ip JOIN sms_inbound i ON i.id = ip.inbound_id"
      " WHERE ip.patient_id = %s AND ip.inbound_id < " BIG()
      " ORDER BY ip.inbound_id DESC LIMIT " INT(), NULL},

@@ -15,7 +15,7 @@ use lib 't/lib';
 use SMSTest;
 use URI::Escape qw(uri_escape_utf8);
 
-plan tests => 93;
+plan tests => 96;
 
 my $S = 'suite-hook-secret';
 my $hook = client();
@@ -257,3 +257,13 @@ ok !$find->($d, $B_id);   # an_unlinked_reply_to_oles_message_is_absent_for_dora
 ok t_cmp($counts->($dora)->{unread}, $dora_before->{unread}, 'nor_counted_for_dora');
 ($r, $d) = $list->($alice, 'state=all&limit=500');
 ok $find->($d, $B_id);    # alice_who_may_see_ole_still_sees_it
+
+# ---- a keyword reply is listed and read with its keyword (and its other
+# columns in place) -------------------------------------------------------
+my $K = $reply->('0412005998', 'STOP');
+($r, $d) = $list->($alice, 'state=all&limit=500');
+my $rk = $find->($d, $K->{id});
+ok t_cmp($rk->{keyword}, 'STOP', 'a_keyword_reply_lists_its_keyword');
+ok t_cmp("$rk->{from}|$rk->{body}", '61412005998|STOP');
+($r, $d) = api($alice, POST => "/api/sms/inbox/$K->{id}/read");
+ok t_cmp(($d->{reply} || $d)->{keyword}, 'STOP', 'and_marked_read_it_keeps_it');
