@@ -280,6 +280,21 @@
     F(body, body, TEXT) X(status, status, TEXT) \
     X(created_at, created_at, I64) X(patient_id, patient_id, TEXT)
 
+/* sms_patient_t and sms_phone_row_t (sms_store_patients.c): what
+ * SMSPatientQuery and SMSPatientPhonesQuery answer, by position; the
+ * reference tables' queries, the column counts and the shapes the startup
+ * check names are generated from these. */
+#define SMS_PATIENT_ROW(F, X) \
+    F(id, id, TEXT) X(first_name, first_name, TEXT) \
+    X(last_name, last_name, TEXT)
+#define SMS_PHONE_ROW(F, X) \
+    F(label, label, TEXT) X(number, number, TEXT) \
+    X(is_default, is_default, BOOL)
+#define PATIENT_COLS SMS_PATIENT_ROW(SMS_COL_NAME, SMS_COL_COMMA_NAME)
+#define PATIENT_NCOLS (0 SMS_PATIENT_ROW(SMS_COL_ONE, SMS_COL_ONE))
+#define PHONE_COLS SMS_PHONE_ROW(SMS_COL_NAME, SMS_COL_COMMA_NAME)
+#define PHONE_NCOLS (0 SMS_PHONE_ROW(SMS_COL_ONE, SMS_COL_ONE))
+
 /* clang-format on */
 
 /* A column of a row descriptor: its kind (see SMS_MESSAGE_READ; BOOL, read

@@ -14,6 +14,18 @@
 /* ---- patients
  * ------------------------------------------------------------------ */
 
+/* The patient rows' descriptors (SMS_PATIENT_ROW, SMS_PHONE_ROW). */
+#define SMS_ROW sms_patient_t
+static const sms_col_t patient_cols[] = {
+    SMS_PATIENT_ROW(SMS_COL_DESC, SMS_COL_DESC)};
+#undef SMS_ROW
+#define SMS_ROW sms_phone_row_t
+static const sms_col_t phone_cols[] = {
+    SMS_PHONE_ROW(SMS_COL_DESC, SMS_COL_DESC)};
+#undef SMS_ROW
+
+/* sms_phone_e164_pending (id, number) is a projection for the fill below,
+ * read as such. */
 #define E164_BATCH 100  /* rows per sms_phone_e164_pending */
 #define E164_ROUNDS 100 /* most batches per call */
 
@@ -128,37 +140,24 @@ apr_status_t sms_store_patient(sms_patient_t **pt, sms_db_t *db, const char *id,
     while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
         if (!*pt) {
             *pt = apr_pcalloc(p, sizeof(**pt));
-            (*pt)->id = sms_st_dup_or_null(p, sms_st_col(db, row, 0));
-            (*pt)->first_name = sms_st_dup_or_null(p, sms_st_col(db, row, 1));
-            (*pt)->last_name = sms_st_dup_or_null(p, sms_st_col(db, row, 2));
+            sms_st_read_cols(*pt, patient_cols, SMS_NCOLS(patient_cols), 0, db,
+                             row, p);
         }
     }
     return *pt ? APR_SUCCESS : APR_ENOENT;
-}
-
-/* is_default as the host's tables may spell it: 1, t, true, yes. */
-static int truthy(const char *v)
-{
-    return v && (*v == '1' || *v == 't' || *v == 'T' || *v == 'y' || *v == 'Y');
 }
 
 apr_status_t sms_store_patient_phones(apr_array_header_t **phones, sms_db_t *db,
                                       const char *id, apr_pool_t *p)
 {
     apr_dbd_results_t *res;
-    apr_dbd_row_t *row = NULL;
     apr_status_t rv = patient_query(&res, db, 1, id, 0, p);
 
     if (rv != APR_SUCCESS) {
         return rv;
     }
-    *phones = apr_array_make(p, 4, sizeof(sms_phone_row_t));
-    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
-        sms_phone_row_t *ph = apr_array_push(*phones);
-        ph->label = sms_st_dup_or_null(p, sms_st_col(db, row, 0));
-        ph->number = sms_st_dup_or_null(p, sms_st_col(db, row, 1));
-        ph->is_default = truthy(sms_st_col(db, row, 2));
-    }
+    *phones = sms_st_read_rows(db, res, phone_cols, SMS_NCOLS(phone_cols),
+                               sizeof(sms_phone_row_t), 0, 4, p);
     return APR_SUCCESS;
 }
 
@@ -201,6 +200,7 @@ apr_status_t sms_store_check_patient_queries(const char **directive,
     return APR_SUCCESS;
 }
 
+/* sms_thread_version: two maxima, a projection read as such. */
 apr_status_t sms_store_thread_version(apr_time_t *updated, apr_int64_t *inbound,
                                       sms_db_t *db, const char *patient_id,
                                       apr_pool_t *p)

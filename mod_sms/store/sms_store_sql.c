@@ -243,14 +243,14 @@ const apr_size_t sms_st_nstatements =
 /* The reference tables' patient queries; SMSPatient*Query replaces them. */
 sms_patient_query_t sms_st_patient_queries[] = {
     {"sms_patient",
-     "SELECT id, first_name, last_name FROM sms_patient WHERE id = %s", 1,
-     "SMSPatientQuery", 3, "(id, first_name, last_name)"},
+     "SELECT " PATIENT_COLS " FROM sms_patient WHERE id = %s", 1,
+     "SMSPatientQuery", PATIENT_NCOLS, "(" PATIENT_COLS ")"},
     {"sms_patient_phones",
-     "SELECT label, number, is_default FROM sms_patient_phone"
+     "SELECT " PHONE_COLS " FROM sms_patient_phone"
      " WHERE patient_id = %s ORDER BY is_default DESC, id", 1,
-     "SMSPatientPhonesQuery", 3, "(label, number, is_default)"},
+     "SMSPatientPhonesQuery", PHONE_NCOLS, "(" PHONE_COLS ")"},
     /* equal E.164 numbers only, never a suffix (e164: schema 4, filled
-     * by sms_store_patient_phones_e164) */
+     * by sms_store_patient_phones_e164); one column, a projection */
     {"sms_patient_by_phone",
      "SELECT DISTINCT patient_id FROM sms_patient_phone WHERE e164 = %s", 1,
      "SMSPatientByPhoneQuery", 1, "(patient_id)"},
