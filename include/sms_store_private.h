@@ -295,6 +295,26 @@
 #define PHONE_COLS SMS_PHONE_ROW(SMS_COL_NAME, SMS_COL_COMMA_NAME)
 #define PHONE_NCOLS (0 SMS_PHONE_ROW(SMS_COL_ONE, SMS_COL_ONE))
 
+/* A delivery receipt and an inbound reply as stored: fields of dlr_row_t
+ * and inbound_row_t (sms_store_callbacks.c). */
+#define SMS_DLR_INSERT(F, X) \
+    F(message_id, message_id, OPT) X(smsref, smsref, TEXT) \
+    X(ref, ref, TEXT) X(to_number, to, TEXT) X(status, status, TEXT) \
+    X(received_at, received_at, I64) X(dedup_key, key, TEXT)
+#define SMS_INBOUND_INSERT(F, X) \
+    F(from_number, from, TEXT) X(to_number, to, TEXT) X(body, body, TEXT) \
+    X(ref, ref, TEXT) X(message_id, message_id, OPT) \
+    X(keyword, keyword, TEXT) X(received_at, received_at, I64) \
+    X(dedup_key, key, TEXT) X(dedup_bucket, bucket, I64) \
+    X(intent, intent, TEXT)
+#define DLR_INSERT \
+    "INSERT INTO sms_dlr (" SMS_DLR_INSERT(SMS_COL_NAME, SMS_COL_COMMA_NAME) \
+    ") VALUES (" SMS_DLR_INSERT(SMS_COL_MARK, SMS_COL_COMMA_MARK) ")"
+#define INBOUND_INSERT \
+    "INSERT INTO sms_inbound (" \
+    SMS_INBOUND_INSERT(SMS_COL_NAME, SMS_COL_COMMA_NAME) ") VALUES (" \
+    SMS_INBOUND_INSERT(SMS_COL_MARK, SMS_COL_COMMA_MARK) ")"
+
 /* clang-format on */
 
 /* A column of a row descriptor: its kind (see SMS_MESSAGE_READ; BOOL, read

@@ -13,6 +13,36 @@
 /* ---- provider callbacks -----------------------------------------------------
  */
 
+/* A receipt and a reply as stored (SMS_DLR_INSERT, SMS_INBOUND_INSERT). */
+typedef struct {
+    apr_int64_t message_id;
+    const char *smsref, *ref, *to, *status;
+    apr_time_t received_at;
+    const char *key;
+} dlr_row_t;
+
+typedef struct {
+    const char *from, *to, *body, *ref;
+    apr_int64_t message_id;
+    const char *keyword;
+    apr_time_t received_at;
+    const char *key;
+    apr_int64_t bucket;
+    const char *intent;
+} inbound_row_t;
+
+#define SMS_ROW dlr_row_t
+static const sms_col_t dlr_cols[] = {
+    SMS_DLR_INSERT(SMS_COL_DESC, SMS_COL_DESC)};
+#undef SMS_ROW
+#define SMS_ROW inbound_row_t
+static const sms_col_t inbound_cols[] = {
+    SMS_INBOUND_INSERT(SMS_COL_DESC, SMS_COL_DESC)};
+#undef SMS_ROW
+
+/* The dedup checks (sms_dlr_seen, sms_inbound_seen) are presences, not
+ * rows (sms_st_exists). */
+
 apr_status_t sms_store_by_smsref(sms_message_t **m, sms_db_t *db,
                                  const char *smsref, apr_pool_t *p)
 {
@@ -63,14 +93,22 @@ apr_status_t sms_store_dlr_insert(sms_db_t *db, apr_int64_t message_id,
                                   apr_time_t now, const char *key,
                                   apr_pool_t *p)
 {
-    int rows = 0;
-    /* a failure here is the unique dedup key: the same report, racing */
-    int locked = sms_st_write_lock(db);
-    int rc = apr_dbd_pquery(db->driver, p, db->handle, &rows,
-                            sms_st_stmt(db, "sms_dlr_insert"),
-                            ARGS(sms_st_opt64(p, message_id), smsref, ref, to,
-                                 status, sms_st_i64(p, now), key));
+    const dlr_row_t d = {.message_id = message_id,
+                         .smsref = smsref,
+                         .ref = ref,
+                         .to = to,
+                         .status = status,
+                         .received_at = now,
+                         .key = key};
+    const char *args[SMS_NCOLS(dlr_cols)];
+    int rows = 0, locked, rc;
 
+    sms_st_col_args(args, &d, dlr_cols, SMS_NCOLS(dlr_cols), p);
+    /* a failure here is the unique dedup key: the same report, racing */
+    locked = sms_st_write_lock(db);
+    rc = apr_dbd_pquery(db->driver, p, db->handle, &rows,
+                        sms_st_stmt(db, "sms_dlr_insert"), SMS_NCOLS(dlr_cols),
+                        args);
     sms_st_write_unlock(locked);
     return rc ? APR_EEXIST : APR_SUCCESS;
 }
@@ -91,15 +129,26 @@ apr_status_t sms_store_inbound_insert(apr_int64_t *id, sms_db_t *db,
                                       const char *key, apr_int64_t bucket,
                                       const char *intent, apr_pool_t *p)
 {
+    const inbound_row_t in = {.from = from,
+                              .to = to,
+                              .body = body,
+                              .ref = ref,
+                              .message_id = message_id,
+                              .keyword = keyword,
+                              .received_at = now,
+                              .key = key,
+                              .bucket = bucket,
+                              .intent = intent};
+    const char *args[SMS_NCOLS(inbound_cols)];
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
-    int locked = sms_st_write_lock(db);
-    int rc = apr_dbd_pselect(
-        db->driver, p, db->handle, &res, sms_st_stmt(db, "sms_inbound_insert"),
-        db->random,
-        ARGS(from, to, body, ref, sms_st_opt64(p, message_id), keyword,
-             sms_st_i64(p, now), key, sms_st_i64(p, bucket), intent));
+    int locked, rc;
 
+    sms_st_col_args(args, &in, inbound_cols, SMS_NCOLS(inbound_cols), p);
+    locked = sms_st_write_lock(db);
+    rc = apr_dbd_pselect(db->driver, p, db->handle, &res,
+                         sms_st_stmt(db, "sms_inbound_insert"), db->random,
+                         SMS_NCOLS(inbound_cols), args);
     *id = 0;
     if (!rc) {
         while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {

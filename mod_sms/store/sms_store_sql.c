@@ -108,18 +108,11 @@ const sms_statement_t sms_st_statements[] = {
      " AND (id = " BIG() " OR provider_ref = %s) ORDER BY id DESC LIMIT 1",
      NULL},
     {"sms_dlr_seen", "SELECT id FROM sms_dlr WHERE dedup_key = %s", NULL},
-    {"sms_dlr_insert",
-     "INSERT INTO sms_dlr (message_id, smsref, ref, to_number, status,"
-     " received_at, dedup_key) VALUES (" BIG() ", %s, %s, %s, %s, " BIG()
-     ", %s)", NULL},
+    {"sms_dlr_insert", DLR_INSERT, NULL},
     {"sms_inbound_seen",
      "SELECT id FROM sms_inbound WHERE dedup_key = %s"
      " AND dedup_bucket IN (" BIG() ", " BIG() ")", NULL},
-    {"sms_inbound_insert",
-     "INSERT INTO sms_inbound (from_number, to_number, body, ref,"
-     " message_id, keyword, received_at, dedup_key, dedup_bucket, intent)"
-     " VALUES (%s, %s, %s, %s, " BIG() ", %s, " BIG() ", %s, " BIG() ", %s)"
-     " RETURNING id", NULL},
+    {"sms_inbound_insert", INBOUND_INSERT " RETURNING id", NULL},
     {"sms_inbound_link",
      "INSERT INTO sms_inbound_patient (inbound_id, patient_id)"
      " VALUES (" BIG() ", %s)", NULL},
