@@ -315,6 +315,12 @@
     SMS_INBOUND_INSERT(SMS_COL_NAME, SMS_COL_COMMA_NAME) ") VALUES (" \
     SMS_INBOUND_INSERT(SMS_COL_MARK, SMS_COL_COMMA_MARK) ")"
 
+/* sms_event_t, a message's event as listed (sms_store_messages.c); it is
+ * written with its message_id (sms_event_insert, EVENT_MANY_ROW). */
+#define SMS_EVENT_ROW(F, X) \
+    F(status, status, TEXT) X(detail, detail, TEXT) X(created_at, at, I64)
+#define EVENT_COLS SMS_EVENT_ROW(SMS_COL_NAME, SMS_COL_COMMA_NAME)
+
 /* clang-format on */
 
 /* A column of a row descriptor: its kind (see SMS_MESSAGE_READ; BOOL, read

@@ -21,6 +21,10 @@ static const sms_col_t read_cols[MSG_NCOLS] = {
 static const sms_col_t insert_cols[MSG_ROW_ARGS - 1] = {
     SMS_MESSAGE_INSERT(SMS_COL_DESC)};
 #undef SMS_ROW
+#define SMS_ROW sms_event_t
+static const sms_col_t event_cols[] = {
+    SMS_EVENT_ROW(SMS_COL_DESC, SMS_COL_DESC)};
+#undef SMS_ROW
 
 sms_message_t *sms_st_read_message(sms_db_t *db, apr_dbd_row_t *row,
                                    apr_pool_t *p)
@@ -113,20 +117,14 @@ apr_status_t sms_store_events(apr_array_header_t **events, sms_db_t *db,
                               apr_int64_t id, apr_pool_t *p)
 {
     apr_dbd_results_t *res;
-    apr_dbd_row_t *row = NULL;
     apr_status_t rv =
         sms_st_query(&res, db, "sms_event_list", p, ARGS(sms_st_i64(p, id)));
 
     if (rv != APR_SUCCESS) {
         return rv;
     }
-    *events = apr_array_make(p, 4, sizeof(sms_event_t));
-    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
-        sms_event_t *e = apr_array_push(*events);
-        e->status = sms_st_dup_or_null(p, sms_st_col(db, row, 0));
-        e->detail = sms_st_dup_or_null(p, sms_st_col(db, row, 1));
-        e->at = sms_st_to64(sms_st_col(db, row, 2));
-    }
+    *events = sms_st_read_rows(db, res, event_cols, SMS_NCOLS(event_cols),
+                               sizeof(sms_event_t), 0, 4, p);
     return APR_SUCCESS;
 }
 

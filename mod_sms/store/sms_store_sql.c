@@ -27,7 +27,7 @@ const sms_statement_t sms_st_statements[] = {
      "SELECT id, intent, received_at FROM sms_inbound"
      " WHERE id = " REPLY_LATEST(BIG()), NULL},
     {"sms_event_list",
-     "SELECT status, detail, created_at FROM sms_event"
+     "SELECT " EVENT_COLS " FROM sms_event"
      " WHERE message_id = " BIG() " ORDER BY id", NULL},
     /* history: one statement per leading filter, so the index of that
      * column serves it ("? IS NULL OR col = ?" alone defeats indexes);
