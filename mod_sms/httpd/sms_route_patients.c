@@ -382,6 +382,8 @@ static int patient_send(sms_req *rq, sms_db_t *db)
     sms_target_t target;
     sms_patient_t *pt;
     sms_error_t *err;
+    const sms_patient_phone_t *chosen = NULL;
+    sms_phone_t *typed;
     int done = OK, i, capable = 0;
 
     if (sms_json_only(&err, rq->body, fields, p) ||
@@ -404,6 +406,7 @@ static int patient_send(sms_req *rq, sms_db_t *db)
             target.to = ph->number;
             target.phone_label = ph->label;
             capable = ph->sms_capable;
+            chosen = ph;
         }
     }
     if (!target.to) {
@@ -413,6 +416,11 @@ static int patient_send(sms_req *rq, sms_db_t *db)
                         number ? number : "");
     }
     target.field = "phone";
+    /* the patient's numbers were parsed when read: their type is known */
+    typed = apr_pcalloc(p, sizeof(*typed));
+    typed->digits = chosen->number;
+    typed->type = chosen->type;
+    target.ph = typed;
     target.patient_id = pt->id;
     target.vars = sms_patient_vars(pt, p);
     return sms_send_to(rq, db, &target);

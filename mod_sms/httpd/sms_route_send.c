@@ -19,6 +19,7 @@ static int send_one(sms_req *rq, sms_db_t *db)
         "max_parts", "send_at", "patient_id",  "respect_window", NULL};
     apr_pool_t *p = rq->r->pool;
     sms_target_t target;
+    sms_phone_t *ph;
     sms_error_t *err;
     const char *to_in;
 
@@ -26,10 +27,11 @@ static int send_one(sms_req *rq, sms_db_t *db)
     target.field = "to";
     if (sms_json_only(&err, rq->body, fields, p) ||
         sms_json_string(&to_in, NULL, &err, rq->body, "to", 1, p) ||
-        sms_phone_normalise(&target.to, &err, to_in, rq->sc->country_code, "to",
-                            p)) {
+        sms_phone_parse(&ph, &err, to_in, rq->sc->country_code, "to", p)) {
         return sms_reply_error(rq, err);
     }
+    target.to = ph->digits;
+    target.ph = ph;
     return sms_send_to(rq, db, &target);
 }
 

@@ -263,8 +263,7 @@ int sms_send_to(sms_req *rq, sms_db_t *db, const sms_target_t *target)
                                         target)) != DECLINED) {
         return rc;
     }
-    if ((rc = sms_refuse_not_sms_capable(rq, target->to, target->field)) !=
-            DECLINED ||
+    if ((rc = sms_refuse_not_sms_capable(rq, target)) != DECLINED ||
         (rc = sms_refuse_opted_out(rq, db, target->to, target->field)) !=
             DECLINED) {
         return rc;
@@ -314,16 +313,23 @@ int sms_with_idempotency(sms_req *rq, int (*fn)(sms_req *, sms_db_t *))
 /* ---- the number type
  * ------------------------------------------------------------ */
 
-int sms_refuse_not_sms_capable(sms_req *rq, const char *number,
-                               const char *field)
+int sms_refuse_not_sms_capable(sms_req *rq, const sms_target_t *target)
 {
     apr_pool_t *p = rq->r->pool;
-    sms_phone_t *ph;
+    sms_phone_t *parsed;
     sms_error_t *err;
 
-    if (sms_phone_parse(&ph, &err, apr_pstrcat(p, "+", number, NULL), NULL,
-                        field, p) ||
-        sms_phone_check_sms(&err, ph, rq->sc->allow_types, field, p)) {
+    /* the type the caller's parse found: libphonenumber once per send */
+    if (target->ph) {
+        return sms_phone_check_sms(&err, target->ph, rq->sc->allow_types,
+                                   target->field, p)
+                   ? sms_reply_error(rq, err)
+                   : DECLINED;
+    }
+    if (sms_phone_parse(&parsed, &err, apr_pstrcat(p, "+", target->to, NULL),
+                        NULL, target->field, p) ||
+        sms_phone_check_sms(&err, parsed, rq->sc->allow_types, target->field,
+                            p)) {
         return sms_reply_error(rq, err);
     }
     return DECLINED;
