@@ -153,6 +153,9 @@ int sms_api_handler(request_rec *r);
 
 /* sms_reply.c: what every route shares */
 void sms_api_init(apr_pool_t *pconf);
+/* child_init, before mod_dbd's: the main server's SQLite file held open
+ * (sms_store_sqlite_hold). */
+void sms_api_child_open(apr_pool_t *pchild);
 /* Send a JSON value with the given status; returns OK for the handler. */
 int sms_reply(sms_req *rq, int status, json_t *body);
 /* The same with the body already JSON text (of the request's pool). */

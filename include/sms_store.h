@@ -71,6 +71,14 @@ const char *sms_store_sqlite_denied(const char *file, apr_pool_t *p);
  * when SQLite was initialised already and stays serialized. */
 int sms_store_sqlite_multithread(void);
 
+/* Hold the SQLite database file open for the child's lifetime, opened
+ * before mod_dbd opens its connections (child_init): the children of a
+ * starting httpd no longer race to build the database's WAL index, where
+ * SQLite refuses the losers' first read at once ("database is locked"
+ * while mod_dbd prepares its statements), and the index then lives as
+ * long as any child does. Does nothing when the file cannot be opened. */
+void sms_store_sqlite_hold(const char *file, apr_pool_t *pchild);
+
 /* Messages waiting for the provider (queued, scheduled, sending). */
 apr_status_t sms_store_queue_depth(int *depth, sms_db_t *db, apr_pool_t *p);
 

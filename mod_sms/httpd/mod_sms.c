@@ -82,6 +82,13 @@ static void sms_child_init(apr_pool_t *pchild, server_rec *s)
     sms_patients_child_init(pchild, s);
 }
 
+/* Before mod_dbd opens its connections in this child. */
+static void sms_child_init_first(apr_pool_t *pchild, server_rec *s)
+{
+    (void)s;
+    sms_api_child_open(pchild);
+}
+
 static void sms_register_hooks(apr_pool_t *p)
 {
     static const char *const after_dbd[] = {"mod_dbd.c", NULL};
@@ -94,6 +101,7 @@ static void sms_register_hooks(apr_pool_t *p)
     /* after mod_dbd has made its pools, before the watchdog starts ours */
     ap_hook_child_init(sms_child_init, after_dbd, before_watchdog,
                        APR_HOOK_MIDDLE);
+    ap_hook_child_init(sms_child_init_first, NULL, after_dbd, APR_HOOK_MIDDLE);
     ap_hook_handler(sms_api_handler, NULL, NULL, APR_HOOK_MIDDLE);
     sms_status_register(); /* mod_status's optional hook */
     sms_auth_register_hooks(p);

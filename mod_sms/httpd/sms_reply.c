@@ -54,6 +54,13 @@ void sms_api_init(apr_pool_t *pconf)
             : NULL;
 }
 
+void sms_api_child_open(apr_pool_t *pchild)
+{
+    if (sqlite_file) {
+        sms_store_sqlite_hold(sqlite_file, pchild);
+    }
+}
+
 const char *sms_user(sms_req *rq)
 {
     return rq->r->user && *rq->r->user ? rq->r->user : NULL;

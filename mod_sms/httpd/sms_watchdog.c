@@ -112,7 +112,17 @@ static int sender_due(server_rec *s, sms_server_conf *sc)
     apr_uint64_t queued = sms_counters_queued_total(s);
     apr_time_t now = apr_time_now();
 
-    if (queued == sc->sender_seen && sc->sender_ran &&
+    if (!sc->sender_ran) {
+        /* the first run an interval after the child starts, as before
+         * there were wake-ups: not while the other children open their
+         * connections (and not before a request has checked the database
+         * can be written: health's 503 for a folder the children cannot
+         * write, t/install-debian) */
+        sc->sender_ran = now;
+        sc->sender_seen = queued;
+        return 0;
+    }
+    if (queued == sc->sender_seen &&
         now - sc->sender_ran < sc->queue_interval - WAKE_CHECK / 2) {
         return 0;
     }

@@ -178,6 +178,38 @@ int sms_store_sqlite_multithread(void)
     return sqlite3_config(SQLITE_CONFIG_MULTITHREAD) == SQLITE_OK;
 }
 
+static apr_status_t close_held(void *data)
+{
+    sqlite3_close(data);
+    return APR_SUCCESS;
+}
+
+void sms_store_sqlite_hold(const char *file, apr_pool_t *pchild)
+{
+    sqlite3 *db = NULL;
+    int rc = SQLITE_BUSY, tries;
+
+    if (sqlite3_open_v2(file, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        sqlite3_close(db); /* absent or not ours: the module says so later */
+        return;
+    }
+    /* a read opens the WAL index; while another child builds it, SQLite
+     * answers SQLITE_BUSY at once, whatever the busy timeout: wait here,
+     * up to five seconds, where nothing is refused */
+    for (tries = 0; tries < 100 && rc == SQLITE_BUSY; tries++) {
+        rc = sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", NULL, NULL,
+                          NULL);
+        if (rc == SQLITE_BUSY) {
+            apr_sleep(apr_time_from_msec(50));
+        }
+    }
+    if (rc != SQLITE_OK) {
+        sqlite3_close(db);
+        return;
+    }
+    apr_pool_cleanup_register(pchild, db, close_held, apr_pool_cleanup_null);
+}
+
 /* "PATH, a directory owned by USER with mode 0755" when this process may
  * not use PATH as SQLite needs (NEED: access(2) bits), else NULL. */
 static const char *denied(const char *path, int need, apr_pool_t *p)

@@ -8,7 +8,7 @@ use Apache::TestUtil;
 use POSIX qw(strftime);
 use lib 't/lib';
 use SMSTest;
-use SMSFault qw(httpd_children);
+use SMSFault qw(children_rss_kb);
 
 plan tests => 39;
 
@@ -121,14 +121,6 @@ ok is_envelope($res, $b, 404, 'unknown_patient');
 # a context of its own, and a shared context of 5,000 keys once grew a
 # child by 202 MB (the shared context copied for every recipient); each
 # recipient's text is now rendered from the contexts in layers, not copies
-sub children_rss_kb {
-    my $kb = 0;
-    for my $pid (httpd_children()) {
-        open my $fh, '<', "/proc/$pid/status" or next;
-        while (<$fh>) { $kb += $1 if /^VmRSS:\s+(\d+)/ }
-    }
-    return $kb;
-}
 my (undef, $mem_tpl) = api($ua, POST => '/api/sms/templates/',
                        {name => 'bulk.t memory', body => 'Hi {name}, {k1} {k4999}'});
 my %shared = map { ("k$_" => "v$_") } 0 .. 4999;

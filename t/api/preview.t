@@ -6,7 +6,7 @@ use Apache::Test;
 use Apache::TestUtil;
 use lib 't/lib';
 use SMSTest;
-use SMSFault qw(httpd_children);
+use SMSFault qw(children_rss_kb);
 
 my $cases = load_vectors();
 plan tests => scalar(@$cases) + 37;
@@ -118,14 +118,6 @@ ok is_envelope($res, $data, 401, 'unauthenticated');
 # ---- bounded memory: a template of 1,666 x {a} (5,000 bytes) rendered with
 # a 20 KB value once grew a child by 315 MB and answered 67 MB; rendering
 # now stops as soon as the text is longer than any SMS can carry
-sub children_rss_kb {
-    my $kb = 0;
-    for my $pid (httpd_children()) {
-        open my $fh, '<', "/proc/$pid/status" or next;
-        while (<$fh>) { $kb += $1 if /^VmRSS:\s+(\d+)/ }
-    }
-    return $kb;
-}
 my (undef, $big) = api($ua, POST => '/api/sms/templates/',
                        {name => 'preview.t bomb', body => '{a}' x 1666});
 my $rss_before = children_rss_kb();

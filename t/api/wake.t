@@ -25,7 +25,8 @@ sub status_of {
     my (undef, $m) = api($ua, GET => "/api/sms/messages/$id/");
     return ($m || {})->{status} // '';
 }
-# the sender's first look, at start, has passed: what follows is woken
+# the sender's first look (an interval after the child starts: an hour
+# here) is far off: only a wake-up can send what follows
 select undef, undef, undef, 0.5;
 
 my ($res, $m) = api($ua, POST => '/api/sms/send/',

@@ -15,7 +15,7 @@ use SMSTest;
 
 our @EXPORT = qw(bulk_numbers start_bulk batch_counts batch_drained
                  outbox_report report_line pacing fake_stop fake_start
-                 httpd_pid httpd_children sender_pid graceful_restart
+                 httpd_pid httpd_children children_rss_kb sender_pid graceful_restart
                  sqlite_lock sqlite_unlock hires_time error_log_size
                  child_crashes);
 
@@ -267,6 +267,17 @@ sub httpd_children {
         push @kids, $pid if $pp == $ppid;
     }
     return sort { $a <=> $b } @kids;
+}
+
+# The resident memory of the server's children together, in kB (the
+# bounded-memory checks of bulk.t and preview.t).
+sub children_rss_kb {
+    my $kb = 0;
+    for my $pid (httpd_children()) {
+        open my $fh, '<', "/proc/$pid/status" or next;
+        while (<$fh>) { $kb += $1 if /^VmRSS:\s+(\d+)/ }
+    }
+    return $kb;
 }
 
 # The pid of the child whose watchdog sender last took a message of the
