@@ -272,7 +272,7 @@ typedef struct sms_send_opts_t {
 /* Who a single send goes to, once the route has decided. */
 typedef struct sms_target_t {
     const char *to;         /* normalised */
-    const sms_phone_t *ph;  /* to as parsed (its type), or NULL: parsed again */
+    const sms_phone_t *ph;  /* to as its caller parsed it (its type) */
     const char *field;      /* request field the number came from */
     const char *patient_id; /* NULL: the body's patient_id, if any */
     const char *phone_label;
@@ -311,9 +311,6 @@ int sms_with_idempotency(sms_req *rq, int (*fn)(sms_req *, sms_db_t *));
  * (or the 503 it answered). */
 int sms_refuse_opted_out(sms_req *rq, sms_db_t *db, const char *number,
                          const char *field);
-/* 400 not_sms_capable naming field when number (normalised) is of a type
- * SMSAllowNumberTypes leaves out; DECLINED otherwise. */
-int sms_refuse_not_sms_capable(sms_req *rq, const sms_target_t *target);
 
 /* sms_watchdog.c: the provider and the background sender */
 void sms_sender_register(apr_pool_t *pconf, server_rec *s);

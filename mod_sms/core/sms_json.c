@@ -261,8 +261,8 @@ void sms_jw_str(sms_jw_t *w, const char *s)
             continue;
         }
         n = utf8_len((const unsigned char *)s);
-        if (n > 1 || (n == 1 && c >= 0x20 && c != '"' && c != '\\')) {
-            s += n; /* UTF-8 and printable ASCII as they are */
+        if (n > 1) {
+            s += n; /* UTF-8 as it is (printable ASCII passed above) */
             continue;
         }
         put(w, run, (apr_size_t)(s - run));

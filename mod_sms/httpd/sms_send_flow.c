@@ -239,6 +239,22 @@ static int send_now(sms_req *rq, sms_db_t *db, sms_message_t *m)
                      sms_message_json(m, p));
 }
 
+/* ---- the number type
+ * ------------------------------------------------------------ */
+
+/* 400 not_sms_capable naming the target's field when its number (as the
+ * caller parsed it: libphonenumber once per send) is of a type
+ * SMSAllowNumberTypes leaves out; DECLINED otherwise. */
+static int refuse_not_sms_capable(sms_req *rq, const sms_target_t *target)
+{
+    sms_error_t *err;
+
+    return sms_phone_check_sms(&err, target->ph, rq->sc->allow_types,
+                               target->field, rq->r->pool)
+               ? sms_reply_error(rq, err)
+               : DECLINED;
+}
+
 int sms_send_to(sms_req *rq, sms_db_t *db, const sms_target_t *target)
 {
     apr_pool_t *p = rq->r->pool;
@@ -263,7 +279,7 @@ int sms_send_to(sms_req *rq, sms_db_t *db, const sms_target_t *target)
                                         target)) != DECLINED) {
         return rc;
     }
-    if ((rc = sms_refuse_not_sms_capable(rq, target)) != DECLINED ||
+    if ((rc = refuse_not_sms_capable(rq, target)) != DECLINED ||
         (rc = sms_refuse_opted_out(rq, db, target->to, target->field)) !=
             DECLINED) {
         return rc;
@@ -308,31 +324,6 @@ int sms_with_idempotency(sms_req *rq, int (*fn)(sms_req *, sms_db_t *))
         return rc;
     }
     return idem_end(rq, db, key, fn(rq, db));
-}
-
-/* ---- the number type
- * ------------------------------------------------------------ */
-
-int sms_refuse_not_sms_capable(sms_req *rq, const sms_target_t *target)
-{
-    apr_pool_t *p = rq->r->pool;
-    sms_phone_t *parsed;
-    sms_error_t *err;
-
-    /* the type the caller's parse found: libphonenumber once per send */
-    if (target->ph) {
-        return sms_phone_check_sms(&err, target->ph, rq->sc->allow_types,
-                                   target->field, p)
-                   ? sms_reply_error(rq, err)
-                   : DECLINED;
-    }
-    if (sms_phone_parse(&parsed, &err, apr_pstrcat(p, "+", target->to, NULL),
-                        NULL, target->field, p) ||
-        sms_phone_check_sms(&err, parsed, rq->sc->allow_types, target->field,
-                            p)) {
-        return sms_reply_error(rq, err);
-    }
-    return DECLINED;
 }
 
 /* ---- the opt-out list
